@@ -1,0 +1,58 @@
+"""Fixtures shared by every test: zones, categories and the staff roles, built through the product's own code."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.contrib.gis.geos import MultiPolygon, Polygon
+
+from observatory.models import Zone
+from reports.models import Category
+
+
+def square_zone(code: str, lon: float, lat: float, size: float = 0.01, **fields) -> Zone:
+    """A square zone with its south-west corner at (lon, lat); neighbours share borders exactly."""
+    polygon = Polygon.from_bbox((lon, lat, lon + size, lat + size))
+    return Zone.objects.create(
+        code=code,
+        name=fields.pop("name", f"Zone {code}"),
+        kind=fields.pop("kind", Zone.Kind.OTHER),
+        geom=MultiPolygon(polygon, srid=4326),
+        **fields,
+    )
+
+
+@pytest.fixture
+def two_zones(db) -> tuple[Zone, Zone]:
+    """Two neighbouring squares in central Torino sharing the meridian 7.68 E."""
+    west = square_zone("W", 7.67, 45.06, population=12000, name="Ovest")
+    east = square_zone("E", 7.68, 45.06, population=8000, name="Est")
+    return west, east
+
+
+@pytest.fixture
+def category(db) -> Category:
+    return Category.objects.get(code="broken-street-light")
+
+
+def make_user(username: str, *groups: str, **extra) -> User:
+    user = User.objects.create_user(username=username, password="test-password-1", **extra)
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+@pytest.fixture
+def officer(db) -> User:
+    return make_user("officer", "officer")
+
+
+@pytest.fixture
+def moderator(db) -> User:
+    return make_user("moderator", "moderator")
+
+
+@pytest.fixture
+def citizen_account(db) -> User:
+    """A logged-in user with no staff role (an outsider to the dashboards)."""
+    return make_user("outsider")

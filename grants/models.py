@@ -1,0 +1,1 @@
+"""Grants, calls and funded projects: built by the grants issue."""

@@ -1,0 +1,104 @@
+"""Core models: zones of the city and the derived indicator tables."""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+from django.contrib.gis.geos import Point
+from django.utils.translation import gettext_lazy as _
+
+# The zone of a point, for set-based SQL (bulk imports, seeding, re-stamping). It must agree with
+# ZoneQuerySet.covering(): ST_Covers, so a point on a shared border belongs to both candidates and
+# the lowest id wins; a point outside every zone gets NULL.
+ZONE_FOR_POINT_SQL = (
+    "(SELECT z.id FROM observatory_zone z WHERE ST_Covers(z.geom, {point}) ORDER BY z.id LIMIT 1)"
+)
+
+
+class ZoneQuerySet(models.QuerySet):
+    def covering(self, point: Point) -> ZoneQuerySet:
+        """Zones whose boundary or interior contains the point, lowest id first."""
+        return self.filter(geom__covers=point).order_by("id")
+
+    def zone_for_point(self, point: Point) -> Zone | None:
+        """The one zone a point is stamped with: lowest id on a shared border, None outside."""
+        return self.covering(point).first()
+
+
+class Zone(models.Model):
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Municipality")
+        DISTRICT = "district", _("District")
+        STATISTICAL_ZONE = "statistical_zone", _("Statistical zone")
+        HEX = "hex", _("Hexagonal cell")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, default=Kind.OTHER)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    geom = models.MultiPolygonField(_("boundary"), srid=4326, spatial_index=True)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    area_km2 = models.FloatField(_("area (km²)"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ZoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Indicator(models.Model):
+    """One computed value per zone x period x slot x metric x method version (derived data)."""
+
+    class PeriodKind(models.TextChoices):
+        NIGHT = "night", _("Night")
+        WEEK = "week", _("ISO week")
+        MONTH = "month", _("Month")
+        ROLLING_28 = "rolling28", _("Rolling 28 nights")
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="indicators")
+    period_kind = models.CharField(max_length=16, choices=PeriodKind.choices)
+    period_start = models.DateField()
+    slot = models.CharField(max_length=32)
+    metric = models.CharField(max_length=64)
+    method_version = models.CharField(max_length=16)
+    value = models.FloatField(null=True)
+    numerator = models.FloatField(null=True, help_text="For shares: how many of n (kept so periods can be pooled).")
+    n = models.PositiveIntegerField(default=0)
+    lower = models.FloatField(null=True)
+    upper = models.FloatField(null=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "period_kind", "period_start", "slot", "metric", "method_version"],
+                name="indicator_unique_key",
+            )
+        ]
+        indexes = [models.Index(fields=["metric", "period_kind", "slot", "period_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.zone_id} {self.period_kind} {self.period_start} {self.slot} = {self.value}"
+
+
+class StaleZoneNight(models.Model):
+    """A (zone, night) whose indicators must be recomputed; written in the same transaction as the raw row."""
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE)
+    night = models.DateField()
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["zone", "night"], name="stale_zone_night_unique")]
+
+    def __str__(self) -> str:
+        return f"stale {self.zone_id} {self.night}"

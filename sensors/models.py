@@ -1,0 +1,1 @@
+"""Sensor feeds (registry, ingest, readings): built by the sensors issue."""

@@ -32,13 +32,21 @@ def two_zones(db) -> tuple[Zone, Zone]:
 
 @pytest.fixture
 def category(db) -> Category:
-    return Category.objects.get(code="broken-street-light")
+    # get_or_create: transactional tests flush the rows the data migration seeded.
+    category, _ = Category.objects.get_or_create(
+        code="broken-street-light",
+        defaults={"name_it": "Lampione spento o guasto", "name_en": "Street light out or broken", "group": "lighting"},
+    )
+    return category
+
+
+TEST_PASSWORD = "test-password-1"  # noqa: S105 (test fixture)
 
 
 def make_user(username: str, *groups: str, **extra) -> User:
-    user = User.objects.create_user(username=username, password="test-password-1", **extra)
+    user = User.objects.create_user(username=username, password=TEST_PASSWORD, **extra)
     for name in groups:
-        user.groups.add(Group.objects.get(name=name))
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
     return user
 
 

@@ -24,7 +24,8 @@ Z_95 = 1.959963984540054
 # Wilson score interval for k successes out of n at 95%, written once for SQL (k and n are SQL
 # expressions). Python's wilson_interval below is the same formula.
 _WILSON_SQL = """
-    ((({k})::float/({n}) + {z2}/(2*({n})) {sign} {z}*sqrt(({k})::float/({n})*(1-({k})::float/({n}))/({n}) + {z2}/(4*({n})^2)))
+    ((({k})::float/({n}) + {z2}/(2*({n}))
+      {sign} {z}*sqrt(({k})::float/({n})*(1-({k})::float/({n}))/({n}) + {z2}/(4*({n})^2)))
      / (1 + {z2}/({n})))
 """
 

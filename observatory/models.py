@@ -9,9 +9,7 @@ from django.utils.translation import gettext_lazy as _
 # The zone of a point, for set-based SQL (bulk imports, seeding, re-stamping). It must agree with
 # ZoneQuerySet.covering(): ST_Covers, so a point on a shared border belongs to both candidates and
 # the lowest id wins; a point outside every zone gets NULL.
-ZONE_FOR_POINT_SQL = (
-    "(SELECT z.id FROM observatory_zone z WHERE ST_Covers(z.geom, {point}) ORDER BY z.id LIMIT 1)"
-)
+ZONE_FOR_POINT_SQL = "(SELECT z.id FROM observatory_zone z WHERE ST_Covers(z.geom, {point}) ORDER BY z.id LIMIT 1)"
 
 
 class ZoneQuerySet(models.QuerySet):

@@ -36,7 +36,7 @@ if not SECRET_KEY:
     if not DEBUG and env_bool("DJANGO_REQUIRE_SECRET_KEY", False):
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
     # Development only; `check --deploy` flags it, and production sets DJANGO_SECRET_KEY.
-    SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"
+    SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"  # noqa: S105
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
@@ -220,7 +220,9 @@ OBSERVATORY_SLOTS = env("OBSERVATORY_SLOTS", "evening=18-22,night=22-2,late_nigh
 OBSERVATORY_CITY_CENTRE = (45.0703, 7.6869)  # Torino, Piazza Castello (lat, lon)
 OBSERVATORY_REPORT_MAX_AGE_DAYS = int(env("OBSERVATORY_REPORT_MAX_AGE_DAYS", "365"))
 OBSERVATORY_MAP_TILES_URL = env("OBSERVATORY_MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-OBSERVATORY_MAP_TILES_ATTRIBUTION = env(
-    "OBSERVATORY_MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors"
-)
+OBSERVATORY_MAP_TILES_ATTRIBUTION = env("OBSERVATORY_MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "observatory-demo")
+
+# Debian 12 ships GDAL 3.6; only staff-run imports read files through GDAL here, so the GDAL 3.9
+# sandboxing advice (gis.W001) is noted in docs/deployment.md rather than repeated on every command.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]

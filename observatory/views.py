@@ -77,7 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "slots": nightslots.slot_choices(),
         "first_night": first_night,
         "last_night": last_night,
-        "trend_json": figure.to_json(),
+        "trend_figure": json.loads(figure.to_json()),
         "trend_rows": [(w, s, n, round(100 * k / n, 1) if n else None) for w, s, n, k in rows],
         "tiles_url": settings.OBSERVATORY_MAP_TILES_URL,
         "tiles_attribution": settings.OBSERVATORY_MAP_TILES_ATTRIBUTION,
@@ -96,7 +96,7 @@ def _zone_geometries() -> dict[int, dict]:
         cursor.execute(
             """
             SELECT id, code, name, population,
-                   ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, %s), 6)
+                   ST_AsGeoJSON(ST_Multi(ST_SimplifyPreserveTopology(geom, %s)), 6)
             FROM observatory_zone ORDER BY id
             """,
             [MAP_GEOMETRY_TOLERANCE],
@@ -111,9 +111,12 @@ def _zone_geometries() -> dict[int, dict]:
 
 def _zones_version() -> str:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*), coalesce(max(updated_at)::text, '') FROM observatory_zone")
-        count, updated = cursor.fetchone()
-    return f"{count}:{updated}"
+        cursor.execute(
+            "SELECT count(*), coalesce(sum(id), 0), coalesce(extract(epoch FROM max(updated_at)), 0)"
+            " FROM observatory_zone"
+        )
+        count, id_sum, updated = cursor.fetchone()
+    return f"{count}-{id_sum}-{updated}"
 
 
 @role_required(*DASHBOARD_ROLES)

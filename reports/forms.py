@@ -46,7 +46,7 @@ class ReportForm(forms.Form):
     occurred_at = forms.DateTimeField(
         label=_("When did it happen?"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"required": _("Please say when it happened.")},
     )
     description = forms.CharField(

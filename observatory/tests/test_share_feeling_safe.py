@@ -1,0 +1,108 @@
+"""Share feeling safe per zone x night x slot: hand-computed cases, idempotence, staleness."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.utils import timezone
+
+from observatory import indicators
+from observatory.models import Indicator, StaleZoneNight
+from reports.models import PerceivedSafety, Report
+from reports.services import report_submit
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(category, safety, when, lon=7.675, lat=45.065):
+    return report_submit(
+        category=category, location=Point(lon, lat, srid=4326), perceived_safety=safety, occurred_at=when
+    )
+
+
+def night_at(hour: int, days_ago: int = 2) -> dt.datetime:
+    day = timezone.localdate() - dt.timedelta(days=days_ago)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 15)))
+
+
+def rows():
+    return list(
+        Indicator.objects.order_by("zone_id", "period_start", "slot").values_list(
+            "zone__code", "period_start", "slot", "n", "numerator", "value", "lower", "upper"
+        )
+    )
+
+
+def test_two_of_three_feeling_safe_is_two_thirds_with_a_wilson_interval(two_zones, category):
+    for safety in (PerceivedSafety.VERY_SAFE, PerceivedSafety.FAIRLY_SAFE, PerceivedSafety.VERY_UNSAFE):
+        submit(category, safety, night_at(23))
+    assert indicators.recompute_stale() == 1
+    row = Indicator.objects.get()
+    assert (row.zone.code, row.slot, row.n, row.numerator) == ("W", "night", 3, 2)
+    assert row.value == pytest.approx(2 / 3)
+    # Wilson 95% for 2/3, by hand: (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)
+    assert row.lower == pytest.approx(0.2077, abs=1e-4)
+    assert row.upper == pytest.approx(0.9385, abs=1e-4)
+    assert (row.lower, row.upper) == pytest.approx(indicators.wilson_interval(2, 3))
+    assert row.method_version == indicators.METHOD_VERSION
+    assert not StaleZoneNight.objects.exists()
+
+
+def test_slots_and_zones_are_kept_apart(two_zones, category):
+    submit(category, PerceivedSafety.VERY_SAFE, night_at(19))
+    submit(category, PerceivedSafety.VERY_UNSAFE, night_at(23))
+    submit(category, PerceivedSafety.A_BIT_UNSAFE, night_at(23), lon=7.685)
+    indicators.recompute_stale()
+    assert [(code, slot, n, num) for code, _night, slot, n, num, *_ in rows()] == [
+        ("W", "evening", 1, 1),
+        ("W", "night", 1, 0),
+        ("E", "night", 1, 0),
+    ]
+
+
+def test_a_report_after_midnight_counts_for_the_previous_night(two_zones, category):
+    submit(category, PerceivedSafety.FAIRLY_SAFE, night_at(1, days_ago=1))
+    indicators.recompute_stale()
+    row = Indicator.objects.get()
+    assert row.period_start == timezone.localdate() - dt.timedelta(days=2)
+    assert row.slot == "night"
+
+
+def test_recomputing_twice_gives_the_same_table(two_zones, category):
+    submit(category, PerceivedSafety.FAIRLY_SAFE, night_at(23))
+    submit(category, PerceivedSafety.VERY_UNSAFE, night_at(3))
+    indicators.recompute_stale()
+    first = rows()
+    indicators.recompute_all()
+    indicators.recompute_all()
+    assert rows() == first
+
+
+def test_the_full_recompute_equals_the_incremental_one(two_zones, category):
+    for i in range(12):
+        submit(category, PerceivedSafety(1 + i % 4), night_at(18 + i % 6, days_ago=1 + i % 3), lon=7.671 + 0.0015 * i)
+    indicators.recompute_stale()
+    incremental = rows()
+    Indicator.objects.all().delete()
+    indicators.recompute_all()
+    assert rows() == incremental
+
+
+def test_a_night_left_without_reports_loses_its_indicator(two_zones, category):
+    report = submit(category, PerceivedSafety.FAIRLY_SAFE, night_at(23))
+    indicators.recompute_stale()
+    assert Indicator.objects.count() == 1
+    Report.objects.filter(pk=report.pk).delete()
+    indicators.recompute_zone_nights([(report.zone_id, report.night)])
+    assert not Indicator.objects.exists()
+
+
+def test_zone_shares_pool_the_nights_of_a_period(two_zones, category):
+    submit(category, PerceivedSafety.VERY_SAFE, night_at(23, days_ago=2))
+    submit(category, PerceivedSafety.VERY_UNSAFE, night_at(23, days_ago=3))
+    submit(category, PerceivedSafety.VERY_UNSAFE, night_at(23, days_ago=40))
+    indicators.recompute_stale()
+    last = timezone.localdate() - dt.timedelta(days=1)
+    shares = indicators.zone_shares(slot="night", first_night=last - dt.timedelta(days=27), last_night=last)
+    (share,) = shares.values()
+    assert (share.n, share.feeling_safe, share.share) == (2, 1, 0.5)

@@ -20,6 +20,8 @@
 
   var el = document.getElementById("zone-map");
   if (el && typeof L !== "undefined") {
+    // Hashed static names hide the icons from Leaflet's own path detection; say where they are.
+    L.Icon.Default.imagePath = el.dataset.leafletImages;
     var map = L.map(el, { preferCanvas: false }).setView([parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)], 12);
     L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution, maxZoom: 19 }).addTo(map);
     fetch(el.dataset.geojson, { credentials: "same-origin" })
@@ -28,9 +30,9 @@
         var layer = L.geoJSON(data, {
           style: function (f) {
             var p = f.properties;
-            if (p.share_feeling_safe === null) return { color: "#666", weight: 1, fillColor: "#bbb", fillOpacity: 0.25, className: "zone zone-empty" };
+            if (p.share_feeling_safe === null) return { color: "#666", weight: 1, fillColor: "#bbb", fillOpacity: 0.25 };
             var confidence = Math.min(1, p.n / MIN_CONFIDENT_N);
-            return { color: "#333", weight: 1, fillColor: colourFor(p.share_feeling_safe), fillOpacity: 0.25 + 0.55 * confidence, className: "zone zone-data" };
+            return { color: "#333", weight: 1, fillColor: colourFor(p.share_feeling_safe), fillOpacity: 0.25 + 0.55 * confidence };
           },
           onEachFeature: function (f, lyr) {
             var p = f.properties;
@@ -39,12 +41,15 @@
             else text += pct(p.share_feeling_safe) + " " + el.dataset.labelShare + " (n=" + p.n + ")<br>" +
               el.dataset.labelInterval + ": " + pct(p.lower) + "–" + pct(p.upper);
             lyr.bindTooltip(text, { sticky: true });
-            if (lyr.getElement) { /* set after add */ }
           },
         }).addTo(map);
         layer.eachLayer(function (lyr) {
           var path = lyr.getElement && lyr.getElement();
-          if (path) path.setAttribute("data-zone", lyr.feature.properties.code);
+          if (!path) return;
+          var p = lyr.feature.properties;
+          path.setAttribute("data-zone", p.code);
+          path.setAttribute("data-n", String(p.n));
+          path.classList.add("zone", p.share_feeling_safe === null ? "zone-empty" : "zone-data");
         });
         if (data.features.length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
         el.setAttribute("data-zones-loaded", String(data.features.length));

@@ -7,6 +7,8 @@
   var lon = document.getElementById("id_longitude");
   if (!mapEl || !lat || !lon || typeof L === "undefined") return;
   mapEl.hidden = false;
+  // Hashed static names hide the icons from Leaflet's own path detection; say where they are.
+  L.Icon.Default.imagePath = mapEl.dataset.leafletImages;
   var start = [parseFloat(lat.value) || parseFloat(mapEl.dataset.lat), parseFloat(lon.value) || parseFloat(mapEl.dataset.lon)];
   var map = L.map(mapEl).setView(start, 14);
   // Base tiles are the only outside resource; if they fail the pin still works on a plain background.

@@ -82,8 +82,9 @@ def _recompute_share_feeling_safe(cursor, zone_nights_sql: str, params: list) ->
     ``zone_nights_sql`` yields (zone_id, night) rows; rows of the indicator for those pairs that
     no longer have reports are deleted, so the result equals a recompute from scratch.
     """
-    from reports.models import PerceivedSafety
+    from reports.models import INDICATOR_EXCLUDED_STATUSES, PerceivedSafety
 
+    excluded = list(INDICATOR_EXCLUDED_STATUSES)
     safe_values = list(PerceivedSafety.feeling_safe())
     cursor.execute(
         f"""
@@ -94,6 +95,7 @@ def _recompute_share_feeling_safe(cursor, zone_nights_sql: str, params: list) ->
         INSERT INTO _agg
             SELECT r.zone_id, r.night, r.slot, count(*), count(*) FILTER (WHERE r.perceived_safety = ANY(%s))
             FROM reports_report r JOIN _touched t ON t.zone_id = r.zone_id AND t.night = r.night
+            WHERE r.status <> ALL(%s::text[])
             GROUP BY r.zone_id, r.night, r.slot;
         DELETE FROM observatory_indicator i
             USING _touched t
@@ -112,7 +114,7 @@ def _recompute_share_feeling_safe(cursor, zone_nights_sql: str, params: list) ->
             SET value = EXCLUDED.value, numerator = EXCLUDED.numerator, n = EXCLUDED.n,
                 lower = EXCLUDED.lower, upper = EXCLUDED.upper, computed_at = EXCLUDED.computed_at;
         """,
-        [*params, safe_values, SHARE_FEELING_SAFE, METHOD_VERSION, SHARE_FEELING_SAFE, METHOD_VERSION],
+        [*params, safe_values, excluded, SHARE_FEELING_SAFE, METHOD_VERSION, SHARE_FEELING_SAFE, METHOD_VERSION],
     )
 
 

@@ -32,6 +32,11 @@ class PerceivedSafety(models.IntegerChoices):
         return (cls.VERY_SAFE, cls.FAIRLY_SAFE)
 
 
+# Statuses whose reports do not count in indicators (spam, hidden, merged duplicates). The
+# moderation work fills this in; indicator SQL filters with `status <> ALL(...)` on it.
+INDICATOR_EXCLUDED_STATUSES: tuple[str, ...] = ()
+
+
 class Category(models.Model):
     code = models.SlugField(_("service code"), max_length=64, unique=True, help_text=_("Open311 service_code"))
     name_it = models.CharField(_("name (Italian)"), max_length=200)
@@ -97,3 +102,58 @@ class Report(models.Model):
     @property
     def feels_safe(self) -> bool:
         return self.perceived_safety in PerceivedSafety.feeling_safe()
+
+
+class SafetyAudit(models.Model):
+    """A walker's short audit of a place: Safetipin's nine parameters, each scored 0 (worst) to 3 (best)."""
+
+    PARAMETERS = (
+        "lighting",
+        "openness",
+        "visibility",
+        "people",
+        "security",
+        "walk_path",
+        "public_transport",
+        "gender_diversity",
+        "feeling",
+    )
+    SCORE_CHOICES = [(0, "0"), (1, "1"), (2, "2"), (3, "3")]
+
+    tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True, default=new_tracking_code)
+    location = models.PointField(_("location"), srid=4326)
+    occurred_at = models.DateTimeField(_("when"))
+    lighting = models.PositiveSmallIntegerField(_("lighting"), choices=SCORE_CHOICES)
+    openness = models.PositiveSmallIntegerField(_("openness"), choices=SCORE_CHOICES)
+    visibility = models.PositiveSmallIntegerField(_("visibility"), choices=SCORE_CHOICES)
+    people = models.PositiveSmallIntegerField(_("people"), choices=SCORE_CHOICES)
+    security = models.PositiveSmallIntegerField(_("security"), choices=SCORE_CHOICES)
+    walk_path = models.PositiveSmallIntegerField(_("walk path"), choices=SCORE_CHOICES)
+    public_transport = models.PositiveSmallIntegerField(_("public transport"), choices=SCORE_CHOICES)
+    gender_diversity = models.PositiveSmallIntegerField(_("gender diversity"), choices=SCORE_CHOICES)
+    feeling = models.PositiveSmallIntegerField(_("feeling"), choices=SCORE_CHOICES)
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    zone = models.ForeignKey(
+        "observatory.Zone", verbose_name=_("zone"), null=True, on_delete=models.SET_NULL, related_name="audits"
+    )
+    night = models.DateField(_("night of"))
+    slot = models.CharField(_("slot"), max_length=32)
+    status = models.CharField(
+        _("status"), max_length=32, choices=Report.Status.choices, default=Report.Status.SUBMITTED
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Report.Source.choices, default=Report.Source.WEB)
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name = _("safety audit")
+        verbose_name_plural = _("safety audits")
+        indexes = [models.Index(fields=["zone", "night", "slot"])]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+    @property
+    def feels_safe(self) -> bool:
+        """Safetipin 'feeling' 2 or 3 counts as feeling (fairly or very) safe in the headline share."""
+        return self.feeling >= 2

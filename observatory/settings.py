@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Local
     "observatory",
     "reports",
@@ -209,6 +210,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Urban Safety Observatory API",
     "DESCRIPTION": "Perceived night-time safety: reports, sensors, indicators and funded projects.",
     "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
 }
 
 # The observatory's own knobs.

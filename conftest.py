@@ -2,12 +2,50 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 from django.contrib.gis.geos import MultiPolygon, Polygon
 
 from observatory.models import Zone
 from reports.models import Category
+
+# The real processes (Celery worker, gunicorn, Chromium) as fixtures, shared by every app's tests.
+pytest_plugins = ["tests.processes"]
+
+# Rows the data migrations create. Transactional tests flush every table, so they are put back
+# before each database test (and after a --reuse-db run that ended with a flush).
+REFERENCE_DATA_MIGRATIONS = [
+    ("observatory.migrations.0002_staff_groups", "create_groups"),
+    ("reports.migrations.0002_seed_categories", "seed"),
+    ("reports.migrations.0005_category_defaults", "seed"),
+    ("sensors.migrations.0002_seed_kinds", "add_kinds"),
+]
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def ensure_reference_data() -> None:
+    if Group.objects.filter(name="officer").exists() and Category.objects.exists():
+        return
+    for module, function in REFERENCE_DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(django_apps, None)
+    from django.contrib.auth.models import Permission
+
+    from grants.permissions import grant_group_permissions
+
+    grant_group_permissions(Group, Permission)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not DB_FIXTURES & set(request.fixturenames):
+        return
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    request.getfixturevalue("transactional_db" if transactional or "transactional_db" in request.fixturenames else "db")
+    ensure_reference_data()
 
 
 def square_zone(code: str, lon: float, lat: float, size: float = 0.01, **fields) -> Zone:

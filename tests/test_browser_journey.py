@@ -26,7 +26,6 @@ def centre_zone():
 
 
 def test_citizen_reports_with_a_pin_and_officer_sees_the_zone_on_the_map(page, celery_worker, centre_zone):
-    Category.objects.get_or_create(code="dark-area", defaults={"name_it": "Zona buia", "name_en": "Dark area"})
     make_user("officer-browser", "officer")
 
     # The citizen, on the Italian form, places the pin by tapping the map (tiles never load here).
@@ -36,7 +35,7 @@ def test_citizen_reports_with_a_pin_and_officer_sees_the_zone_on_the_map(page, c
     assert page.locator("#id_latitude").input_value().startswith("45.0")
     yesterday_2300 = (timezone.localtime() - dt.timedelta(days=1)).replace(hour=23, minute=0)
     page.fill("#id_occurred_at", yesterday_2300.strftime("%Y-%m-%dT%H:%M"))  # last night, in the night slot
-    page.select_option("#id_category", label="Zona buia")
+    page.select_option("#id_category", label=Category.objects.get(code="dark-area").name_it)
     page.locator("label", has_text="Abbastanza sicuro/a").click()  # the styled label is what a person taps
     assert page.get_by_label("Abbastanza sicuro/a").is_checked()
     page.get_by_role("button", name="Invia la segnalazione").click()

@@ -1,22 +1,23 @@
-"""The citizen's report form: parses and checks input, then hands over to report_submit."""
+"""The citizen's forms: they parse input; report_submit and the other services check and save it."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
-from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, PerceivedSafety
+from observatory.models import Zone
 
-CLOCK_SKEW = dt.timedelta(minutes=5)
+from .models import Category, Department, PerceivedSafety, Report, SafetyAudit
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return obj.name
 
 
 class ReportForm(forms.Form):
-    category = forms.ModelChoiceField(
+    category = CategoryChoiceField(
         label=_("What is it about?"),
         queryset=Category.objects.filter(active=True),
         empty_label=_("Choose a category"),
@@ -31,18 +32,26 @@ class ReportForm(forms.Form):
     )
     latitude = forms.FloatField(
         label=_("Latitude"),
+        required=False,
         min_value=-90,
         max_value=90,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-        error_messages={"required": _("Please place the pin on the map or type the coordinates.")},
     )
     longitude = forms.FloatField(
         label=_("Longitude"),
+        required=False,
         min_value=-180,
         max_value=180,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-        error_messages={"required": _("Please place the pin on the map or type the coordinates.")},
     )
+    zone = forms.ModelChoiceField(
+        label=_("Or choose the area"),
+        required=False,
+        queryset=Zone.objects.order_by("name"),
+        empty_label=_("(no area chosen)"),
+        error_messages={"invalid_choice": _("Please choose an area from the list.")},
+    )
+    address = forms.CharField(label=_("Address or place (optional)"), required=False, max_length=255)
     occurred_at = forms.DateTimeField(
         label=_("When did it happen?"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
@@ -55,19 +64,107 @@ class ReportForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    photo = forms.FileField(label=_("Photo (optional): JPEG, PNG or WebP"), required=False)
+    contact_email = forms.EmailField(
+        label=_("E-mail for updates (optional)"),
+        required=False,
+        error_messages={"invalid": _("Please give a valid e-mail address.")},
+    )
+    contact_consent = forms.BooleanField(
+        label=_(
+            "I agree that the city keeps my e-mail address only to send me updates on this report; "
+            "it is erased after six months and never published."
+        ),
+        required=False,
+    )
+    # Honeypot: hidden from people (and from assistive technology); bots fill every field.
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
 
-    def clean_occurred_at(self) -> dt.datetime:
-        occurred_at = self.cleaned_data["occurred_at"]
-        now = timezone.now()
-        if occurred_at > now + CLOCK_SKEW:
-            raise forms.ValidationError(_("This time is in the future. Please give the time it happened."))
-        oldest = now - dt.timedelta(days=settings.OBSERVATORY_REPORT_MAX_AGE_DAYS)
-        if occurred_at < oldest:
-            raise forms.ValidationError(
-                _("This is more than %(days)s days ago; we only take recent reports."),
-                params={"days": settings.OBSERVATORY_REPORT_MAX_AGE_DAYS},
+    def clean(self):
+        data = super().clean()
+        lat, lon = data.get("latitude"), data.get("longitude")
+        if (lat is None) != (lon is None) and "latitude" not in self.errors and "longitude" not in self.errors:
+            self.add_error("latitude", _("Please give both latitude and longitude, or place the pin on the map."))
+        no_place = lat is None and lon is None and not data.get("zone") and not data.get("address")
+        if no_place and "latitude" not in self.errors and "longitude" not in self.errors and "zone" not in self.errors:
+            self.add_error("latitude", _("Please place the pin on the map, type the coordinates, or choose an area."))
+        if data.get("website"):
+            raise forms.ValidationError(_("Your report could not be accepted."), code="honeypot")
+        return data
+
+    def location(self) -> Point | None:
+        lat, lon = self.cleaned_data.get("latitude"), self.cleaned_data.get("longitude")
+        if lat is None or lon is None:
+            return None
+        return Point(lon, lat, srid=4326)
+
+
+# Where a service's error lands on the report form (the location has no single field).
+FORM_FIELD_FOR = {"location": "latitude", "public_description": "description", "attributes": None}
+
+
+class AuditForm(forms.Form):
+    latitude = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
+    longitude = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+    occurred_at = forms.DateTimeField(
+        label=_("When?"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"),
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for parameter in SafetyAudit.PARAMETERS:
+            self.fields[parameter] = forms.TypedChoiceField(
+                label=SafetyAudit._meta.get_field(parameter).verbose_name.capitalize(),
+                choices=SafetyAudit.SCORE_CHOICES,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Give a score from 0 to 3.")},
             )
-        return occurred_at
 
-    def location(self) -> Point:
-        return Point(self.cleaned_data["longitude"], self.cleaned_data["latitude"], srid=4326)
+    def parameter_fields(self):
+        return [self[p] for p in SafetyAudit.PARAMETERS]
+
+
+class AbuseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is wrong with this report?"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+# --- moderation ---------------------------------------------------------------------------------
+
+
+class PublishForm(forms.Form):
+    public_description = forms.CharField(
+        label=_("Public text (edit out names, numbers plates, insults)"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )  # fmt: skip
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(label=_("Tracking code of the original report"), max_length=16)
+    public_note = forms.CharField(label=_("Public note (optional)"), required=False, max_length=2000)
+
+    def clean_into(self) -> Report:
+        code = self.cleaned_data["into"].strip().upper()
+        try:
+            return Report.objects.get(tracking_code=code)
+        except Report.DoesNotExist:
+            raise forms.ValidationError(_("No report has this tracking code.")) from None
+
+
+class AssignForm(forms.Form):
+    department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Report.Status.choices)
+    public_note = forms.CharField(
+        label=_("Public note (shown on the tracking page and e-mailed)"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )  # fmt: skip

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib.gis.db import models
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -32,16 +34,55 @@ class PerceivedSafety(models.IntegerChoices):
         return (cls.VERY_SAFE, cls.FAIRLY_SAFE)
 
 
-# Statuses whose reports do not count in indicators (spam, hidden, merged duplicates). The
-# moderation work fills this in; indicator SQL filters with `status <> ALL(...)` on it.
-INDICATOR_EXCLUDED_STATUSES: tuple[str, ...] = ()
+# Statuses whose reports do not count in indicators: rejected as spam, hidden by a moderator, or
+# merged into another report (which counts once). Indicator SQL filters with `status <> ALL(...)`.
+INDICATOR_EXCLUDED_STATUSES: tuple[str, ...] = ("spam", "hidden", "duplicate")
+
+
+class Department(models.TextChoices):
+    """The city departments a report can be assigned to (intersectoral work)."""
+
+    MUNICIPAL_POLICE = "municipal_police", _("Municipal police")
+    LIGHTING = "lighting", _("Public lighting")
+    WASTE_PUBLIC_SPACE = "waste_public_space", _("Waste and public space")
+    SOCIAL_SERVICES = "social_services", _("Social services")
+    TRANSPORT = "transport", _("Transport")
+
+
+class CategoryGroup(models.TextChoices):
+    LIGHTING = "lighting", _("Lighting and visibility")
+    DEGRADED = "degraded", _("Degraded or abandoned places")
+    BEHAVIOUR = "behaviour", _("Behaviour")
+    MOBILITY = "mobility", _("Mobility")
+    NIGHTLIFE = "nightlife", _("Noise and nightlife")
+    OTHER = "other", _("Other")
 
 
 class Category(models.Model):
     code = models.SlugField(_("service code"), max_length=64, unique=True, help_text=_("Open311 service_code"))
     name_it = models.CharField(_("name (Italian)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
-    group = models.CharField(_("group"), max_length=100, blank=True)
+    group = models.CharField(_("group"), max_length=100, blank=True, choices=CategoryGroup.choices)
+    description_it = models.CharField(_("description (Italian)"), max_length=500, blank=True, db_default="")
+    description_en = models.CharField(_("description (English)"), max_length=500, blank=True, db_default="")
+    default_department = models.CharField(
+        _("default department"), max_length=32, choices=Department.choices, blank=True, db_default=""
+    )
+    requires_photo = models.BooleanField(_("photo required"), default=False, db_default=False)
+    requires_description = models.BooleanField(_("description required"), default=False, db_default=False)
+    keywords = models.CharField(
+        _("keywords"), max_length=300, blank=True, db_default="", help_text=_("Comma-separated (Open311 keywords)")
+    )
+    attributes = models.JSONField(
+        _("Open311 attributes"),
+        default=list,
+        db_default=[],
+        blank=True,
+        help_text=_(
+            "Extra questions as a list of Open311 attribute definitions: code, datatype (string, number, "
+            "datetime, text, singlevaluelist, multivaluelist), required, description, order, values."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
@@ -57,10 +98,40 @@ class Category(models.Model):
     def name(self) -> str:
         return self.name_en if (get_language() or "it").startswith("en") else self.name_it
 
+    @property
+    def description(self) -> str:
+        return self.description_en if (get_language() or "it").startswith("en") else self.description_it
+
+
+class ReportQuerySet(models.QuerySet):
+    def public(self) -> ReportQuerySet:
+        """What the public may see: published by a moderator, not spam, hidden or merged away."""
+        return self.filter(is_published=True).exclude(status__in=Report.NOT_PUBLIC_STATUSES)
+
+    def with_public_location(self) -> ReportQuerySet:
+        """Annotate ``public_location``: the location snapped to the privacy grid (see privacy.py)."""
+        from .privacy import snapped
+
+        return self.annotate(public_location=snapped("location"))
+
+    def open(self) -> ReportQuerySet:
+        return self.filter(status__in=Report.OPEN_STATUSES)
+
 
 class Report(models.Model):
     class Status(models.TextChoices):
+        # FixMyStreet's families: open, closed, hidden; plus spam, which moderation rejects.
         SUBMITTED = "submitted", _("Submitted")
+        UNDER_REVIEW = "under_review", _("Under review")
+        IN_PROGRESS = "in_progress", _("In progress")
+        ACTION_SCHEDULED = "action_scheduled", _("Action scheduled")
+        RESOLVED = "resolved", _("Resolved")
+        NO_FURTHER_ACTION = "no_further_action", _("No further action")
+        NOT_RESPONSIBLE = "not_responsible", _("Not our responsibility")
+        DUPLICATE = "duplicate", _("Duplicate")
+        REFERRED = "referred", _("Referred")
+        HIDDEN = "hidden", _("Hidden")
+        SPAM = "spam", _("Rejected as spam")
 
     class Source(models.TextChoices):
         WEB = "web", _("Web form")
@@ -83,6 +154,49 @@ class Report(models.Model):
     status = models.CharField(_("status"), max_length=32, choices=Status.choices, default=Status.SUBMITTED)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.WEB)
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    # New columns carry database defaults so that set-based inserts (demo seeding) need not name them.
+    address = models.CharField(_("address or place"), max_length=255, blank=True, db_default="")
+    photo = models.ImageField(_("photo"), upload_to="reports/%Y/%m/", blank=True, db_default="")
+    photo_hidden = models.BooleanField(_("photo hidden by a moderator"), default=False, db_default=False)
+    media_url = models.URLField(_("media URL (Open311)"), max_length=500, blank=True, db_default="")
+    attributes = models.JSONField(_("answers to extra questions"), default=dict, db_default={}, blank=True)
+    reporter_name = models.CharField(_("name"), max_length=200, blank=True, db_default="")
+    contact_email = models.EmailField(_("e-mail for updates"), blank=True, db_default="")
+    contact_phone = models.CharField(_("phone"), max_length=40, blank=True, db_default="")
+    contact_consent = models.BooleanField(_("consent to be contacted"), default=False, db_default=False)
+    contact_erased_at = models.DateTimeField(_("contact data erased at"), null=True, blank=True)
+    submitter_ip = models.GenericIPAddressField(_("submitter IP"), null=True, blank=True)
+    open311_token = models.CharField(_("Open311 token"), max_length=40, blank=True, db_default="")
+    open311_key = models.ForeignKey(
+        "open311.ApiKey", verbose_name=_("Open311 key"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    department = models.CharField(
+        _("assigned department"), max_length=32, choices=Department.choices, blank=True, db_default=""
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    is_published = models.BooleanField(_("published"), default=False, db_default=False)
+    public_description = models.TextField(_("moderated public text"), blank=True, max_length=2000, db_default="")
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
+
+    objects = ReportQuerySet.as_manager()
+
+    OPEN_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.IN_PROGRESS, Status.ACTION_SCHEDULED)
+    CLOSED_STATUSES = (
+        Status.RESOLVED,
+        Status.NO_FURTHER_ACTION,
+        Status.NOT_RESPONSIBLE,
+        Status.DUPLICATE,
+        Status.REFERRED,
+    )
+    NOT_PUBLIC_STATUSES = (Status.HIDDEN, Status.SPAM)
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -91,6 +205,8 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["zone", "night", "slot"]),
             models.Index(fields=["night"]),
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["-created_at"]),
         ]
 
     def __str__(self) -> str:
@@ -102,6 +218,101 @@ class Report(models.Model):
     @property
     def feels_safe(self) -> bool:
         return self.perceived_safety in PerceivedSafety.feeling_safe()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def open311_status(self) -> str:
+        """GeoReport v2 knows only 'open' and 'closed'; hidden and spam read as closed."""
+        return "open" if self.is_open else "closed"
+
+    @property
+    def counts_in_indicators(self) -> bool:
+        return self.status not in INDICATOR_EXCLUDED_STATUSES
+
+    @property
+    def public_photo_url(self) -> str:
+        if self.is_published and self.photo and not self.photo_hidden:
+            return self.photo.url
+        return ""
+
+
+class StatusChange(models.Model):
+    """One entry of a report's history: who did what, when; public notes are shown on the tracking page."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("Submitted")
+        PUBLISH = "publish", _("Published")
+        SPAM = "spam", _("Rejected as spam")
+        MERGE = "merge", _("Merged as duplicate")
+        ASSIGN = "assign", _("Assigned")
+        STATUS = "status", _("Status changed")
+        PHOTO_HIDDEN = "photo_hidden", _("Photo hidden")
+        ABUSE = "abuse", _("Abuse reported")
+        BLOCKED = "blocked", _("Sender on block list")
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="history")
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=32, blank=True, choices=Report.Status.choices)
+    to_status = models.CharField(_("to"), max_length=32, blank=True, choices=Report.Status.choices)
+    public_note = models.TextField(_("public note"), blank=True, max_length=2000)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.action} {self.from_status}->{self.to_status}"
+
+
+class BlockedSender(models.Model):
+    """An e-mail address or IP whose reports are kept but hidden from the public."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("E-mail address")
+        IP = "ip", _("IP address")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=254)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="blocked_sender_unique")]
+        verbose_name = _("blocked sender")
+        verbose_name_plural = _("blocked senders")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.value}"
+
+    def save(self, *args, **kwargs):
+        # Normalised so that look-ups are exact: e-mails compare case-insensitively.
+        self.value = self.value.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class AbuseFlag(models.Model):
+    """A member of the public saying that a published report is abusive; moderators see the count."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="abuse_flags")
+    reason = models.TextField(_("what is wrong with it?"), max_length=1000)
+    submitter_ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("abuse flag")
+        verbose_name_plural = _("abuse flags")
+
+    def __str__(self) -> str:
+        return f"abuse {self.report_id}"
 
 
 class SafetyAudit(models.Model):

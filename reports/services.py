@@ -1,19 +1,48 @@
-"""Writes on reports: every channel (form, API, Open311, importer) submits through report_submit."""
+"""Writes on reports: every channel (form, API, Open311, importer) submits through report_submit,
+and every moderation action goes through one ``report_<action>`` function that records history."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import math
+import re
+import secrets
+from typing import Any
 
-from django.contrib.gis.geos import Point
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.mail import send_mail
+from django.core.validators import EmailValidator, URLValidator
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from observatory import indicators
 from observatory.models import Zone
 from observatory.nightslots import night_and_slot
 
-from .models import Category, Report, SafetyAudit
+from .models import (
+    INDICATOR_EXCLUDED_STATUSES,
+    AbuseFlag,
+    BlockedSender,
+    Category,
+    Department,
+    PerceivedSafety,
+    Report,
+    SafetyAudit,
+    StatusChange,
+)
+from .photos import photo_sanitise
+
+logger = logging.getLogger(__name__)
+
+CLOCK_SKEW = dt.timedelta(minutes=5)
+DESCRIPTION_MAX_LENGTH = 2000
+# Anything that looks like a tag (<b>, </p>, <!-- -->, <script ...>): plain text only.
+HTML_TAG = re.compile(r"<\s*[/!]?\s*[a-zA-Z!][^>]*>")
 
 
 def zone_for_location(location: Point) -> Zone:
@@ -28,35 +57,437 @@ def zone_for_location(location: Point) -> Zone:
     return zone
 
 
+def zone_point(zone: Zone) -> Point:
+    """A point surely inside a zone (ST_PointOnSurface), for reports placed by choosing a zone."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ST_AsEWKB(ST_PointOnSurface(geom)) FROM observatory_zone WHERE id = %s", [zone.pk])
+        return GEOSGeometry(memoryview(cursor.fetchone()[0]))
+
+
+def locate_address(address: str) -> Point | None:
+    """A point for a typed address, without an outside geocoder: the zone whose name the address mentions.
+
+    The observatory runs offline; a city with a geocoder plugs it in here.
+    """
+    text = (address or "").strip()
+    if len(text) < 3:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT ST_AsEWKB(ST_PointOnSurface(geom)) FROM observatory_zone
+            WHERE length(name) >= 3 AND position(lower(name) IN lower(%s)) > 0
+            ORDER BY length(name) DESC, id LIMIT 1
+            """,
+            [text],
+        )
+        row = cursor.fetchone()
+    return GEOSGeometry(memoryview(row[0])) if row else None
+
+
+def validate_plain_text(value: str, field: str, max_length: int = DESCRIPTION_MAX_LENGTH) -> str:
+    value = (value or "").strip()
+    if HTML_TAG.search(value):
+        raise ValidationError({field: _("Please write plain text: HTML tags such as <b> are not accepted.")})
+    if len(value) > max_length:
+        raise ValidationError(
+            {field: _("Please keep it under %(max)s characters (now %(n)s).") % {"max": max_length, "n": len(value)}}
+        )
+    return value
+
+
+def validate_occurred_at(occurred_at: dt.datetime, *, check_age: bool = True) -> None:
+    now = timezone.now()
+    if timezone.is_naive(occurred_at):
+        raise ValidationError({"occurred_at": _("Please give the time with its time zone.")})
+    if occurred_at > now + CLOCK_SKEW:
+        raise ValidationError({"occurred_at": _("This time is in the future. Please give the time it happened.")})
+    days = settings.OBSERVATORY_REPORT_MAX_AGE_DAYS
+    if check_age and occurred_at < now - dt.timedelta(days=days):
+        raise ValidationError(
+            {"occurred_at": _("This is more than %(days)s days ago; we only take recent reports.") % {"days": days}}
+        )
+
+
+def validate_attributes(category: Category, answers: dict[str, Any]) -> dict[str, Any]:
+    """Answers to a category's extra questions (Open311 attributes), checked against its definition."""
+    definitions = {a["code"]: a for a in category.attributes or [] if a.get("variable", True)}
+    clean: dict[str, Any] = {}
+    errors = []
+    for code, value in (answers or {}).items():
+        definition = definitions.get(code)
+        if definition is None:
+            errors.append(_("Unknown extra question %(code)s for this category.") % {"code": code})
+            continue
+        allowed = {str(v["key"]) for v in definition.get("values") or []}
+        values = value if isinstance(value, list) else [value]
+        if definition.get("datatype") in {"singlevaluelist", "multivaluelist"}:
+            bad = [v for v in values if str(v) not in allowed]
+            if bad or (definition["datatype"] == "singlevaluelist" and len(values) != 1):
+                errors.append(
+                    _("%(code)s: choose one of %(keys)s.") % {"code": code, "keys": ", ".join(sorted(allowed))}
+                )
+                continue
+        if definition.get("datatype") == "number":
+            try:
+                float(values[0])
+            except (TypeError, ValueError):
+                errors.append(_("%(code)s must be a number.") % {"code": code})
+                continue
+        text_values = [str(v) for v in values]
+        if any(HTML_TAG.search(v) or len(v) > 500 for v in text_values):
+            errors.append(_("%(code)s: plain text under 500 characters, please.") % {"code": code})
+            continue
+        clean[code] = text_values if definition.get("datatype") == "multivaluelist" else text_values[0]
+    for code, definition in definitions.items():
+        if definition.get("required") and code not in clean:
+            errors.append(_("Please answer: %(question)s") % {"question": definition.get("description", code)})
+    if errors:
+        raise ValidationError({"attributes": errors})
+    return clean
+
+
+def sender_is_blocked(*, email: str = "", ip: str | None = None) -> bool:
+    checks = []
+    if email:
+        checks.append((BlockedSender.Kind.EMAIL, email.strip().lower()))
+    if ip:
+        checks.append((BlockedSender.Kind.IP, ip))
+    return any(BlockedSender.objects.filter(kind=kind, value=value).exists() for kind, value in checks)
+
+
 def report_submit(
     *,
     category: Category,
-    location: Point,
     perceived_safety: int,
     occurred_at: dt.datetime,
+    location: Point | None = None,
+    zone: Zone | None = None,
+    address: str = "",
     description: str = "",
+    photo=None,
+    media_url: str = "",
+    attributes: dict[str, Any] | None = None,
+    reporter_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    contact_consent: bool = False,
+    submitter_ip: str | None = None,
     source: str = Report.Source.WEB,
+    open311_key=None,
+    check_age: bool = True,
 ) -> Report:
-    """Save a report stamped with its zone, night and slot, and mark that zone's night stale.
+    """Validate and save a report stamped with its zone, night and slot; mark that zone's night stale.
 
-    Raises ValidationError (field ``location``) for a point outside every zone; nothing is saved.
+    The place is the point given, else a point inside the zone chosen, else the zone the typed
+    address names. Raises ValidationError with every problem found, by field; nothing is saved and
+    no file is left behind.
     """
-    zone = zone_for_location(location)
+    errors: dict[str, list[str]] = {}
+
+    def check(fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+            return None
+
+    if not isinstance(category, Category) or not category.active:
+        errors["category"] = [_("Please choose a category.")]
+    if perceived_safety not in PerceivedSafety.values:
+        errors["perceived_safety"] = [_("Please say how safe you felt.")]
+    address = check(validate_plain_text, address, "address", 255) or ""
+    description = check(validate_plain_text, description, "description") or ""
+    reporter_name = check(validate_plain_text, reporter_name, "reporter_name", 200) or ""
+    contact_phone = check(validate_plain_text, contact_phone, "contact_phone", 40) or ""
+    check(validate_occurred_at, occurred_at, check_age=check_age)
+    if location is None and zone is not None:
+        location = zone_point(zone)
+    if location is None and address:
+        location = locate_address(address)
+        if location is None:
+            errors.setdefault("location", []).append(
+                _("We could not find this address. Please place the pin on the map or choose the zone from the list.")
+            )
+    if location is None and "location" not in errors:
+        errors["location"] = [_("Please place the pin on the map, type the coordinates, or choose a zone.")]
+    zone_found = check(zone_for_location, location) if location is not None else None
+    contact_email = (contact_email or "").strip()
+    if contact_email:
+        check(_validate_email, contact_email)
+        if not contact_consent:
+            errors.setdefault("contact_consent", []).append(
+                _("To receive updates by e-mail, please agree that we keep your address for that purpose.")
+            )
+    if media_url:
+        check(_validate_url, media_url)
+    if isinstance(category, Category):
+        if category.requires_description and not description:
+            errors.setdefault("description", []).append(_("This category needs a short description."))
+        if category.requires_photo and photo is None and not media_url:
+            errors.setdefault("photo", []).append(_("This category needs a photo."))
+        attributes = check(validate_attributes, category, attributes or {}) or {}
+    clean_photo = check(photo_sanitise, photo) if photo is not None else None
+    if errors:
+        raise ValidationError(errors)
+
     night, slot = night_and_slot(occurred_at)
-    with transaction.atomic():
-        report = Report.objects.create(
-            category=category,
-            location=location,
-            perceived_safety=perceived_safety,
-            occurred_at=occurred_at,
-            description=description.strip(),
-            zone=zone,
-            night=night,
-            slot=slot,
-            source=source,
-        )
-        indicators.mark_stale([(zone.id, night)])
+    blocked = sender_is_blocked(email=contact_email, ip=submitter_ip)
+    saved_photo_name = ""
+    try:
+        with transaction.atomic():
+            report = Report(
+                category=category,
+                location=location,
+                address=address,
+                perceived_safety=perceived_safety,
+                occurred_at=occurred_at,
+                description=description,
+                zone=zone_found,
+                night=night,
+                slot=slot,
+                source=source,
+                media_url=media_url,
+                attributes=attributes,
+                reporter_name=reporter_name,
+                contact_email=contact_email,
+                contact_phone=contact_phone,
+                contact_consent=bool(contact_email) and contact_consent,
+                submitter_ip=submitter_ip,
+                open311_key=open311_key,
+                open311_token=secrets.token_hex(12) if source == Report.Source.OPEN311 else "",
+                department=category.default_department,
+                status=Report.Status.HIDDEN if blocked else Report.Status.SUBMITTED,
+            )
+            if clean_photo is not None:
+                report.photo.save(clean_photo.name, clean_photo, save=False)
+                saved_photo_name = report.photo.name
+            report.save()
+            StatusChange.objects.create(
+                report=report, action=StatusChange.Action.SUBMIT, to_status=Report.Status.SUBMITTED, detail=source
+            )
+            if blocked:
+                StatusChange.objects.create(
+                    report=report,
+                    action=StatusChange.Action.BLOCKED,
+                    from_status=Report.Status.SUBMITTED,
+                    to_status=Report.Status.HIDDEN,
+                )
+            else:
+                indicators.mark_stale([(zone_found.id, night)])
+    except BaseException:
+        if saved_photo_name:
+            report.photo.storage.delete(saved_photo_name)
+        raise
     return report
+
+
+def _validate_email(value: str) -> None:
+    try:
+        EmailValidator()(value)
+    except ValidationError:
+        raise ValidationError({"contact_email": _("Please give a valid e-mail address.")}) from None
+
+
+def _validate_url(value: str) -> None:
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise ValidationError({"media_url": _("Please give a valid http(s) URL.")}) from None
+
+
+# --- moderation ------------------------------------------------------------------------------------
+
+
+def _locked(report: Report) -> Report:
+    return Report.objects.select_for_update().get(pk=report.pk)
+
+
+def _mark_if_counting_changed(report: Report, before: str, after: str) -> None:
+    if (before in INDICATOR_EXCLUDED_STATUSES) != (after in INDICATOR_EXCLUDED_STATUSES) and report.zone_id:
+        indicators.mark_stale([(report.zone_id, report.night)])
+
+
+def _record(report: Report, action: str, *, user, before: str, public_note: str = "", detail: str = "") -> StatusChange:
+    return StatusChange.objects.create(
+        report=report,
+        action=action,
+        from_status=before,
+        to_status=report.status,
+        public_note=public_note,
+        detail=detail,
+        user=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def report_publish(*, report: Report, user, public_description: str | None = None) -> Report:
+    """Make a report visible to the public, with the moderated text (the citizen's text by default)."""
+    with transaction.atomic():
+        report = _locked(report)
+        text = report.description if public_description is None else public_description
+        report.public_description = validate_plain_text(text, "public_description")
+        before = report.status
+        if report.status in Report.NOT_PUBLIC_STATUSES:
+            report.status = Report.Status.SUBMITTED
+        report.is_published = True
+        report.published_at = report.published_at or timezone.now()
+        report.save()
+        _record(report, StatusChange.Action.PUBLISH, user=user, before=before)
+        _mark_if_counting_changed(report, before, report.status)
+    return report
+
+
+def report_reject_spam(*, report: Report, user) -> Report:
+    """Reject as spam: hidden from the public and from indicators; kept for the record."""
+    with transaction.atomic():
+        report = _locked(report)
+        before = report.status
+        report.status = Report.Status.SPAM
+        report.is_published = False
+        report.save()
+        _record(report, StatusChange.Action.SPAM, user=user, before=before)
+        _mark_if_counting_changed(report, before, report.status)
+    return report
+
+
+def report_merge(*, report: Report, into: Report, user, public_note: str = "") -> Report:
+    """Close ``report`` as a duplicate of ``into`` (which then counts once in the indicators)."""
+    if report.pk == into.pk:
+        raise ValidationError({"into": _("A report cannot be a duplicate of itself.")})
+    with transaction.atomic():
+        report = _locked(report)
+        target = Report.objects.select_for_update().get(pk=into.pk)
+        seen = {report.pk}
+        step = target
+        while step is not None:  # refuse cycles: A dup of B dup of A
+            if step.pk in seen:
+                raise ValidationError({"into": _("That report is itself a duplicate of this one.")})
+            seen.add(step.pk)
+            step = step.duplicate_of
+        before = report.status
+        report.status = Report.Status.DUPLICATE
+        report.duplicate_of = target
+        report.save()
+        note = public_note or _("Merged with report %(code)s.") % {"code": target.tracking_code}
+        _record(
+            report, StatusChange.Action.MERGE, user=user, before=before, public_note=note, detail=target.tracking_code
+        )
+        _mark_if_counting_changed(report, before, report.status)
+    transaction.on_commit(lambda: _notify(report.pk))
+    return report
+
+
+def report_assign(*, report: Report, department: str, user) -> Report:
+    if department not in Department.values:
+        raise ValidationError({"department": _("Please choose a department.")})
+    with transaction.atomic():
+        report = _locked(report)
+        before = report.status
+        report.department = department
+        report.save()
+        _record(report, StatusChange.Action.ASSIGN, user=user, before=before, detail=department)
+    return report
+
+
+def report_set_status(*, report: Report, status: str, public_note: str = "", user) -> Report:
+    """Move a report to a status with an optional public note; the citizen is e-mailed if they asked."""
+    if status not in Report.Status.values:
+        raise ValidationError({"status": _("Please choose a status.")})
+    public_note = validate_plain_text(public_note, "public_note")
+    with transaction.atomic():
+        report = _locked(report)
+        before = report.status
+        report.status = status
+        if status in Report.NOT_PUBLIC_STATUSES:
+            report.is_published = False
+        report.save()
+        _record(report, StatusChange.Action.STATUS, user=user, before=before, public_note=public_note)
+        _mark_if_counting_changed(report, before, status)
+    transaction.on_commit(lambda: _notify(report.pk))
+    return report
+
+
+def report_hide_photo(*, report: Report, user) -> Report:
+    with transaction.atomic():
+        report = _locked(report)
+        report.photo_hidden = True
+        report.save()
+        _record(report, StatusChange.Action.PHOTO_HIDDEN, user=user, before=report.status)
+    return report
+
+
+def report_flag_abuse(*, report: Report, reason: str, submitter_ip: str | None = None) -> AbuseFlag:
+    reason = validate_plain_text(reason, "reason", 1000)
+    if not reason:
+        raise ValidationError({"reason": _("Please tell us what is wrong with this report.")})
+    with transaction.atomic():
+        flag = AbuseFlag.objects.create(report=report, reason=reason, submitter_ip=submitter_ip)
+        _record(report, StatusChange.Action.ABUSE, user=None, before=report.status)
+    return flag
+
+
+def report_contacts_erase(*, older_than_days: int | None = None) -> int:
+    """Erase contact e-mails, names and phones of reports older than the retention period (set-based)."""
+    days = settings.OBSERVATORY_CONTACT_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    return (
+        Report.objects.filter(created_at__lt=cutoff)
+        .exclude(contact_email="", reporter_name="", contact_phone="")
+        .update(
+            contact_email="",
+            reporter_name="",
+            contact_phone="",
+            contact_consent=False,
+            contact_erased_at=timezone.now(),
+        )
+    )
+
+
+def _notify(report_id: int) -> None:
+    """E-mail the citizen the report's latest status and public note (if they left an address)."""
+    report = Report.objects.select_related("category").get(pk=report_id)
+    if not report.contact_email or not report.contact_consent:
+        return
+    change = report.history.order_by("-created_at", "-id").first()
+    with override(settings.LANGUAGE_CODE):
+        subject = _("Your report %(code)s: %(status)s") % {
+            "code": report.tracking_code,
+            "status": report.get_status_display(),
+        }
+        lines = [
+            _("The status of your report %(code)s is now: %(status)s.")
+            % {"code": report.tracking_code, "status": report.get_status_display()},
+        ]
+        if change and change.public_note:
+            lines += ["", change.public_note]
+        lines += ["", _("Follow it at %(path)s") % {"path": report.get_absolute_url()}]
+    try:
+        send_mail(subject, "\n".join(lines), None, [report.contact_email])
+    except Exception:  # mail server down: the status change stands, the citizen can still look it up
+        logger.warning("could not e-mail the status of report %s", report.tracking_code, exc_info=True)
+
+
+def reports_nearby(*, category: Category, location: Point, exclude_id: int | None = None, limit: int = 5):
+    """Open reports of the same category within the duplicate radius and days: possible duplicates."""
+    since = timezone.now() - dt.timedelta(days=settings.OBSERVATORY_DUPLICATE_DAYS)
+    location = Point(location.x, location.y, srid=4326)
+    from django.contrib.gis.db.models.functions import Distance
+    from django.contrib.gis.measure import D
+
+    radius = settings.OBSERVATORY_DUPLICATE_RADIUS_M
+    # A degree box that surely holds the circle lets the GiST index work; the exact metres follow.
+    degrees = radius / 111_000 / max(0.1, math.cos(math.radians(location.y)))
+    queryset = (
+        Report.objects.open()
+        .filter(category=category, occurred_at__gte=since, location__dwithin=(location, degrees))
+        .annotate(distance=Distance("location", location))
+        .filter(distance__lte=D(m=radius))
+        .order_by("distance")
+    )
+    if exclude_id:
+        queryset = queryset.exclude(pk=exclude_id)
+    return list(queryset[:limit])
 
 
 def audit_submit(

@@ -1,46 +1,320 @@
-"""Citizen pages: the report form and the tracking page."""
+"""Citizen pages (report form, tracking page, abuse flag, safety audit, public map) and the moderation queue."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, Value, When
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from .forms import ReportForm
-from .models import Report
-from .services import report_submit
+from observatory.roles import MODERATOR, role_required
+
+from . import services
+from .forms import FORM_FIELD_FOR, AbuseForm, AssignForm, AuditForm, MergeForm, PublishForm, ReportForm, StatusForm
+from .models import Category, Report, StatusChange
+from .privacy import snapped_sql
+from .ratelimit import client_ip, rate_limit_hit
+
+PUBLIC_HISTORY_ACTIONS = (
+    StatusChange.Action.SUBMIT,
+    StatusChange.Action.PUBLISH,
+    StatusChange.Action.STATUS,
+    StatusChange.Action.MERGE,
+)
 
 
-def report_new(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        form = ReportForm(request.POST)
-        if form.is_valid():
-            try:
-                report = report_submit(
-                    category=form.cleaned_data["category"],
-                    location=form.location(),
-                    perceived_safety=form.cleaned_data["perceived_safety"],
-                    occurred_at=form.cleaned_data["occurred_at"],
-                    description=form.cleaned_data["description"],
-                )
-            except ValidationError as error:
-                for message in error.message_dict.get("location", []):
-                    form.add_error("latitude", message)
-            else:
-                return redirect(report)
-    else:
-        form = ReportForm(initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})
-    ctx = {
-        "form": form,
+def _report_or_404(queryset, code: str) -> Report:
+    if "\x00" in code:  # PostgreSQL refuses NUL in text; a code never has one
+        raise Http404
+    return get_object_or_404(queryset, tracking_code=code.upper())
+
+
+def _map_ctx() -> dict:
+    return {
         "centre": settings.OBSERVATORY_CITY_CENTRE,
         "tiles_url": settings.OBSERVATORY_MAP_TILES_URL,
         "tiles_attribution": settings.OBSERVATORY_MAP_TILES_ATTRIBUTION,
     }
+
+
+def rate_limited(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/rate_limited.html", {}, status=429)
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    for field, field_messages in error.message_dict.items():
+        target = FORM_FIELD_FOR.get(field, field)
+        if target is not None and target not in form.fields:
+            target = None
+        for message in field_messages:
+            form.add_error(target, message)
+
+
+def report_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if rate_limit_hit(client_ip(request)):
+            return rate_limited(request)
+        form = ReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = services.report_submit(
+                    category=data["category"],
+                    location=form.location(),
+                    zone=data["zone"],
+                    address=data["address"],
+                    perceived_safety=data["perceived_safety"],
+                    occurred_at=data["occurred_at"],
+                    description=data["description"],
+                    photo=data["photo"],
+                    contact_email=data["contact_email"],
+                    contact_consent=data["contact_consent"],
+                    submitter_ip=client_ip(request),
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                return redirect(report.get_absolute_url() + "?new=1")
+    else:
+        form = ReportForm(initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})
+    ctx = {"form": form, **_map_ctx()}
     return render(request, "reports/report_form.html", ctx, status=400 if form.errors else 200)
 
 
+@require_GET
+def reports_nearby_json(request: HttpRequest) -> JsonResponse:
+    """Possible duplicates for the form's script: open reports of the category near the pin."""
+    try:
+        category = Category.objects.get(pk=int(request.GET["category"]), active=True)
+        lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError
+    except (KeyError, ValueError, TypeError, OverflowError, Category.DoesNotExist):
+        return JsonResponse({"error": _("Give category, lat and lon.")}, status=400)
+    from django.contrib.gis.geos import Point
+
+    return JsonResponse(
+        {
+            "reports": [
+                _nearby_item(r) for r in services.reports_nearby(category=category, location=Point(lon, lat, srid=4326))
+            ]
+        }
+    )
+
+
+def _nearby_item(report: Report) -> dict:
+    return {
+        "tracking_code": report.tracking_code,
+        "url": report.get_absolute_url(),
+        "category": report.category.name,
+        "occurred_at": timezone.localtime(report.occurred_at).isoformat(),
+        "status": report.get_status_display(),
+        # Rounded so that the answer never pins a report closer than the privacy grid does.
+        "distance_m": int(round(report.distance.m / 50.0) * 50),
+    }
+
+
 def report_status(request: HttpRequest, code: str) -> HttpResponse:
-    report = get_object_or_404(Report.objects.select_related("category", "zone"), tracking_code=code.upper())
-    return render(request, "reports/report_status.html", {"report": report})
+    report = _report_or_404(Report.objects.select_related("category", "zone", "duplicate_of"), code)
+    history = report.history.filter(action__in=PUBLIC_HISTORY_ACTIONS).order_by("created_at", "id")
+    is_new = request.GET.get("new") == "1"
+    ctx = {
+        "report": report,
+        "history": history,
+        "is_new": is_new,
+        "public": report.is_published and report.status not in Report.NOT_PUBLIC_STATUSES,
+        "nearby": services.reports_nearby(category=report.category, location=report.location, exclude_id=report.pk)
+        if is_new and report.is_open
+        else [],
+    }
+    return render(request, "reports/report_status.html", ctx)
+
+
+def report_abuse(request: HttpRequest, code: str) -> HttpResponse:
+    report = _report_or_404(Report.objects.all(), code)
+    form = AbuseForm(request.POST or None)
+    if request.method == "POST":
+        if rate_limit_hit(client_ip(request)):
+            return rate_limited(request)
+        if form.is_valid():
+            try:
+                services.report_flag_abuse(
+                    report=report, reason=form.cleaned_data["reason"], submitter_ip=client_ip(request)
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("Thank you: a moderator will look at this report."))
+                return redirect(report)
+    return render(
+        request, "reports/report_abuse.html", {"report": report, "form": form}, status=400 if form.errors else 200
+    )
+
+
+def audit_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if rate_limit_hit(client_ip(request)):
+            return rate_limited(request)
+        form = AuditForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            from django.contrib.gis.geos import Point
+
+            try:
+                services.validate_occurred_at(data["occurred_at"])
+                comment = services.validate_plain_text(data["comment"], "comment")
+                audit = services.audit_submit(
+                    location=Point(data["longitude"], data["latitude"], srid=4326),
+                    occurred_at=data["occurred_at"],
+                    scores={p: data[p] for p in services.SafetyAudit.PARAMETERS},
+                    comment=comment,
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("Thank you: your audit %(code)s is saved.") % {"code": audit.tracking_code})
+                return redirect("reports:audit-new")
+    else:
+        form = AuditForm(initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})
+    return render(request, "reports/audit_form.html", {"form": form, **_map_ctx()}, status=400 if form.errors else 200)
+
+
+# --- public map ------------------------------------------------------------------------------------
+
+PUBLIC_MAP_LIMIT = 5000
+
+
+def public_map(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/public_map.html", _map_ctx())
+
+
+@require_GET
+def public_map_geojson(request: HttpRequest) -> HttpResponse:
+    """Published reports as GeoJSON at their snapped location, newest first, built in one query."""
+    snap, params = snapped_sql("r.location")
+    from django.db import connection
+    from django.utils.translation import get_language
+
+    name_column = "c.name_en" if (get_language() or "it").startswith("en") else "c.name_it"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(f), '[]'::json))::text
+            FROM (
+                SELECT json_build_object(
+                    'type', 'Feature',
+                    'geometry', ST_AsGeoJSON({snap}, 6)::json,
+                    'properties', json_build_object(
+                        'tracking_code', r.tracking_code, 'category', {name_column}, 'status', r.status,
+                        'night', r.night, 'slot', r.slot, 'perceived_safety', r.perceived_safety)
+                ) AS f
+                FROM reports_report r JOIN reports_category c ON c.id = r.category_id
+                WHERE r.is_published AND r.status <> ALL(%s::text[])
+                ORDER BY r.occurred_at DESC
+                LIMIT %s
+            ) t
+            """,
+            [*params, list(Report.NOT_PUBLIC_STATUSES), PUBLIC_MAP_LIMIT],
+        )
+        body = cursor.fetchone()[0]
+    return HttpResponse(body, content_type="application/geo+json")
+
+
+# --- moderation ------------------------------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 50
+
+
+@role_required(MODERATOR)
+def moderation_queue(request: HttpRequest) -> HttpResponse:
+    """New (unpublished, submitted) reports first, newest first; then the rest."""
+    show = request.GET.get("show", "new")
+    queryset = Report.objects.select_related("category", "zone").annotate(flags=Count("abuse_flags"))
+    if show == "new":
+        queryset = queryset.filter(status=Report.Status.SUBMITTED, is_published=False)
+    elif show == "open":
+        queryset = queryset.filter(status__in=Report.OPEN_STATUSES)
+    queryset = queryset.annotate(
+        is_new=Case(
+            When(status=Report.Status.SUBMITTED, is_published=False, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("is_new", "-created_at", "-id")
+    page = Paginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reports/moderation_queue.html", {"page": page, "show": show})
+
+
+@role_required(MODERATOR)
+def moderation_detail(request: HttpRequest, code: str) -> HttpResponse:
+    report = _report_or_404(Report.objects.select_related("category", "zone", "duplicate_of"), code)
+    ctx = {
+        "report": report,
+        "history": report.history.select_related("user"),
+        "flags": report.abuse_flags.order_by("-created_at"),
+        "nearby": services.reports_nearby(category=report.category, location=report.location, exclude_id=report.pk),
+        "publish_form": PublishForm(initial={"public_description": report.public_description or report.description}),
+        "merge_form": MergeForm(),
+        "assign_form": AssignForm(initial={"department": report.department}),
+        "status_form": StatusForm(initial={"status": report.status}),
+    }
+    return render(request, "reports/moderation_detail.html", ctx)
+
+
+MODERATION_ACTIONS = {
+    "publish": PublishForm,
+    "spam": None,
+    "merge": MergeForm,
+    "assign": AssignForm,
+    "status": StatusForm,
+    "hide-photo": None,
+}
+
+
+@require_POST
+@role_required(MODERATOR)
+def moderation_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    if action not in MODERATION_ACTIONS:
+        raise Http404
+    report = _report_or_404(Report.objects.all(), code)
+    form_class = MODERATION_ACTIONS[action]
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("reports:moderation-detail", code=report.tracking_code)
+    data = form.cleaned_data if form is not None else {}
+    user = request.user
+    try:
+        if action == "publish":
+            services.report_publish(report=report, user=user, public_description=data["public_description"])
+            messages.success(request, _("Published."))
+        elif action == "spam":
+            services.report_reject_spam(report=report, user=user)
+            messages.success(request, _("Rejected as spam."))
+        elif action == "merge":
+            services.report_merge(report=report, into=data["into"], user=user, public_note=data["public_note"])
+            messages.success(request, _("Merged as a duplicate."))
+        elif action == "assign":
+            services.report_assign(report=report, department=data["department"], user=user)
+            messages.success(request, _("Assigned."))
+        elif action == "status":
+            services.report_set_status(report=report, status=data["status"], public_note=data["public_note"], user=user)
+            messages.success(request, _("Status changed."))
+        elif action == "hide-photo":
+            services.report_hide_photo(report=report, user=user)
+            messages.success(request, _("Photo hidden."))
+    except ValidationError as error:
+        for field_messages in error.message_dict.values():
+            for message in field_messages:
+                messages.error(request, message)
+    if request.POST.get("next") == "queue":
+        return redirect("reports:moderation")
+    return redirect("reports:moderation-detail", code=report.tracking_code)

@@ -41,7 +41,7 @@ def test_it_saves_a_report_stamped_with_zone_night_and_slot(client, two_zones, c
     response = client.post(URL, form_data(category, occurred_at=occurred.strftime("%Y-%m-%dT%H:%M")))
     report = Report.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == report.get_absolute_url()
+    assert response["Location"] == report.get_absolute_url() + "?new=1"
     assert report.zone == west
     assert report.occurred_at == occurred
     assert report.night == last_saturday - dt.timedelta(days=1)

@@ -1,0 +1,302 @@
+"""REST API for reports: public GeoJSON (privacy rules applied), anonymous create through report_submit,
+and moderation endpoints for the moderator group."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.pagination import GeoJsonPagination
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from observatory.models import Zone
+from observatory.roles import MODERATOR, has_role
+
+from . import services
+from .models import Category, Department, PerceivedSafety, Report
+from .ratelimit import client_ip, rate_limit_hit
+
+
+class PublicReportSerializer(GeoFeatureModelSerializer):
+    """What anyone may read: no contact data, no exact place, only the moderated text."""
+
+    # The snapped point is an annotation (Report.objects.with_public_location()), never the exact one.
+    location = GeometryField(source="public_location", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    description = serializers.CharField(source="public_description", read_only=True)
+    photo_url = serializers.SerializerMethodField()
+    duplicate_of = serializers.SlugRelatedField(slug_field="tracking_code", read_only=True)
+
+    class Meta:
+        model = Report
+        geo_field = "location"
+        id_field = "tracking_code"
+        fields = [
+            "tracking_code",
+            "location",
+            "category",
+            "category_name",
+            "status",
+            "perceived_safety",
+            "occurred_at",
+            "night",
+            "slot",
+            "zone",
+            "department",
+            "description",
+            "photo_url",
+            "duplicate_of",
+            "updated_at",
+        ]
+
+    def get_photo_url(self, report: Report) -> str:
+        url = report.public_photo_url
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if url and request else url
+
+
+class ReportCreateSerializer(serializers.Serializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(active=True),
+        error_messages={"does_not_exist": "Unknown category code {value}.", "invalid": "Give a category code."},
+    )
+    perceived_safety = serializers.ChoiceField(choices=PerceivedSafety.choices)
+    occurred_at = serializers.DateTimeField()
+    latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    zone = serializers.SlugRelatedField(slug_field="code", queryset=Zone.objects.all(), required=False)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    photo = serializers.FileField(required=False)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_consent = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, data):
+        if ("latitude" in data) != ("longitude" in data):
+            raise serializers.ValidationError({"latitude": "Give both latitude and longitude."})
+        return data
+
+
+class ReportCreatedSerializer(serializers.Serializer):
+    tracking_code = serializers.CharField()
+    status = serializers.CharField()
+    url = serializers.CharField()
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.CharField(max_length=16)
+    public_note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class AssignSerializer(serializers.Serializer):
+    department = serializers.ChoiceField(choices=Department.choices)
+
+
+class StatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Report.Status.choices)
+    public_note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class PublishSerializer(serializers.Serializer):
+    public_description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ModeratorReportSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    duplicate_of = serializers.SlugRelatedField(slug_field="tracking_code", read_only=True)
+
+    class Meta:
+        model = Report
+        fields = [
+            "tracking_code", "category", "status", "is_published", "department", "duplicate_of",
+            "description", "public_description", "perceived_safety", "occurred_at", "address", "source", "updated_at",
+        ]  # fmt: skip
+
+
+class IsModerator(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return has_role(request.user, MODERATOR)
+
+
+class PublicReportPagination(GeoJsonPagination):
+    page_size = 100
+    max_page_size = 1000
+    page_size_query_param = "page_size"
+
+
+def _raise_api_error(error: DjangoValidationError):
+    raise ApiValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Published reports as GeoJSON (snapped locations, moderated text)",
+        parameters=[
+            OpenApiParameter("category", str, description="Category (Open311 service) code"),
+            OpenApiParameter("status", str, enum=Report.Status.values),
+            OpenApiParameter("zone", str, description="Zone code"),
+        ],
+    ),
+    retrieve=extend_schema(summary="One published report as a GeoJSON feature"),
+)
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PublicReportSerializer
+    pagination_class = PublicReportPagination
+    lookup_field = "tracking_code"
+    lookup_value_regex = "[^/]+"
+    filter_backends: list = []
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_permissions(self):
+        if self.action in {"publish", "spam", "merge", "assign", "set_status", "moderation"}:
+            return [IsModerator()]
+        return [permissions.AllowAny()]
+
+    def get_queryset(self):
+        queryset = (
+            Report.objects.public()
+            .with_public_location()
+            .select_related("category", "zone", "duplicate_of")
+            .order_by("-occurred_at", "-id")
+        )
+        params = self.request.query_params
+        if any("\x00" in value for value in params.values()):
+            raise ApiValidationError({"detail": "Query parameters may not contain NUL characters."})
+        if params.get("category"):
+            queryset = queryset.filter(category__code=params["category"])
+        if params.get("status"):
+            queryset = queryset.filter(status=params["status"])
+        if params.get("zone"):
+            queryset = queryset.filter(zone__code=params["zone"])
+        return queryset
+
+    def _code(self) -> str:
+        code = str(self.kwargs["tracking_code"]).upper()
+        if "\x00" in code:
+            raise Http404
+        return code
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), tracking_code=self._code())
+
+    def _moderated(self) -> Report:
+        return get_object_or_404(Report, tracking_code=self._code())
+
+    @extend_schema(
+        summary="Submit a report (same checks as the web form)",
+        request={"multipart/form-data": ReportCreateSerializer, "application/json": ReportCreateSerializer},
+        responses={201: ReportCreatedSerializer, 400: None, 429: None},
+    )
+    def create(self, request, *args, **kwargs):
+        if rate_limit_hit(client_ip(request)):
+            raise Throttled()
+        serializer = ReportCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        location = None
+        if "latitude" in data:
+            from django.contrib.gis.geos import Point
+
+            location = Point(data["longitude"], data["latitude"], srid=4326)
+        try:
+            report = services.report_submit(
+                category=data["category"],
+                perceived_safety=int(data["perceived_safety"]),
+                occurred_at=data["occurred_at"],
+                location=location,
+                zone=data.get("zone"),
+                address=data.get("address", ""),
+                description=data.get("description", ""),
+                photo=data.get("photo"),
+                contact_email=data.get("contact_email", ""),
+                contact_consent=data.get("contact_consent", False),
+                submitter_ip=client_ip(request),
+                source=Report.Source.API,
+            )
+        except DjangoValidationError as error:
+            _raise_api_error(error)
+        body = {
+            "tracking_code": report.tracking_code,
+            "status": report.status,
+            "url": request.build_absolute_uri(report.get_absolute_url()),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def _act(self, fn, **kwargs) -> Response:
+        try:
+            with transaction.atomic():
+                report = fn(report=self._moderated(), user=self.request.user, **kwargs)
+        except DjangoValidationError as error:
+            _raise_api_error(error)
+        return Response(ModeratorReportSerializer(report).data)
+
+    @extend_schema(summary="Moderators: the full report", responses=ModeratorReportSerializer)
+    @action(detail=True, methods=["get"])
+    def moderation(self, request, tracking_code=None):
+        return Response(ModeratorReportSerializer(self._moderated()).data)
+
+    @extend_schema(
+        summary="Moderators: approve and publish", request=PublishSerializer, responses=ModeratorReportSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, tracking_code=None):
+        serializer = PublishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._act(
+            services.report_publish, public_description=serializer.validated_data.get("public_description")
+        )
+
+    @extend_schema(summary="Moderators: reject as spam", request=None, responses=ModeratorReportSerializer)
+    @action(detail=True, methods=["post"])
+    def spam(self, request, tracking_code=None):
+        return self._act(services.report_reject_spam)
+
+    @extend_schema(
+        summary="Moderators: merge as duplicate of another report",
+        request=MergeSerializer,
+        responses=ModeratorReportSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, tracking_code=None):
+        serializer = MergeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        into = Report.objects.filter(tracking_code=serializer.validated_data["into"].strip().upper()).first()
+        if into is None:
+            raise ApiValidationError({"into": "No report has this tracking code."})
+        return self._act(services.report_merge, into=into, public_note=serializer.validated_data.get("public_note", ""))
+
+    @extend_schema(
+        summary="Moderators: assign a department", request=AssignSerializer, responses=ModeratorReportSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request, tracking_code=None):
+        serializer = AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._act(services.report_assign, department=serializer.validated_data["department"])
+
+    @extend_schema(
+        summary="Moderators: set the status with a public note",
+        request=StatusSerializer,
+        responses=ModeratorReportSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, tracking_code=None):
+        serializer = StatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._act(
+            services.report_set_status,
+            status=serializer.validated_data["status"],
+            public_note=serializer.validated_data.get("public_note", ""),
+        )

@@ -1,0 +1,212 @@
+"""Bulk import of readings from CSV: COPY into a staging table, validate and stamp in SQL, move in one INSERT.
+
+The CSV has a header row naming its columns: ``sensor`` (the sensor's external id; not needed with
+``sensor=``), ``observed_at`` (or ``phenomenonTime``) and ``value`` (or ``result``); other columns are
+ignored. Rows are checked in SQL with the same rules as the API (unknown or removed sensor, time
+without a time zone, time in the future, value not a number or outside the kind's range); any bad
+row refuses the whole file, and the first errors are reported by CSV line number. Otherwise the
+readings are stamped with zone, night and slot by the same SQL as the API (``insert_readings_sql``)
+and moved in one INSERT ... SELECT ... ON CONFLICT DO NOTHING, so importing a file twice is harmless.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import DataError, connection, transaction
+
+from .models import Sensor
+from .partitions import ensure_month_partitions
+from .services import insert_readings_sql, readings_finish
+
+COLUMN_ALIASES = {
+    "sensor": "sensor",
+    "sensor_id": "sensor",
+    "external_id": "sensor",
+    "observed_at": "observed_at",
+    "phenomenontime": "observed_at",
+    "value": "value",
+    "result": "value",
+}
+# ISO 8601 date and time with a time zone (Z or an offset); the same without one, to say what is missing.
+TIME_WITH_ZONE = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)\s*$"
+TIME_WITHOUT_ZONE = r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*$"
+NUMBER = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
+ERRORS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    inserted: int
+
+    @property
+    def duplicates(self) -> int:
+        return self.rows - self.inserted
+
+
+class ImportRejected(Exception):
+    """The file was refused whole; ``errors`` are (CSV line, reason) of the first bad rows, ``total`` all of them."""
+
+    def __init__(self, errors: list[tuple[int | None, str]], total: int):
+        super().__init__(f"{total} bad row(s)")
+        self.errors, self.total = errors, total
+
+
+class _ProgressReader:
+    """A file wrapper that reports bytes read, so COPY's progress can be shown."""
+
+    def __init__(self, raw: BinaryIO, report: Callable[[int], None] | None):
+        self.raw, self.report, self.done = raw, report, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.raw.read(size)
+        self.done += len(chunk)
+        if self.report is not None:
+            self.report(self.done)
+        return chunk
+
+
+def _header(path: str) -> list[str]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return next(csv.reader(f), [])
+
+
+def readings_import(
+    *, path: str, sensor: Sensor | None = None, progress: Callable[[int, int], None] | None = None
+) -> ImportResult:
+    """Import a CSV of readings all or nothing; raises ImportRejected naming bad rows by line number.
+
+    ``progress(bytes_read, total_bytes)`` is called while COPY reads the file.
+    """
+    header = [h.strip().lower() for h in _header(path)]
+    columns = [COLUMN_ALIASES.get(h) for h in header]
+    missing = [c for c in ("observed_at", "value") if c not in columns]
+    if sensor is None and "sensor" not in columns:
+        missing.insert(0, "sensor")
+    if missing:
+        raise ImportRejected([(1, f"the header has no column {', '.join(missing)}")], 1)
+    staged = [f"c{i}" for i in range(len(header))]
+    pick = {name: f"c{columns.index(name)}" for name in ("sensor", "observed_at", "value") if name in columns}
+    total = os.path.getsize(path)
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        # ON COMMIT DROP cleans up; the DROP covers a caller that imports twice in one transaction.
+        cursor.execute("DROP TABLE IF EXISTS _readings_import, _readings_typed")
+        # The sequence numbers follow the file's rows, so line = seq + 1 (the header is line 1).
+        cursor.execute(
+            f"CREATE TEMP TABLE _readings_import (seq bigint GENERATED ALWAYS AS IDENTITY, "
+            f"{', '.join(f'{c} text' for c in staged)}) ON COMMIT DROP"
+        )
+        with open(path, "rb") as raw:
+            reader = _ProgressReader(raw, (lambda done: progress(done, total)) if progress else None)
+            # utf-8-sig: skip a byte-order mark, which spreadsheet programs like to add.
+            if raw.read(3) != b"\xef\xbb\xbf":
+                raw.seek(0)
+            cursor.copy_expert(
+                f"COPY _readings_import ({', '.join(staged)}) FROM STDIN WITH (FORMAT csv, HEADER true)",
+                reader,
+                size=1 << 20,
+            )
+        cursor.execute("ANALYZE _readings_import")  # a temporary table has no statistics until asked
+        cursor.execute("SELECT count(*) FROM _readings_import")
+        rows = cursor.fetchone()[0]
+        if rows == 0:
+            raise ImportRejected([(None, "the file has no readings")], 1)
+        sensor_join = (
+            "JOIN sensors_sensor s ON s.id = %(sensor)s"
+            if sensor is not None
+            else f"LEFT JOIN sensors_sensor s ON s.external_id = btrim(i.{pick['sensor']})"
+        )
+        ts, value = f"i.{pick['observed_at']}", f"i.{pick['value']}"
+        params = {
+            "sensor": sensor.id if sensor else None,
+            "with_zone": TIME_WITH_ZONE,
+            "without_zone": TIME_WITHOUT_ZONE,
+            "number": NUMBER,
+            "skew": settings.SENSORS_CLOCK_SKEW_SECONDS,
+            "shown": ERRORS_SHOWN,
+        }
+        errors = _typed_rows(
+            cursor, ts=ts, value=value, sensor_column=pick.get("sensor"), sensor_join=sensor_join, params=params
+        )
+        if errors:
+            raise ImportRejected(*errors)
+
+        cursor.execute("ANALYZE _readings_typed")
+        cursor.execute("SELECT DISTINCT date_trunc('month', observed_at AT TIME ZONE 'UTC')::date FROM _readings_typed")
+        ensure_month_partitions(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            insert_readings_sql("(SELECT sensor_id, zone_id, observed_at, value, 'ok' FROM _readings_typed)")
+        )
+        inserted = readings_finish(cursor, cursor.fetchall())
+    return ImportResult(rows=rows, inserted=inserted)
+
+
+def _typed_sql(*, ts: str, value: str, sensor_column: str | None, sensor_join: str, careful: bool) -> str:
+    """Staged rows typed in one pass, each with the reason it is bad (NULL for a good row).
+
+    A cast runs only on text its pattern accepted. ``careful`` also catches what a pattern accepts
+    but the cast refuses (30 February, 1e999), row by row in PL/pgSQL: slow, so used only after
+    the fast pass failed on such a value.
+    """
+    sensor_text = f"coalesce(i.{sensor_column}, '')" if sensor_column else "s.external_id"
+    to_time = f"pg_temp.try_timestamptz({ts})" if careful else f"({ts})::timestamptz"
+    to_number = f"pg_temp.try_float8({value})" if careful else f"({value})::float8"
+    return f"""
+        CREATE TEMP TABLE _readings_typed ON COMMIT DROP AS
+        SELECT seq, sensor_id, zone_id, observed_at, value, CASE
+                WHEN sensor_id IS NULL THEN 'unknown sensor ' || quote_literal(sensor_text)
+                WHEN NOT sensor_ok THEN 'sensor ' || sensor_text || ' is removed or inactive'
+                WHEN raw_time IS NULL THEN 'no time'
+                WHEN observed_at IS NULL AND raw_time ~ %(without_zone)s THEN 'the time has no time zone'
+                WHEN observed_at IS NULL AND raw_time ~ %(with_zone)s
+                    THEN 'not a valid time: ' || quote_literal(raw_time)
+                WHEN observed_at IS NULL THEN 'not an ISO 8601 time: ' || quote_literal(raw_time)
+                WHEN value IS NULL AND raw_value ~ %(number)s
+                    THEN 'not a valid number: ' || quote_literal(raw_value)
+                WHEN value IS NULL THEN 'not a number: ' || quote_literal(coalesce(raw_value, ''))
+                WHEN value < valid_min OR value > valid_max
+                    THEN 'value ' || btrim(raw_value) || ' outside ' || valid_min || ' to ' || valid_max
+                WHEN observed_at > now() + make_interval(secs => %(skew)s) THEN 'the time is in the future'
+            END AS reason
+        FROM (
+            SELECT i.seq, s.id AS sensor_id, s.zone_id, {sensor_text} AS sensor_text,
+                   s.active AND s.removed_on IS NULL AS sensor_ok, k.valid_min, k.valid_max,
+                   {ts} AS raw_time, {value} AS raw_value,
+                   CASE WHEN {ts} ~ %(with_zone)s THEN {to_time} END AS observed_at,
+                   CASE WHEN {value} ~ %(number)s THEN {to_number} END AS value
+            FROM _readings_import i {sensor_join} LEFT JOIN sensors_sensorkind k ON k.id = s.kind_id
+            OFFSET 0  -- a fence: without it the planner inlines the casts into every CASE branch using them
+        ) typed
+    """
+
+
+def _typed_rows(cursor, *, params: dict, **parts) -> tuple[list[tuple[int, str]], int] | None:
+    """Fill _readings_typed; (first bad rows as (line, reason), how many in all), or None when all are good."""
+    try:
+        with transaction.atomic():
+            cursor.execute(_typed_sql(**parts, careful=False), params)
+    except DataError:
+        cursor.execute(
+            """
+            CREATE OR REPLACE FUNCTION pg_temp.try_timestamptz(t text) RETURNS timestamptz LANGUAGE plpgsql AS
+            $$ BEGIN RETURN t::timestamptz; EXCEPTION WHEN others THEN RETURN NULL; END $$;
+            CREATE OR REPLACE FUNCTION pg_temp.try_float8(t text) RETURNS float8 LANGUAGE plpgsql AS
+            $$ BEGIN RETURN t::float8; EXCEPTION WHEN others THEN RETURN NULL; END $$;
+            """
+        )
+        cursor.execute(_typed_sql(**parts, careful=True), params)
+    cursor.execute(
+        "SELECT seq + 1, reason, count(*) OVER () FROM _readings_typed WHERE reason IS NOT NULL ORDER BY seq LIMIT %s",
+        [ERRORS_SHOWN],
+    )
+    found = cursor.fetchall()
+    if not found:
+        return None
+    return [(line, reason) for line, reason, _n in found], found[0][2]

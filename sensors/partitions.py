@@ -1,0 +1,88 @@
+"""Monthly partitions of ``sensors_reading``, created on demand for the months a write touches.
+
+Partitions follow UTC calendar months (``sensors_reading_y2026m11``). Every writer calls
+``ensure_month_partitions`` inside its transaction before inserting, so the default partition stays
+empty; should rows ever land there (a writer that skipped the call), creating the month's
+partition moves them out first, because PostgreSQL refuses a partition whose range the default
+partition already holds rows for. Old months can be detached or dropped whole (docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import connection
+
+PARENT = "sensors_reading"
+DEFAULT_PARTITION = "sensors_reading_default"
+
+
+def month_start(instant: dt.datetime) -> dt.date:
+    utc = instant.astimezone(dt.UTC)
+    return dt.date(utc.year, utc.month, 1)
+
+
+def partition_name(month: dt.date) -> str:
+    return f"{PARENT}_y{month.year:04d}m{month.month:02d}"
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def ensure_month_partitions(months: Iterable[dt.date]) -> list[str]:
+    """Create the missing partitions for the given month starts; returns the names it created.
+
+    One query finds the missing ones; only then a transaction-scoped advisory lock serialises the
+    creators, so two ingests of a new month never race on CREATE TABLE, and the common case (the
+    month exists) costs one round trip and no lock.
+    """
+    wanted = sorted({dt.date(m.year, m.month, 1) for m in months})
+    if not wanted:
+        return []
+    names = [partition_name(m) for m in wanted]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NULL", [names])
+        missing = {row[0] for row in cursor.fetchall()}
+        if not missing:
+            return []
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('sensors_reading_partitions'))")
+        created = []
+        for month, name in zip(wanted, names, strict=True):
+            if name not in missing:
+                continue
+            cursor.execute("SELECT to_regclass(%s)", [name])
+            if cursor.fetchone()[0] is not None:  # another writer made it while we waited
+                continue
+            start = f"{month.isoformat()} 00:00:00+00"
+            end = f"{_next_month(month).isoformat()} 00:00:00+00"
+            # Rows of this month parked in the default partition move to the new one.
+            cursor.execute(
+                f"CREATE TEMP TABLE _parked ON COMMIT DROP AS WITH moved AS ("
+                f" DELETE FROM {DEFAULT_PARTITION} WHERE observed_at >= %s AND observed_at < %s RETURNING *"
+                f") SELECT * FROM moved",
+                [start, end],
+            )
+            cursor.execute(
+                f"CREATE TABLE {name} PARTITION OF {PARENT} FOR VALUES FROM (%s) TO (%s)",
+                [start, end],
+            )
+            cursor.execute(f"INSERT INTO {PARENT} SELECT * FROM _parked; DROP TABLE _parked")
+            created.append(name)
+    return created
+
+
+def partitions() -> list[tuple[str, int]]:
+    """(partition name, estimated rows) of every partition, oldest month first, the default last."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, greatest(c.reltuples, 0)::bigint
+            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = %s::regclass
+            ORDER BY c.relname = %s, c.relname
+            """,
+            [PARENT, DEFAULT_PARTITION],
+        )
+        return cursor.fetchall()

@@ -1,0 +1,368 @@
+"""Writes on sensors: registering devices and their tokens, ingesting readings, flagging silent sensors.
+
+``readings_ingest`` is the one way readings enter the database from a device: the HTTP API and the
+MQTT subscriber both call it (the CSV importer shares its stamping SQL, ``insert_readings_sql``).
+A batch is validated whole before anything is written; a reading for a (sensor, time) already
+stored is skipped (an idempotent retry), and the (zone, night) pairs that got new rows are
+marked stale in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from observatory import indicators, nightslots
+from observatory.models import Zone
+
+from .models import Quality, Sensor, SensorKind, new_token, token_hash
+from .partitions import ensure_month_partitions, month_start
+
+# --- registry and tokens ----------------------------------------------------------------------------
+
+
+def sensor_register(
+    *,
+    kind: SensorKind,
+    location: Point,
+    external_id: str | None = None,
+    name: str = "",
+    installed_on: dt.date | None = None,
+    active: bool = True,
+) -> tuple[Sensor, str]:
+    """Create a sensor stamped with its zone and give it a token; returns (sensor, token).
+
+    The token is returned once and only its hash is kept. Without ``external_id`` the sensor is
+    named ``<kind>-<id>``.
+    """
+    if location.srid is None:
+        location.srid = 4326
+    with transaction.atomic():
+        sensor = Sensor(
+            external_id=external_id or f"pending-{new_token()[:16]}",
+            name=name,
+            kind=kind,
+            location=location,
+            zone=Zone.objects.zone_for_point(location),
+            active=active,
+            installed_on=installed_on or timezone.localdate(),
+        )
+        token = _set_token(sensor)
+        sensor.full_clean(exclude=["zone"])
+        sensor.save()
+        if not external_id:
+            sensor.external_id = f"{kind.code}-{sensor.id}"
+            sensor.save(update_fields=["external_id"])
+    return sensor, token
+
+
+def sensor_update(*, sensor: Sensor) -> Sensor:
+    """Save an edited sensor, re-stamping its zone from its location (readings keep theirs)."""
+    sensor.zone = Zone.objects.zone_for_point(sensor.location)
+    sensor.save()
+    return sensor
+
+
+def _set_token(sensor: Sensor) -> str:
+    token = new_token()
+    sensor.token_hash = token_hash(token)
+    sensor.token_created_at = timezone.now()
+    return token
+
+
+def sensor_token_rotate(*, sensor: Sensor) -> str:
+    """Give the sensor a new token (the old one stops working at once); returns it, to be shown once."""
+    token = _set_token(sensor)
+    sensor.save(update_fields=["token_hash", "token_created_at"])
+    return token
+
+
+def sensor_token_revoke(*, sensor: Sensor) -> None:
+    """Remove the sensor's token: nothing authenticates as this sensor until a new one is rotated in."""
+    sensor.token_hash = ""
+    sensor.token_created_at = None
+    sensor.save(update_fields=["token_hash", "token_created_at"])
+
+
+def sensor_for_token(token: str) -> Sensor | None:
+    """The sensor a presented token belongs to, or None for an unknown or revoked token."""
+    if not token:
+        return None
+    return Sensor.objects.select_related("kind").filter(token_hash=token_hash(token)).first()
+
+
+# --- batches of readings ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadingIn:
+    observed_at: dt.datetime
+    value: float
+    quality: str = Quality.OK
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    received: int
+    inserted: int
+
+    @property
+    def duplicates(self) -> int:
+        return self.received - self.inserted
+
+    def as_dict(self) -> dict[str, int]:
+        return {"received": self.received, "inserted": self.inserted, "duplicates": self.duplicates}
+
+
+class BatchRejected(Exception):
+    """A batch refused whole: ``errors`` lists {"index": i or None, "reason": text}; nothing was written."""
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        super().__init__(f"{len(errors)} error(s): {errors[:3]}")
+        self.errors = errors
+
+
+MAX_ERRORS_LISTED = 100
+
+
+def _batch_error(reason: str) -> BatchRejected:
+    return BatchRejected([{"index": None, "reason": reason}])
+
+
+def readings_parse(payload: Any) -> tuple[list[tuple[Any, Any, Any]], str]:
+    """Raw (time, value, quality) triples from a payload in any accepted shape, and the shape's name.
+
+    Shapes: ``{"readings": [{"observed_at": ..., "value": ...}, ...]}``; the SensorThings
+    ``{"components": ["phenomenonTime", "result"], "dataArray": [[t, v], ...]}``; a single
+    reading ``{"observed_at": ..., "value": ...}`` (``phenomenonTime``/``result`` also accepted).
+    Raises BatchRejected for a payload of none of these shapes. Values are checked by
+    ``readings_validate``.
+    """
+    if not isinstance(payload, dict):
+        raise _batch_error(_("The body must be a JSON object."))
+    if "dataArray" in payload:
+        components = payload.get("components")
+        if not isinstance(components, list) or not isinstance(payload["dataArray"], list):
+            raise _batch_error(_("A dataArray needs a list of components and a list of rows."))
+        try:
+            at = components.index("phenomenonTime")
+            result = components.index("result")
+        except ValueError:
+            raise _batch_error(_('The components must include "phenomenonTime" and "result".')) from None
+        quality = components.index("resultQuality") if "resultQuality" in components else None
+        width = len(components)
+        rows = []
+        for row in payload["dataArray"]:
+            if isinstance(row, list) and len(row) == width:
+                rows.append((row[at], row[result], row[quality] if quality is not None else Quality.OK))
+            else:
+                rows.append((_SHAPE_ERROR, None, None))
+        return rows, "dataArray"
+    if "readings" in payload:
+        if not isinstance(payload["readings"], list):
+            raise _batch_error(_('"readings" must be a list.'))
+        return [_object_reading(item) for item in payload["readings"]], "readings"
+    if any(key in payload for key in ("observed_at", "phenomenonTime")):
+        return [_object_reading(payload)], "single"
+    raise _batch_error(_('Send "readings", a SensorThings "dataArray", or one reading with "observed_at" and "value".'))
+
+
+_SHAPE_ERROR = object()
+
+
+def _object_reading(item: Any) -> tuple[Any, Any, Any]:
+    if not isinstance(item, dict):
+        return (_SHAPE_ERROR, None, None)
+    observed_at = item.get("observed_at", item.get("phenomenonTime"))
+    value = item.get("value", item.get("result"))
+    return (observed_at, value, item.get("quality", Quality.OK))
+
+
+def readings_validate(
+    *, kind: SensorKind, rows: Sequence[tuple[Any, Any, Any]], now: dt.datetime | None = None
+) -> list[ReadingIn]:
+    """Check every reading of a batch; returns them typed, or raises BatchRejected listing each bad one.
+
+    A reading is refused when its time has no time zone or is not an ISO 8601 time, lies in the
+    future beyond the allowed clock skew, or its value is not a finite number or lies outside the
+    kind's valid range.
+    """
+    if not rows:
+        raise _batch_error(_("The batch has no readings."))
+    if len(rows) > settings.SENSORS_MAX_BATCH:
+        raise _batch_error(_("A batch holds at most %(max)d readings.") % {"max": settings.SENSORS_MAX_BATCH})
+    latest = (now or timezone.now()) + dt.timedelta(seconds=settings.SENSORS_CLOCK_SKEW_SECONDS)
+    low, high = kind.valid_min, kind.valid_max
+    qualities = set(Quality.values)
+    errors: list[dict[str, Any]] = []
+    good: list[ReadingIn] = []
+    fromisoformat = dt.datetime.fromisoformat
+    for index, (raw_time, raw_value, quality) in enumerate(rows):
+        reason = None
+        if raw_time is _SHAPE_ERROR:
+            reason = _("A reading must have a time and a value.")
+        elif not isinstance(raw_time, str):
+            reason = _("The time must be an ISO 8601 string with a time zone.")
+        else:
+            try:
+                observed_at = fromisoformat(raw_time)
+            except ValueError:
+                observed_at = None
+                reason = _("The time is not an ISO 8601 date and time.")
+            if observed_at is not None:
+                if observed_at.tzinfo is None:
+                    reason = _("The time has no time zone (add Z or an offset such as +01:00).")
+                elif observed_at > latest:
+                    reason = _("The time is in the future.")
+        if reason is None:
+            if isinstance(raw_value, bool) or not isinstance(raw_value, int | float):
+                reason = _("The value is not a number.")
+            elif not math.isfinite(raw_value):
+                reason = _("The value is not a finite number.")
+            elif not low <= raw_value <= high:
+                reason = _("The value %(value)s is outside the valid range %(low)s to %(high)s.") % {
+                    "value": raw_value,
+                    "low": low,
+                    "high": high,
+                }
+            elif quality not in qualities:
+                reason = _("Unknown quality flag.")
+        if reason is not None:
+            errors.append({"index": index, "reason": reason})
+        elif not errors:
+            good.append(ReadingIn(observed_at, float(raw_value), quality))
+    if errors:
+        raise BatchRejected(errors[:MAX_ERRORS_LISTED])
+    return good
+
+
+def insert_readings_sql(source: str) -> str:
+    """INSERT of staged readings, stamped with the project's night and slot SQL; skips known (sensor, time).
+
+    ``source`` is a FROM item yielding (sensor_id, zone_id, observed_at, value, quality). The
+    statement returns the (zone_id, night, inserted count, latest time) of what it inserted, so
+    callers can mark exactly those pairs stale and move ``last_seen_at`` on.
+    """
+    return f"""
+        WITH inserted AS (
+            INSERT INTO sensors_reading (sensor_id, observed_at, value, zone_id, night, slot, quality)
+            SELECT s.sensor_id, s.observed_at, s.value, s.zone_id,
+                   {nightslots.sql_night_of("s.observed_at")}, {nightslots.sql_slot_of("s.observed_at")}, s.quality
+            FROM {source} AS s(sensor_id, zone_id, observed_at, value, quality)
+            ON CONFLICT (sensor_id, observed_at) DO NOTHING
+            RETURNING sensor_id, zone_id, night, observed_at
+        )
+        SELECT sensor_id, zone_id, night, count(*), max(observed_at) FROM inserted GROUP BY 1, 2, 3
+    """
+
+
+def readings_finish(cursor, stamped: list[tuple]) -> int:
+    """After an insert: mark the (zone, night) pairs stale and move each sensor's last_seen_at on.
+
+    ``stamped`` are the rows ``insert_readings_sql`` returned; returns how many readings were inserted.
+    """
+    indicators.mark_stale((zone_id, night) for _sensor, zone_id, night, _n, _latest in stamped)
+    latest: dict[int, dt.datetime] = {}
+    for sensor_id, _zone, _night, _n, last in stamped:
+        latest[sensor_id] = max(last, latest.get(sensor_id, last))
+    if latest:
+        cursor.execute(
+            """
+            UPDATE sensors_sensor s SET last_seen_at = greatest(s.last_seen_at, t.last),
+                   silent = false, silent_since = NULL
+            FROM unnest(%s::bigint[], %s::timestamptz[]) AS t(id, last)
+            WHERE s.id = t.id
+            """,
+            [list(latest), list(latest.values())],
+        )
+    return sum(row[3] for row in stamped)
+
+
+def readings_ingest(
+    *, sensor: Sensor, rows: Sequence[tuple[Any, Any, Any]], now: dt.datetime | None = None
+) -> IngestResult:
+    """Validate a batch for the sensor and store it stamped with zone, night and slot; all or nothing.
+
+    ``rows`` are raw (time, value, quality) triples as ``readings_parse`` returns them. Raises
+    BatchRejected (nothing written) when any reading is bad. Readings already stored for the same
+    (sensor, observed_at) are skipped and counted as duplicates.
+    """
+    readings = readings_validate(kind=sensor.kind, rows=rows, now=now)
+    return readings_store(sensor=sensor, readings=readings)
+
+
+def readings_store(*, sensor: Sensor, readings: Sequence[ReadingIn]) -> IngestResult:
+    """Store readings that ``readings_validate`` accepted, in one set-based INSERT; see ``readings_ingest``.
+
+    Callers that validate message by message (the MQTT subscriber) store the accepted ones here.
+    """
+    if not readings:
+        return IngestResult(received=0, inserted=0)
+    with transaction.atomic():
+        ensure_month_partitions({month_start(r.observed_at) for r in readings})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                insert_readings_sql(
+                    "(SELECT %s::bigint, %s::bigint, t.observed_at, t.value, t.quality"
+                    " FROM unnest(%s::timestamptz[], %s::float8[], %s::text[]) AS t(observed_at, value, quality))"
+                ),
+                [
+                    sensor.id,
+                    sensor.zone_id,
+                    [r.observed_at.isoformat() for r in readings],
+                    [r.value for r in readings],
+                    [r.quality for r in readings],
+                ],
+            )
+            inserted = readings_finish(cursor, cursor.fetchall())
+    return IngestResult(received=len(readings), inserted=inserted)
+
+
+# --- health -------------------------------------------------------------------------------------------
+
+
+def sensors_health_check(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Flag sensors silent for longer than SENSORS_SILENT_FACTOR x their expected interval; clear the rest.
+
+    New flags are raised only during night hours (any slot but ``day``), when the observatory needs
+    the sensors; a sensor that reports again is cleared at once (by the ingest) or here at any hour.
+    Set-based: two UPDATEs whatever the number of sensors. Returns {"flagged": n, "cleared": n}.
+    """
+    now = now or timezone.now()
+    factor = settings.SENSORS_SILENT_FACTOR
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE sensors_sensor s SET silent = false, silent_since = NULL
+            FROM sensors_sensorkind k
+            WHERE k.id = s.kind_id AND s.silent
+              AND (NOT s.active OR s.removed_on IS NOT NULL
+                   OR s.last_seen_at >= %s - make_interval(secs => k.expected_interval_seconds * %s))
+            """,
+            [now, factor],
+        )
+        cleared = cursor.rowcount
+        flagged = 0
+        if nightslots.slot_of(now) != "day":
+            cursor.execute(
+                """
+                UPDATE sensors_sensor s SET silent = true,
+                       silent_since = coalesce(s.last_seen_at, s.created_at)
+                FROM sensors_sensorkind k
+                WHERE k.id = s.kind_id AND NOT s.silent AND s.active AND s.removed_on IS NULL
+                  AND coalesce(s.last_seen_at, s.created_at)
+                      < %s - make_interval(secs => k.expected_interval_seconds * %s)
+                """,
+                [now, factor],
+            )
+            flagged = cursor.rowcount
+    return {"flagged": flagged, "cleared": cleared}

@@ -1,1 +1,400 @@
-"""Grants, calls and funded projects: built by the grants issue."""
+"""Grants: calls for proposals, applications and their evaluation, funded projects and their money.
+
+Money is ``Decimal`` in ``numeric(14, 2)`` columns. The two money invariants (a call never commits
+more than its budget; a project is never paid more than it was granted, nor less than nothing) are
+checked by the services under a row lock and, as a backstop, by database triggers (migration 0002),
+so no code path, admin form or concurrent writer can break them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+def _english() -> bool:
+    return (get_language() or "it").startswith("en")
+
+
+def _money_sum(queryset, group: str, field: str):
+    """A correlated ``coalesce(sum(field), 0)`` subquery over ``queryset`` (filtered by OuterRef on ``group``)."""
+    return Coalesce(
+        Subquery(queryset.order_by().values(group).annotate(total=Sum(field)).values("total")[:1]),
+        Value(ZERO),
+        output_field=DecimalField(**MONEY),
+    )
+
+
+class CallQuerySet(models.QuerySet):
+    def with_budget(self) -> CallQuerySet:
+        """Each call with ``committed`` (granted to its projects), ``disbursed`` and ``remaining`` (budget - committed).
+
+        Two correlated aggregates rather than joins, so the sums are not multiplied by each other.
+        """
+        committed = Project.objects.filter(call=OuterRef("pk"))
+        disbursed = Disbursement.objects.filter(project__call=OuterRef("pk"))
+        return self.annotate(
+            committed=_money_sum(committed, "call", "granted_amount"),
+            disbursed=_money_sum(disbursed, "project__call", "amount"),
+        ).annotate(remaining=models.F("budget") - models.F("committed"))
+
+
+class Call(models.Model):
+    class Kind(models.TextChoices):
+        SOCIAL_INNOVATION = "social_innovation", _("Social innovation")
+        INFRASTRUCTURE_REGENERATION = "infrastructure_regeneration", _("Regeneration of social infrastructure")
+
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    title_it = models.CharField(_("title (Italian)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    budget = models.DecimalField(_("budget (EUR)"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    eligibility = models.TextField(_("eligibility"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opens_on", "id"]
+        verbose_name = _("call for proposals")
+        verbose_name_plural = _("calls for proposals")
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gt=0), name="grants_call_budget_positive"),
+            models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="grants_call_dates_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return self.title_en if _english() else self.title_it
+
+
+class Criterion(models.Model):
+    """An evaluation criterion of a call; weights are normalised to sum to 1 when scores are combined."""
+
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(_("name"), max_length=200)
+    weight = models.DecimalField(
+        _("weight"), max_digits=6, decimal_places=4, validators=[MinValueValidator(Decimal("0.0001"))]
+    )
+
+    class Meta:
+        ordering = ["call", "id"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="grants_criterion_weight_positive"),
+            models.UniqueConstraint(fields=["call", "name"], name="grants_criterion_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight})"
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def with_weighted_score(self) -> ApplicationQuerySet:
+        """``weighted_score``: per criterion the mean of the evaluators' scores, combined by normalised weights.
+
+        NULL until every criterion of the call has at least one score.
+        """
+        return self.annotate(
+            weighted_score=RawSQL(
+                """
+                    SELECT CASE WHEN count(*) = (SELECT count(*) FROM grants_criterion c2
+                                                 WHERE c2.call_id = grants_application.call_id)
+                                THEN sum(m.weight * m.mean_score) / nullif(sum(m.weight), 0) END
+                    FROM (SELECT c.weight, avg(s.score) AS mean_score
+                          FROM grants_score s JOIN grants_criterion c ON c.id = s.criterion_id
+                          WHERE s.application_id = grants_application.id
+                          GROUP BY c.id, c.weight) m
+                """,
+                [],
+                output_field=DecimalField(max_digits=8, decimal_places=4),
+            )
+        )
+
+
+class Application(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ELIGIBLE = "eligible", _("Eligible")
+        INELIGIBLE = "ineligible", _("Ineligible")
+        SCORED = "scored", _("Scored")
+        RANKED = "ranked", _("Ranked")
+        FUNDED = "funded", _("Funded")
+        NOT_FUNDED = "not_funded", _("Not funded")
+
+    # The workflow: which status may follow which. FUNDED is reached only through project_award.
+    TRANSITIONS = {
+        Status.SUBMITTED: {Status.ELIGIBLE, Status.INELIGIBLE},
+        Status.ELIGIBLE: {Status.SCORED, Status.INELIGIBLE},
+        Status.INELIGIBLE: set(),
+        Status.SCORED: {Status.RANKED},
+        Status.RANKED: {Status.FUNDED, Status.NOT_FUNDED},
+        Status.FUNDED: set(),
+        Status.NOT_FUNDED: set(),
+    }
+
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications")
+    organisation = models.CharField(_("applicant organisation"), max_length=200)
+    # Personal data: never shown outside the admin, never exported to the public.
+    contact_name = models.CharField(_("contact name"), max_length=200)
+    contact_email = models.EmailField(_("contact e-mail"))
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), max_length=5000)
+    requested_amount = models.DecimalField(
+        _("requested amount (EUR)"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    co_financing = models.DecimalField(
+        _("co-financing (EUR)"), **MONEY, default=ZERO, validators=[MinValueValidator(ZERO)]
+    )
+    sites = models.GeometryCollectionField(_("proposed sites"), srid=4326)
+    night_service = models.BooleanField(_("night-time service"), default=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True, editable=False)
+    submitted_on = models.DateField(_("submitted on"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["call", "rank", "id"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            models.CheckConstraint(condition=Q(requested_amount__gt=0), name="grants_application_requested_positive"),
+            models.CheckConstraint(condition=Q(co_financing__gte=0), name="grants_application_cofinancing_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.organisation})"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.Status(self.status), set())
+
+
+def attachment_path(instance: ApplicationAttachment, filename: str) -> str:
+    return f"grants/applications/{instance.application_id}/{filename}"
+
+
+class ApplicationAttachment(models.Model):
+    """A PDF of an application (checked by its magic bytes and size in ``services.attachment_add``)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("original name"), max_length=255)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ApplicationEvent(models.Model):
+    """One step of an application's workflow: who moved it, when, from which status to which."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["application", "at", "id"]
+        verbose_name = _("workflow event")
+        verbose_name_plural = _("workflow events")
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class Score(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT)
+    evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("evaluator"), on_delete=models.PROTECT)
+    score = models.DecimalField(
+        _("score (0-10)"),
+        max_digits=4,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(10))],
+    )
+    scored_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=10), name="grants_score_0_10"),
+            models.UniqueConstraint(
+                fields=["application", "criterion", "evaluator"], name="grants_score_one_per_evaluator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion.name}: {self.score}"
+
+
+class ProjectQuerySet(models.QuerySet):
+    def with_money(self) -> ProjectQuerySet:
+        """Each project with ``disbursed`` (sum of its tranches and corrections) and ``to_disburse``."""
+        disbursed = Disbursement.objects.filter(project=OuterRef("pk"))
+        return self.annotate(disbursed=_money_sum(disbursed, "project", "amount")).annotate(
+            to_disburse=models.F("granted_amount") - models.F("disbursed")
+        )
+
+    def public(self) -> ProjectQuerySet:
+        return self.select_related("call").annotate(zone_count=Count("zones", distinct=True))
+
+
+class Project(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        SUSPENDED = "suspended", _("Suspended")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    application = models.OneToOneField(
+        Application, verbose_name=_("application"), on_delete=models.PROTECT, related_name="project"
+    )
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="projects")
+    beneficiary = models.CharField(_("beneficiary"), max_length=200)
+    title_it = models.CharField(_("title (Italian)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    description_it = models.TextField(_("public description (Italian)"), blank=True)
+    description_en = models.TextField(_("public description (English)"), blank=True)
+    granted_amount = models.DecimalField(_("granted amount (EUR)"), **MONEY)
+    co_financing = models.DecimalField(_("co-financing (EUR)"), **MONEY, default=ZERO)
+    start_on = models.DateField(_("start"))
+    end_on = models.DateField(_("end"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
+    sites = models.GeometryCollectionField(_("sites"), srid=4326)
+    zones = models.ManyToManyField(
+        "observatory.Zone", verbose_name=_("zones"), blank=True, related_name="grant_projects", editable=False
+    )
+    night_service = models.BooleanField(_("night-time service"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_on", "id"]
+        verbose_name = _("funded project")
+        verbose_name_plural = _("funded projects")
+        constraints = [
+            models.CheckConstraint(condition=Q(granted_amount__gt=0), name="grants_project_granted_positive"),
+            models.CheckConstraint(condition=Q(co_financing__gte=0), name="grants_project_cofinancing_nonneg"),
+            models.CheckConstraint(condition=Q(end_on__gte=models.F("start_on")), name="grants_project_dates_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("grants:project", args=[self.pk])
+
+    @property
+    def title(self) -> str:
+        return self.title_en if _english() else self.title_it
+
+    @property
+    def description(self) -> str:
+        return (self.description_en if _english() else self.description_it) or self.description_it
+
+
+class Milestone(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    title_it = models.CharField(_("title (Italian)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    due_on = models.DateField(_("due"))
+    done_on = models.DateField(_("done"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "due_on", "id"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return self.title_en if _english() else self.title_it
+
+
+class Disbursement(models.Model):
+    """A tranche paid to a project, or a correction (negative or positive). Never edited, never deleted."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="disbursements"
+    )
+    paid_on = models.DateField(_("paid on"))
+    amount = models.DecimalField(
+        _("amount (EUR)"), **MONEY, help_text=_("Negative for a correction that takes money back.")
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        help_text=_("The entry this one corrects, if any."),
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "paid_on", "id"]
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="grants_disbursement_amount_nonzero")]
+
+    def __str__(self) -> str:
+        return f"{self.paid_on} {self.amount} EUR"
+
+
+class OutputIndicator(models.Model):
+    """An output the beneficiary declares (events held, lamps installed, people reached...)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="outputs")
+    name_it = models.CharField(_("name (Italian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=50, blank=True)
+    target = models.DecimalField(_("target"), max_digits=12, decimal_places=2, null=True, blank=True)
+    value = models.DecimalField(_("value declared"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    declared_on = models.DateField(_("declared on"))
+
+    class Meta:
+        ordering = ["project", "id"]
+        verbose_name = _("output indicator")
+        verbose_name_plural = _("output indicators")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if _english() else self.name_it

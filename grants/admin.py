@@ -1,0 +1,379 @@
+"""The grants administrators' workplace: calls, applications and their workflow, projects and their money.
+
+Writes that carry rules go through services.py; the forms run the same checks first so that a
+refusal shows as a form error, and a refusal that only the locked check can see (a concurrent
+award or payment) rolls the whole save back and is reported as a message: nothing half-written.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from observatory.models import Zone
+
+from . import exports, services
+from .forms import (
+    ApplicationForm,
+    AttachmentForm,
+    CallForm,
+    DisbursementForm,
+    MilestoneForm,
+    ProjectAwardForm,
+    ProjectChangeForm,
+)
+from .models import (
+    Application,
+    ApplicationAttachment,
+    ApplicationEvent,
+    Call,
+    Criterion,
+    Disbursement,
+    Milestone,
+    OutputIndicator,
+    Project,
+    Score,
+)
+
+
+def _adopt(obj, created) -> None:
+    """Make the admin's unsaved ``obj`` the row a service created (the admin logs and redirects with it)."""
+    obj.__dict__.update(created.__dict__)
+
+
+class ServiceErrorsMixin:
+    """Turn a refusal raised while saving into a message, after the admin's transaction rolled back."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        except IntegrityError as error:
+            self.message_user(
+                request, gettext("The database refused the change: %(error)s") % {"error": error}, messages.ERROR
+            )
+        return HttpResponseRedirect(request.get_full_path())
+
+
+def export_actions(table):
+    @admin.action(description=_("Export selected as CSV"))
+    def export_csv(modeladmin, request, queryset):
+        headers, rows = table(queryset)
+        return exports.csv_response(modeladmin.model._meta.model_name + "s", headers, rows)
+
+    @admin.action(description=_("Export selected as Excel (XLSX)"))
+    def export_xlsx(modeladmin, request, queryset):
+        headers, rows = table(queryset)
+        return exports.xlsx_response(modeladmin.model._meta.model_name + "s", headers, rows)
+
+    return [export_csv, export_xlsx]
+
+
+# --- calls -----------------------------------------------------------------------------------------
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 1
+    fields = ["name", "weight"]
+
+
+@admin.register(Call)
+class CallAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+    form = CallForm
+    inlines = [CriterionInline]
+    list_display = ["title_it", "kind", "opens_on", "closes_on", "budget", "committed", "disbursed", "remaining"]
+    list_filter = ["kind"]
+    search_fields = ["title_it", "title_en"]
+    actions = export_actions(exports.calls_table)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_budget()
+
+    @admin.display(description=_("granted (EUR)"), ordering="committed")
+    def committed(self, obj):
+        return obj.committed
+
+    @admin.display(description=_("disbursed (EUR)"), ordering="disbursed")
+    def disbursed(self, obj):
+        return obj.disbursed
+
+    @admin.display(description=_("not yet granted (EUR)"), ordering="remaining")
+    def remaining(self, obj):
+        return obj.remaining
+
+
+# --- applications ----------------------------------------------------------------------------------
+
+
+class AttachmentInline(admin.TabularInline):
+    model = ApplicationAttachment
+    form = AttachmentForm
+    extra = 1
+    fields = ["file", "size", "uploaded_at"]
+    readonly_fields = ["size", "uploaded_at"]
+
+
+class ScoreInline(admin.TabularInline):
+    model = Score
+    extra = 0
+    fields = ["criterion", "score", "evaluator", "scored_at"]
+    readonly_fields = ["evaluator", "scored_at"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._application = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "criterion":
+            application = getattr(self, "_application", None)
+            kwargs["queryset"] = Criterion.objects.filter(call_id=application.call_id if application else None)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request, obj=None):
+        allowed = (Application.Status.ELIGIBLE, Application.Status.SCORED)
+        return obj is not None and obj.status in allowed and super().has_add_permission(request, obj)
+
+
+class EventInline(admin.TabularInline):
+    model = ApplicationEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _transition_action(status: str, label):
+    @admin.action(description=label, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        moved = 0
+        for application in queryset:
+            try:
+                services.application_transition(application=application, to_status=status, actor=request.user)
+                moved += 1
+            except ValidationError as error:
+                modeladmin.message_user(request, f"{application}: {' '.join(error.messages)}", messages.ERROR)
+        if moved:
+            modeladmin.message_user(
+                request, gettext("%(count)d application(s) moved.") % {"count": moved}, messages.SUCCESS
+            )
+
+    action.__name__ = f"mark_{status}"
+    return action
+
+
+@admin.action(description=_("Rank the scored applications of the selected applications' calls"), permissions=["change"])
+def rank_calls(modeladmin, request, queryset):
+    for call in Call.objects.filter(pk__in=queryset.values("call_id")):
+        try:
+            ranked = services.call_rank(call=call, actor=request.user)
+            modeladmin.message_user(
+                request, gettext("%(call)s: %(count)d ranked.") % {"call": call, "count": len(ranked)}, messages.SUCCESS
+            )
+        except ValidationError as error:
+            modeladmin.message_user(request, f"{call}: {' '.join(error.messages)}", messages.ERROR)
+
+
+@admin.register(Application)
+class ApplicationAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+    form = ApplicationForm
+    inlines = [AttachmentInline, ScoreInline, EventInline]
+    list_display = ["title", "organisation", "call", "status", "requested_amount", "weighted_score", "rank",
+                    "night_service"]  # fmt: skip
+    list_filter = ["call", "status", "night_service", "call__kind"]
+    search_fields = ["title", "organisation"]
+    readonly_fields = ["status", "rank"]
+    actions = [
+        _transition_action(Application.Status.ELIGIBLE, _("Mark eligible")),
+        _transition_action(Application.Status.INELIGIBLE, _("Mark ineligible")),
+        _transition_action(Application.Status.SCORED, _("Mark scored (every criterion scored)")),
+        rank_calls,
+        _transition_action(Application.Status.NOT_FUNDED, _("Mark not funded")),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("call").with_weighted_score()
+
+    @admin.display(description=_("weighted score"), ordering="weighted_score")
+    def weighted_score(self, obj):
+        return None if obj.weighted_score is None else round(obj.weighted_score, 2)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        data = {name: form.cleaned_data.get(name) for name in form.Meta.fields}
+        _adopt(obj, services.application_submit(**data, actor=request.user))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Score:
+            for score in formset.save(commit=False):
+                services.score_record(
+                    application=form.instance, criterion=score.criterion, evaluator=request.user, score=score.score
+                )
+            for deleted in formset.deleted_objects:
+                deleted.delete()
+            return
+        super().save_formset(request, form, formset, change)
+
+
+# --- projects and money ----------------------------------------------------------------------------
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    form = MilestoneForm
+    extra = 1
+
+
+class OutputInline(admin.TabularInline):
+    model = OutputIndicator
+    extra = 0
+
+
+class DisbursementInline(admin.TabularInline):
+    """Add-only: past entries are read-only; a mistake is corrected by a new (negative) entry."""
+
+    model = Disbursement
+    form = DisbursementForm
+    fk_name = "project"
+    extra = 1
+    can_delete = False
+    fields = ["paid_on", "amount", "note", "corrects", "recorded_by", "recorded_at"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Project)
+class ProjectAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+    list_display = ["title_it", "call", "beneficiary", "status", "granted_amount", "disbursed", "to_disburse",
+                    "start_on", "end_on", "zone_codes"]  # fmt: skip
+    list_filter = ["call__kind", "call", "status", "night_service"]
+    search_fields = ["title_it", "title_en", "beneficiary"]
+    date_hierarchy = "start_on"
+    actions = export_actions(exports.projects_table)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("call")
+            .with_money()
+            .prefetch_related(Prefetch("zones", queryset=Zone.objects.only("id", "code").order_by("code")))
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = ProjectChangeForm if obj is not None else ProjectAwardForm
+        kwargs["fields"] = None
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ProjectAwardForm.Meta.fields})]
+        return [
+            (None, {"fields": ["application", "call", "granted_amount", "co_financing", "disbursed_total", "status"]}),
+            (_("Public description"), {"fields": ["title_it", "title_en", "description_it", "description_en",
+                                                  "beneficiary", "night_service"]}),
+            (_("When and where"), {"fields": ["start_on", "end_on", "sites", "zone_codes"]}),
+        ]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["application", "call", "granted_amount", "co_financing", "disbursed_total", "zone_codes"]
+
+    def get_inlines(self, request, obj):
+        return [MilestoneInline, DisbursementInline, OutputInline] if obj is not None else []
+
+    @admin.display(description=_("disbursed (EUR)"), ordering="disbursed")
+    def disbursed(self, obj):
+        return obj.disbursed
+
+    @admin.display(description=_("still to pay (EUR)"), ordering="to_disburse")
+    def to_disburse(self, obj):
+        return obj.to_disburse
+
+    @admin.display(description=_("disbursed so far (EUR)"))
+    def disbursed_total(self, obj):
+        return services.project_disbursed(obj.pk)
+
+    @admin.display(description=_("zones"))
+    def zone_codes(self, obj):
+        return ", ".join(z.code for z in obj.zones.all())
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            if "sites" in form.changed_data:
+                services.project_zones_assign(project=obj)
+            return
+        data = dict(form.cleaned_data)
+        created = services.project_award(
+            application=data.pop("application"),
+            granted_amount=data.pop("granted_amount"),
+            start_on=data.pop("start_on"),
+            end_on=data.pop("end_on"),
+            actor=request.user,
+            **{k: v for k, v in data.items() if v not in (None, "")},
+        )
+        _adopt(obj, created)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Disbursement:
+            for entry in formset.save(commit=False):
+                services.disbursement_record(
+                    project=form.instance,
+                    amount=entry.amount,
+                    paid_on=entry.paid_on,
+                    note=entry.note,
+                    corrects=entry.corrects,
+                    actor=request.user,
+                )
+            return
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+    """Payments are history: recorded here or on the project page, never changed or deleted."""
+
+    form = DisbursementForm
+    list_display = ["paid_on", "project", "amount", "corrects", "note", "recorded_by", "recorded_at"]
+    list_filter = ["project__call", "project"]
+    date_hierarchy = "paid_on"
+    search_fields = ["project__title_it", "note"]
+    actions = export_actions(exports.disbursements_table)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "recorded_by", "corrects")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        created = services.disbursement_record(
+            project=form.cleaned_data["project"],
+            amount=form.cleaned_data["amount"],
+            paid_on=form.cleaned_data["paid_on"],
+            note=form.cleaned_data.get("note", ""),
+            corrects=form.cleaned_data.get("corrects"),
+            actor=request.user,
+        )
+        _adopt(obj, created)

@@ -1,0 +1,113 @@
+"""CSV and XLSX exports of calls, projects and disbursements, for officials' spreadsheets.
+
+Amounts stay exact: CSV writes the Decimal's text, XLSX a number with a euro format. Text cells that
+a spreadsheet would read as a formula are prefixed with an apostrophe (CSV injection, OWASP).
+Applicants' contact data is never exported here.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils import timezone
+
+from .models import Call, Disbursement, Project
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EURO_FORMAT = '#,##0.00 "€"'
+
+
+def _safe_text(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def calls_table(calls: Iterable[Call]) -> tuple[list[str], list[list]]:
+    headers = ["id", "kind", "title_it", "title_en", "opens_on", "closes_on", "budget_eur", "committed_eur",
+               "disbursed_eur", "remaining_eur"]  # fmt: skip
+    rows = [
+        [c.pk, c.kind, c.title_it, c.title_en, c.opens_on, c.closes_on, c.budget, c.committed, c.disbursed, c.remaining]
+        for c in calls
+    ]
+    return headers, rows
+
+
+def projects_table(projects: Iterable[Project]) -> tuple[list[str], list[list]]:
+    headers = ["id", "call_id", "call_kind", "title_it", "beneficiary", "status", "start_on", "end_on",
+               "granted_eur", "co_financing_eur", "disbursed_eur", "night_service", "zones"]  # fmt: skip
+    rows = [
+        [p.pk, p.call_id, p.call.kind, p.title_it, p.beneficiary, p.status, p.start_on, p.end_on, p.granted_amount,
+         p.co_financing, p.disbursed, p.night_service, " ".join(z.code for z in p.zones.all())]
+        for p in projects
+    ]  # fmt: skip
+    return headers, rows
+
+
+def disbursements_table(disbursements: Iterable[Disbursement]) -> tuple[list[str], list[list]]:
+    headers = ["id", "project_id", "project_title", "paid_on", "amount_eur", "corrects_id", "note", "recorded_at",
+               "recorded_by"]  # fmt: skip
+    rows = [
+        [d.pk, d.project_id, d.project.title_it, d.paid_on, d.amount, d.corrects_id, d.note,
+         timezone.localtime(d.recorded_at).replace(tzinfo=None), d.recorded_by.username if d.recorded_by else ""]
+        for d in disbursements
+    ]  # fmt: skip
+    return headers, rows
+
+
+def _filename(stem: str, extension: str) -> str:
+    return f"{stem}-{timezone.localdate().isoformat()}.{extension}"
+
+
+def csv_response(stem: str, headers: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_safe_text(v) if not isinstance(v, Decimal) else format(v, "f") for v in row])
+    # A byte-order mark, so spreadsheet programs read the accented Italian text as UTF-8.
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(stem, "csv")}"'
+    return response
+
+
+def xlsx_bytes(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title[:31]
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_safe_text(v) for v in row])
+        for cell, value in zip(sheet[sheet.max_row], row, strict=True):
+            if isinstance(value, Decimal):
+                cell.number_format = EURO_FORMAT
+            elif isinstance(value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    for column in sheet.columns:
+        width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
+        sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def xlsx_response(stem: str, headers: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+    response = HttpResponse(
+        xlsx_bytes(stem, headers, rows),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(stem, "xlsx")}"'
+    return response

@@ -1,0 +1,455 @@
+"""Did funded places come to feel safer? Stacked difference-in-differences against matched zones.
+
+Plain functions: the estimators work on numpy arrays (tested on synthetic data with a known effect);
+the loaders read the nightly ``share_feeling_safe`` indicator rows (columns ``n`` and ``numerator``)
+and the projects' zones. The method, its choices and its caveats are in docs/methodology.md
+("Impact of funded projects"); in short:
+
+* each project is its own experiment (a "stack", Cengiz et al. 2019): a pre window of
+  ``window_nights`` nights before its start and a post window of as many nights from its start;
+* treated zones are the project's zones; clean controls are zones no project treats by the end of
+  the post window (never treated, or not yet treated), so a control is never an earlier-treated zone
+  and staggered starts do not contaminate each other as in a naive two-way fixed-effects regression;
+* every treated zone is matched to its ``k`` nearest clean controls (with replacement) on the
+  standardised baseline share feeling safe (pre window) and log population;
+* the estimate is mean(change in treated zones) - mean(change in their matched controls), changes
+  being post-window minus pre-window pooled shares; per project the interval uses the zone-level
+  spread of changes (a treated zone's own spread is borrowed from the controls when it is alone);
+  the programme estimate weights projects by treated zones and its interval is a cluster bootstrap
+  over zones (a zone that appears in several stacks is resampled as one cluster).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from observatory import indicators, nightslots
+
+DEFAULT_WINDOW_NIGHTS = 84  # twelve weeks each side: long enough to pool sparse answers, short enough to be local
+AFTER_DARK = "after_dark"  # every slot but the daytime baseline, pooled: the headline when slots are sparse
+DAY_SLOT = "day"
+MIN_POST_NIGHTS = 14
+MIN_ANSWERS = 10  # per zone and window: a zone with fewer answers in either window is left out
+CONTROLS_PER_TREATED = 5
+MIN_CONTROLS = 3
+BOOTSTRAP_DRAWS = 999
+BOOTSTRAP_SEED = 20240601
+Z_95 = 1.959963984540054
+
+
+# --- the estimator on arrays --------------------------------------------------------------------------
+
+
+def t_quantile_975(df: float) -> float:
+    """The 97.5% quantile of Student's t (Cornish-Fisher expansion, within 1% for df >= 3)."""
+    if not math.isfinite(df) or df > 1e6:
+        return Z_95
+    z, v = Z_95, max(df, 1.0)
+    return (
+        z
+        + (z**3 + z) / (4 * v)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
+    )
+
+
+def match_controls(
+    treated_features: np.ndarray, control_features: np.ndarray, k: int = CONTROLS_PER_TREATED
+) -> np.ndarray:
+    """Weights on the controls: each treated zone gives 1/k to each of its k nearest controls.
+
+    Features (rows = zones; columns = baseline share, log population) are standardised on the
+    treated and controls together, so a share point and a factor of e in population weigh alike.
+    Ties are broken by the control's position (its zone id order), so the match is deterministic.
+    """
+    treated_features = np.atleast_2d(np.asarray(treated_features, dtype=float))
+    control_features = np.atleast_2d(np.asarray(control_features, dtype=float))
+    both = np.vstack([treated_features, control_features])
+    scale = both.std(axis=0)
+    scale[~np.isfinite(scale) | (scale == 0)] = 1.0
+    t, c = treated_features / scale, control_features / scale
+    k = min(k, len(c))
+    weights = np.zeros(len(c))
+    for row in t:
+        distance = np.sqrt(((c - row) ** 2).sum(axis=1))
+        nearest = np.argsort(distance, kind="stable")[:k]
+        weights[nearest] += 1.0 / k
+    return weights
+
+
+@dataclass(frozen=True)
+class DidEstimate:
+    """A difference-in-differences of shares (0..1): ``effect`` and its 95% interval, with what it rests on."""
+
+    effect: float
+    lower: float
+    upper: float
+    treated_zones: int
+    control_zones: int
+    treated_change: float
+    control_change: float
+    treated_answers: int = 0
+    control_answers: int = 0
+
+    @property
+    def covers_zero(self) -> bool:
+        return self.lower <= 0 <= self.upper
+
+    @property
+    def effect_points(self) -> float:
+        return 100 * self.effect
+
+    @property
+    def lower_points(self) -> float:
+        return 100 * self.lower
+
+    @property
+    def upper_points(self) -> float:
+        return 100 * self.upper
+
+
+def _weighted_mean_var(values: np.ndarray, weights: np.ndarray) -> tuple[float, float, float]:
+    """Weighted mean, unbiased (reliability-weights) variance, and effective sample size."""
+    total = weights.sum()
+    mean = float((weights * values).sum() / total)
+    effective = float(total**2 / (weights**2).sum())
+    if effective <= 1:
+        return mean, float("nan"), effective
+    variance = float((weights * (values - mean) ** 2).sum() / total * effective / (effective - 1))
+    return mean, variance, effective
+
+
+def did_estimate(
+    treated_changes: np.ndarray,
+    control_changes: np.ndarray,
+    control_weights: np.ndarray | None = None,
+    *,
+    sampling_variance: float = 0.0,
+    pool_changes: np.ndarray | None = None,
+) -> DidEstimate:
+    """DiD of zone-level changes: mean treated change minus weighted mean control change, with a t interval.
+
+    Variance: s²_T/n_T + s²_C/n_C,eff, zone-level (so it includes both the answers' sampling noise
+    and each zone's own shocks). With a single treated zone s²_T cannot be estimated from it and is
+    taken from the controls (the Conley-Taber idea: the controls show how much a zone moves alone).
+    ``sampling_variance`` (the binomial variance of one zone's change, from its answers) is a floor
+    for the zone-level variances: zones that happen to agree closely never make the interval vanish.
+    ``pool_changes``, when given, are the changes of every clean control zone (matched or not): the
+    spread of a zone's change is estimated on them, far more stably than on a handful of matches.
+    """
+    treated = np.asarray(treated_changes, dtype=float)
+    controls = np.asarray(control_changes, dtype=float)
+    weights = np.ones(len(controls)) if control_weights is None else np.asarray(control_weights, dtype=float)
+    used = weights > 0
+    controls, weights = controls[used], weights[used]
+    if len(treated) == 0 or len(controls) < 2:
+        raise ValueError("a DiD needs at least one treated zone and two control zones")
+    control_mean, control_var, control_n = _weighted_mean_var(controls, weights)
+    spread_df = control_n - 1
+    if pool_changes is not None and len(pool_changes) > 2:
+        control_var = float(np.var(pool_changes, ddof=1))
+        spread_df = len(pool_changes) - 1
+    treated_mean = float(treated.mean())
+    control_var = max(control_var, sampling_variance) if math.isfinite(control_var) else sampling_variance
+    treated_var = float(treated.var(ddof=1)) if len(treated) >= 2 else control_var
+    treated_var = max(treated_var, sampling_variance)
+    a, b = treated_var / len(treated), control_var / control_n
+    se = math.sqrt(a + b)
+    if len(treated) >= 2 and a + b > 0:  # Welch-Satterthwaite degrees of freedom
+        df = (a + b) ** 2 / (a**2 / (len(treated) - 1) + b**2 / max(spread_df, 1))
+    else:  # the treated zone's spread is the controls' own: their degrees of freedom
+        df = spread_df
+    half = t_quantile_975(df) * se
+    effect = treated_mean - control_mean
+    return DidEstimate(
+        effect=effect,
+        lower=effect - half,
+        upper=effect + half,
+        treated_zones=len(treated),
+        control_zones=int(used.sum()),
+        treated_change=treated_mean,
+        control_change=control_mean,
+    )
+
+
+@dataclass
+class Stack:
+    """One project's experiment for one slot: zone ids and changes of treated zones and weighted controls."""
+
+    project_id: int
+    treated_ids: np.ndarray
+    treated_changes: np.ndarray
+    control_ids: np.ndarray
+    control_changes: np.ndarray
+    control_weights: np.ndarray
+
+
+def stacked_did(stacks: list[Stack], *, draws: int = BOOTSTRAP_DRAWS, seed: int = BOOTSTRAP_SEED) -> DidEstimate:
+    """Programme-wide DiD: the projects' DiDs weighted by their treated zones, cluster-bootstrapped over zones.
+
+    Each draw resamples zone ids (with replacement) from all zones in all stacks and recomputes every
+    stack with the drawn multiplicities; a stack left without treated or control zones in a draw
+    drops out of that draw. The interval is the 2.5-97.5 percentile range of the draws.
+    """
+    stacks = [s for s in stacks if len(s.treated_ids) and (s.control_weights > 0).sum() >= 2]
+    if not stacks:
+        raise ValueError("no stack to combine")
+
+    def combine(multiplicity: dict[int, int] | None) -> float | None:
+        total = weight_sum = 0.0
+        for s in stacks:
+            tm = (
+                np.ones(len(s.treated_ids))
+                if multiplicity is None
+                else np.array([multiplicity.get(int(z), 0) for z in s.treated_ids], dtype=float)
+            )
+            cm = s.control_weights * (
+                1.0
+                if multiplicity is None
+                else np.array([multiplicity.get(int(z), 0) for z in s.control_ids], dtype=float)
+            )
+            if tm.sum() == 0 or cm.sum() == 0:
+                continue
+            effect = (tm * s.treated_changes).sum() / tm.sum() - (cm * s.control_changes).sum() / cm.sum()
+            total += tm.sum() * effect
+            weight_sum += tm.sum()
+        return total / weight_sum if weight_sum else None
+
+    point = combine(None)
+    zones = np.unique(
+        np.concatenate([np.concatenate([s.treated_ids, s.control_ids[s.control_weights > 0]]) for s in stacks])
+    )
+    rng = np.random.default_rng(seed)
+    results = []
+    for _draw in range(draws):
+        drawn = rng.choice(zones, size=len(zones), replace=True)
+        values, counts = np.unique(drawn, return_counts=True)
+        value = combine(dict(zip(values.tolist(), counts.tolist(), strict=True)))
+        if value is not None:
+            results.append(value)
+    lower, upper = np.percentile(results, [2.5, 97.5])
+    treated_n = sum(len(s.treated_ids) for s in stacks)
+    treated_change = sum(float(s.treated_changes.sum()) for s in stacks) / treated_n
+    return DidEstimate(
+        effect=float(point),
+        lower=float(lower),
+        upper=float(upper),
+        treated_zones=treated_n,
+        control_zones=len({int(z) for s in stacks for z in s.control_ids[s.control_weights > 0]}),
+        treated_change=treated_change,
+        control_change=treated_change - float(point),
+    )
+
+
+# --- reading the observatory's data -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Treatment:
+    project_id: int
+    start_on: dt.date
+    zone_ids: frozenset[int]
+
+
+@dataclass
+class SlotImpact:
+    slot: str
+    label: str
+    estimate: DidEstimate | None = None
+    reason: str = ""  # why there is no estimate
+    stack: Stack | None = None
+
+
+@dataclass
+class ProjectImpact:
+    project_id: int
+    start_on: dt.date
+    pre_first: dt.date
+    post_last: dt.date | None
+    slots: list[SlotImpact] = field(default_factory=list)
+
+    @property
+    def estimated(self) -> list[SlotImpact]:
+        return [s for s in self.slots if s.estimate is not None]
+
+
+def treatments() -> list[Treatment]:
+    """Every project that was not withdrawn, with its start and zones (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT p.id, p.start_on, array_remove(array_agg(pz.zone_id ORDER BY pz.zone_id), NULL)
+            FROM grants_project p LEFT JOIN grants_project_zones pz ON pz.project_id = p.id
+            WHERE p.status <> 'withdrawn'
+            GROUP BY p.id, p.start_on ORDER BY p.start_on, p.id
+            """
+        )
+        return [Treatment(pid, start, frozenset(zones)) for pid, start, zones in cursor.fetchall()]
+
+
+def _window_shares(first: dt.date, start: dt.date, last: dt.date) -> dict[tuple[int, str], tuple[int, int, int, int]]:
+    """(zone, slot) -> (pre n, pre feeling safe, post n, post feeling safe), pooled over the windows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT zone_id, slot,
+                   coalesce(sum(n) FILTER (WHERE period_start < %(start)s), 0)::int,
+                   coalesce(round(sum(numerator) FILTER (WHERE period_start < %(start)s)), 0)::int,
+                   coalesce(sum(n) FILTER (WHERE period_start >= %(start)s), 0)::int,
+                   coalesce(round(sum(numerator) FILTER (WHERE period_start >= %(start)s)), 0)::int
+            FROM observatory_indicator
+            WHERE metric = %(metric)s AND method_version = %(version)s AND period_kind = 'night'
+              AND period_start BETWEEN %(first)s AND %(last)s
+            GROUP BY zone_id, slot
+            """,
+            {
+                "start": start,
+                "first": first,
+                "last": last,
+                "metric": indicators.SHARE_FEELING_SAFE,
+                "version": indicators.METHOD_VERSION,
+            },
+        )
+        shares = {(zone, slot): tuple(rest) for zone, slot, *rest in cursor.fetchall()}
+    pooled: dict[tuple[int, str], list[int]] = {}
+    for (zone, slot), counts in shares.items():
+        if slot != DAY_SLOT:
+            totals = pooled.setdefault((zone, AFTER_DARK), [0, 0, 0, 0])
+            for i, value in enumerate(counts):
+                totals[i] += value
+    shares.update({key: tuple(value) for key, value in pooled.items()})
+    return shares
+
+
+def slot_choices() -> list[tuple[str, str]]:
+    """The pooled after-dark row first, then each configured slot."""
+    return [(AFTER_DARK, _("After dark (all evening and night slots)"))] + [
+        (code, str(label)) for code, label in nightslots.slot_choices()
+    ]
+
+
+def _populations() -> dict[int, float]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, population FROM observatory_zone")
+        rows = cursor.fetchall()
+    known = [p for _z, p in rows if p]
+    fallback = float(np.median(known)) if known else 1.0
+    return {z: float(p) if p else fallback for z, p in rows}
+
+
+def project_impact(
+    treatment: Treatment,
+    *,
+    all_treatments: list[Treatment] | None = None,
+    window_nights: int = DEFAULT_WINDOW_NIGHTS,
+    latest: dt.date | None = None,
+    populations: dict[int, float] | None = None,
+) -> ProjectImpact:
+    """The stacked-DiD experiment of one project, per slot (two queries when the caller passes the shared parts)."""
+    all_treatments = treatments() if all_treatments is None else all_treatments
+    latest = latest or indicators.latest_night()
+    populations = _populations() if populations is None else populations
+    pre_first = treatment.start_on - dt.timedelta(days=window_nights)
+    result = ProjectImpact(treatment.project_id, treatment.start_on, pre_first, None)
+    choices = slot_choices()
+    if latest is None or latest < treatment.start_on + dt.timedelta(days=MIN_POST_NIGHTS - 1):
+        reason = "not_started" if latest is None or latest < treatment.start_on else "too_recent"
+        result.slots = [SlotImpact(code, label, reason=reason) for code, label in choices]
+        return result
+    post_last = min(latest, treatment.start_on + dt.timedelta(days=window_nights - 1))
+    result.post_last = post_last
+    # Clean controls: zones that no project treats by the end of this post window.
+    treated_by_then = {z for t in all_treatments if t.start_on <= post_last for z in t.zone_ids}
+    shares = _window_shares(pre_first, treatment.start_on, post_last)
+    for code, label in choices:
+        result.slots.append(_slot_impact(treatment, code, label, shares, treated_by_then, populations))
+    return result
+
+
+def _slot_impact(treatment, slot, label, shares, treated_by_then, populations) -> SlotImpact:
+    def usable(zone_id):
+        row = shares.get((zone_id, slot))
+        return row is not None and row[0] >= MIN_ANSWERS and row[2] >= MIN_ANSWERS
+
+    treated = sorted(z for z in treatment.zone_ids if usable(z))
+    if not treated:
+        return SlotImpact(slot, label, reason="no_treated_data")
+    controls = sorted(z for (z, s) in shares if s == slot and z not in treated_by_then and usable(z))
+    if len(controls) < MIN_CONTROLS:
+        return SlotImpact(slot, label, reason="no_controls")
+
+    def pre(z):
+        return shares[(z, slot)][1] / shares[(z, slot)][0]
+
+    def post(z):
+        return shares[(z, slot)][3] / shares[(z, slot)][2]
+
+    def features(zone_ids):
+        return np.array([[pre(z), math.log(max(populations.get(z, 1.0), 1.0))] for z in zone_ids])
+
+    def changes(zone_ids):
+        return np.array([post(z) - pre(z) for z in zone_ids])
+
+    weights = match_controls(features(treated), features(controls))
+    stack = Stack(
+        project_id=treatment.project_id,
+        treated_ids=np.array(treated),
+        treated_changes=changes(treated),
+        control_ids=np.array(controls),
+        control_changes=changes(controls),
+        control_weights=weights,
+    )
+    if (weights > 0).sum() < 2:
+        return SlotImpact(slot, label, reason="no_controls")
+    # Binomial variance of a treated zone's change: p(1-p)/n before plus after, averaged over treated zones.
+    sampling = float(
+        np.mean(
+            [pre(z) * (1 - pre(z)) / shares[(z, slot)][0] + post(z) * (1 - post(z)) / shares[(z, slot)][2]
+             for z in treated]
+        )
+    )  # fmt: skip
+    estimate = did_estimate(
+        stack.treated_changes, stack.control_changes, weights, sampling_variance=sampling,
+        pool_changes=stack.control_changes,
+    )  # fmt: skip
+    answers_t = sum(shares[(z, slot)][0] + shares[(z, slot)][2] for z in treated)
+    answers_c = sum(shares[(z, slot)][0] + shares[(z, slot)][2] for z, w in zip(controls, weights, strict=True) if w)
+    estimate = DidEstimate(**{**estimate.__dict__, "treated_answers": answers_t, "control_answers": answers_c})
+    return SlotImpact(slot, label, estimate=estimate, stack=stack)
+
+
+def impact_for_project(project_id: int, **options) -> ProjectImpact | None:
+    """The impact of one project (None if it was withdrawn)."""
+    everything = treatments()
+    mine = next((t for t in everything if t.project_id == project_id), None)
+    if mine is None:
+        return None
+    return project_impact(mine, all_treatments=everything, **options)
+
+
+@dataclass
+class ProgrammeImpact:
+    projects: list[ProjectImpact]
+    by_slot: list[tuple[str, str, DidEstimate | None, int]]  # slot, label, stacked estimate, projects in it
+
+
+def programme_impact(**options) -> ProgrammeImpact:
+    """Every project's experiment and, per slot, the stacked estimate over the projects that have one."""
+    everything = treatments()
+    latest = options.pop("latest", None) or indicators.latest_night()
+    populations = _populations()
+    projects = [
+        project_impact(t, all_treatments=everything, latest=latest, populations=populations, **options)
+        for t in everything
+    ]
+    by_slot = []
+    for code, label in slot_choices():
+        stacks = [s.stack for p in projects for s in p.slots if s.slot == code and s.estimate is not None]
+        by_slot.append((code, str(label), stacked_did(stacks) if stacks else None, len(stacks)))
+    return ProgrammeImpact(projects, by_slot)

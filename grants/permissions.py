@@ -1,0 +1,30 @@
+"""What the grants_admin group may do in the admin: one list, used by the data migration and the tests."""
+
+from __future__ import annotations
+
+# model -> actions. Disbursements and workflow events are history: added, never changed or deleted.
+GRANTS_ADMIN_PERMISSIONS = {
+    "call": ("add", "change", "delete", "view"),
+    "criterion": ("add", "change", "delete", "view"),
+    "application": ("add", "change", "view"),
+    "applicationattachment": ("add", "view", "delete"),
+    "applicationevent": ("view",),
+    "score": ("add", "change", "delete", "view"),
+    "project": ("add", "change", "view"),
+    "milestone": ("add", "change", "delete", "view"),
+    "disbursement": ("add", "view"),
+    "outputindicator": ("add", "change", "delete", "view"),
+}
+
+
+def codenames() -> list[str]:
+    return [f"{action}_{model}" for model, actions in GRANTS_ADMIN_PERMISSIONS.items() for action in actions]
+
+
+def grant_group_permissions(group_model, permission_model) -> None:
+    """Give the grants_admin group exactly the permissions above (idempotent)."""
+    from observatory.roles import GRANTS_ADMIN
+
+    group, _created = group_model.objects.get_or_create(name=GRANTS_ADMIN)
+    permissions = permission_model.objects.filter(content_type__app_label="grants", codename__in=codenames())
+    group.permissions.add(*permissions)

@@ -1,0 +1,119 @@
+"""The grants admin: who may open it, and that its forms refuse bad money and dates with clear errors."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from conftest import TEST_PASSWORD, make_user
+from grants import services
+from grants.models import Disbursement, Project
+from grants.tests.conftest import award, make_call, make_ranked
+
+pytestmark = pytest.mark.django_db
+CHANGELISTS = ["call", "application", "project", "disbursement"]
+
+
+@pytest.mark.parametrize("model", CHANGELISTS)
+def test_grants_admins_open_the_grants_changelists(client, grants_admin, model):
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    assert client.get(f"/admin/grants/{model}/").status_code == 200
+
+
+@pytest.mark.parametrize("model", CHANGELISTS)
+def test_officers_cannot_open_the_grants_changelists(client, model):
+    officer = make_user("staff-officer", "officer", is_staff=True)
+    client.login(username=officer.username, password=TEST_PASSWORD)
+    assert client.get(f"/admin/grants/{model}/").status_code == 403
+
+
+@pytest.mark.parametrize("model", CHANGELISTS)
+def test_anonymous_visitors_are_sent_to_the_admin_login(client, model):
+    page = client.get(f"/admin/grants/{model}/")
+    assert page.status_code == 302 and "/admin/login/" in page["Location"]
+
+
+def test_grants_admins_cannot_edit_or_delete_a_disbursement(client, grants_admin, grid):
+    project = award(make_ranked(make_call(), grants_admin), "30000.00")
+    tranche = services.disbursement_record(project=project, amount="1000.00", paid_on=timezone.localdate())
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    page = client.post(f"/admin/grants/disbursement/{tranche.pk}/change/", {"amount": "1"})
+    assert page.status_code == 403
+    assert client.post(f"/admin/grants/disbursement/{tranche.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Disbursement.objects.get().amount == Decimal("1000.00")
+
+
+def _disbursement_post(client, project, amount, paid_on=None):
+    return client.post(
+        "/admin/grants/disbursement/add/",
+        {"project": project.pk, "paid_on": (paid_on or timezone.localdate()).isoformat(), "amount": amount, "note": ""},
+    )
+
+
+def test_recording_a_disbursement_in_the_admin(client, grants_admin, grid):
+    project = award(make_ranked(make_call(), grants_admin), "30000.00")
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    page = _disbursement_post(client, project, "7500.50")
+    assert page.status_code == 302
+    entry = Disbursement.objects.get()
+    assert entry.amount == Decimal("7500.50") and entry.recorded_by == grants_admin
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("30000.01", "more than the"),
+        ("-1", "cannot take back"),
+        ("mille", "must be an amount"),
+        ("0", "cannot be zero"),
+    ],
+)
+def test_bad_disbursements_are_form_errors_and_nothing_is_written(client, grants_admin, grid, amount, message):
+    client.cookies["django_language"] = "en"
+    project = award(make_ranked(make_call(), grants_admin), "30000.00")
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    page = _disbursement_post(client, project, amount)
+    assert page.status_code == 200 and message in page.content.decode()
+    assert not Disbursement.objects.exists()
+
+
+def test_an_over_budget_award_in_the_admin_is_a_form_error(client, grants_admin, grid):
+    client.cookies["django_language"] = "en"
+    call = make_call(budget="50000.00")
+    award(make_ranked(call, grants_admin, requested="40000.00", title="A"), "40000.00")
+    second = make_ranked(call, grants_admin, requested="40000.00", title="B")
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    today = timezone.localdate().isoformat()
+    page = client.post(
+        "/admin/grants/project/add/",
+        {"application": second.pk, "granted_amount": "20000.00", "start_on": today, "end_on": today,
+         "status": "planned", "description_it": "", "description_en": "", "sites": ""},
+    )  # fmt: skip
+    assert page.status_code == 200 and "Over budget" in page.content.decode()
+    assert Project.objects.count() == 1
+    page = client.post(
+        "/admin/grants/project/add/",
+        {"application": second.pk, "granted_amount": "10000.00", "start_on": today, "end_on": today,
+         "status": "planned", "description_it": "", "description_en": "", "sites": ""},
+    )  # fmt: skip
+    assert page.status_code == 302 and Project.objects.count() == 2
+
+
+def test_calls_projects_and_disbursements_export_to_csv_and_xlsx(client, grants_admin, grid):
+    project = award(make_ranked(make_call(), grants_admin), "30000.00")
+    services.disbursement_record(project=project, amount="1234.56", paid_on=timezone.localdate(), note="=cmd()")
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    tranche = Disbursement.objects.get()
+    for model, pk in (("call", project.call_id), ("project", project.pk), ("disbursement", tranche.pk)):
+        csv_page = client.post(f"/admin/grants/{model}/", {"action": "export_csv", "_selected_action": [pk]})
+        assert csv_page.status_code == 200 and csv_page["Content-Type"].startswith("text/csv")
+        text = csv_page.content.decode("utf-8-sig")
+        assert "maria.rossi@example.org" not in text
+        xlsx_page = client.post(f"/admin/grants/{model}/", {"action": "export_xlsx", "_selected_action": [pk]})
+        sheet = load_workbook(io.BytesIO(xlsx_page.content)).active
+        assert sheet.max_row == 2
+    assert "1234.56" in text and "'=cmd()" in text  # exact amount; a formula is defused
+    amounts = [c.value for c in sheet[2]]
+    assert Decimal("1234.56") in [Decimal(str(v)) for v in amounts if isinstance(v, float | int | Decimal)]

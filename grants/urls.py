@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "grants"
+urlpatterns = [
+    path("", views.project_list, name="projects"),
+    path("<int:project_id>/", views.project_detail, name="project"),
+    path("programme/", views.programme, name="programme"),
+]

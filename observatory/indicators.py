@@ -1,48 +1,79 @@
-"""Indicator computation and reads: derived data, recomputable at any time from raw rows.
+"""Indicator engine: derived data per zone x slot x period, recomputable at any time from raw rows.
 
-Writes mark (zone, night) stale in their own transaction; ``recompute_stale`` recomputes only
-those, with one set-based statement per metric. Every write here is an idempotent upsert keyed by
-(zone, period, slot, metric, method version), so running a recompute twice, or twice at once,
-gives the same tables. Dashboards read only the indicator table, never raw rows per request.
+Writes mark (zone, night) stale in their own transaction; ``recompute_stale`` recomputes only the
+periods containing those nights (the night, its ISO week, its month, and the rolling 28-night
+windows over it) with set-based SQL: raw rows are aggregated once per (zone, night, slot), then
+rolled up to the periods with ``INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE``. The
+statistics SQL cannot do (empirical Bayes rates, the composite index) run in numpy over the
+already-aggregated rows of the affected (period, slot) groups. Every write is keyed by (zone,
+period, slot, metric, method version), and recomputes take one advisory lock, so running twice,
+or twice at once, gives the same tables. The method is docs/methodology.md, version METHOD_VERSION.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
-import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
+
+from . import nightslots
+from . import statistics as st
+from .statistics import Z_95, wilson_interval
 
 logger = logging.getLogger(__name__)
 
-METHOD_VERSION = "1.0"
+METHOD_VERSION = "2.0"
 SHARE_FEELING_SAFE = "share_feeling_safe"
-Z_95 = 1.959963984540054
-# Wilson score interval for k successes out of n at 95%, written once for SQL (k and n are SQL
-# expressions). Python's wilson_interval below is the same formula.
-_WILSON_SQL = """
-    ((({k})::float/({n}) + {z2}/(2*({n}))
-      {sign} {z}*sqrt(({k})::float/({n})*(1-({k})::float/({n}))/({n}) + {z2}/(4*({n})^2)))
-     / (1 + {z2}/({n})))
-"""
+REPORT_RATE = "report_rate"
+AUDIT_SCORE = "audit_score"
+PSI = "psi"
+SENSOR_METRICS = ("illuminance", "footfall", "noise")  # sensors.models.IndicatorMetric values
+ROLLING_NIGHTS = 28
+LOCK_KEY = "observatory.indicators"
+AUDIT_PARAMETERS = (
+    "lighting",
+    "openness",
+    "visibility",
+    "people",
+    "security",
+    "walk_path",
+    "public_transport",
+    "gender_diversity",
+    "feeling",
+)
+AUDIT_FEELS_SAFE_MIN = 2  # Safetipin 'feeling' 2 or 3 counts as feeling safe
+RATE_PER_RESIDENTS = 10_000
+UNIT_RESIDENTS = "per_10k_residents"
+UNIT_KM2 = "per_km2"
+
+Progress = Callable[[str, int, int], None]
 
 
-def _wilson_sql(k: str, n: str, sign: str) -> str:
-    return _WILSON_SQL.format(k=k, n=n, z=Z_95, z2=Z_95**2, sign=sign)
+def audit_metric(parameter: str) -> str:
+    return f"audit_{parameter}"
 
 
-def wilson_interval(k: int, n: int, z: float = Z_95) -> tuple[float, float] | tuple[None, None]:
-    """Wilson score interval for a proportion; (None, None) when n is zero."""
-    if n <= 0:
-        return None, None
-    p = k / n
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    denominator = 1 + z * z / n
-    return max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator)
+def sensor_metric(kind: str) -> str:
+    return f"{kind}_median"
+
+
+def anchor_night(now: dt.datetime | None = None) -> dt.date:
+    """The last complete night: the rolling 28-night window ends here."""
+    return nightslots.night_of(now or timezone.now()) - dt.timedelta(days=1)
+
+
+def psi_weights() -> dict[str, float]:
+    return st.parse_weights(getattr(settings, "OBSERVATORY_PSI_WEIGHTS", None))
+
+
+# --- staleness -------------------------------------------------------------------------------------
 
 
 def mark_stale(zone_nights: Iterable[tuple[int, dt.date]]) -> None:
@@ -76,71 +107,568 @@ def _queue_stale_recompute() -> None:
         logger.warning("could not queue the stale-indicator recompute; beat will pick it up", exc_info=True)
 
 
-def _recompute_share_feeling_safe(cursor, zone_nights_sql: str, params: list) -> None:
-    """Upsert share-feeling-safe per zone x night x slot for the (zone, night) pairs selected.
+# --- the SQL stage: raw rows -> night aggregates -> period cells -----------------------------------
 
-    ``zone_nights_sql`` yields (zone_id, night) rows; rows of the indicator for those pairs that
-    no longer have reports are deleted, so the result equals a recompute from scratch.
-    """
-    from reports.models import INDICATOR_EXCLUDED_STATUSES, PerceivedSafety
 
-    excluded = list(INDICATOR_EXCLUDED_STATUSES)
-    safe_values = list(PerceivedSafety.feeling_safe())
+def _sensors_available(cursor) -> bool:
+    """Sensor medians need the sensors app's tables (built by another issue): skipped until they exist."""
     cursor.execute(
-        f"""
-        CREATE TEMP TABLE IF NOT EXISTS _touched (zone_id bigint, night date) ON COMMIT DROP;
-        CREATE TEMP TABLE IF NOT EXISTS _agg (zone_id bigint, night date, slot text, n int, k int) ON COMMIT DROP;
-        TRUNCATE _touched, _agg;
-        INSERT INTO _touched {zone_nights_sql};
-        INSERT INTO _agg
-            SELECT r.zone_id, r.night, r.slot, count(*), count(*) FILTER (WHERE r.perceived_safety = ANY(%s))
-            FROM reports_report r JOIN _touched t ON t.zone_id = r.zone_id AND t.night = r.night
-            WHERE r.status <> ALL(%s::text[])
-            GROUP BY r.zone_id, r.night, r.slot;
-        DELETE FROM observatory_indicator i
-            USING _touched t
-            WHERE i.zone_id = t.zone_id AND i.period_start = t.night AND i.period_kind = 'night'
-              AND i.metric = %s AND i.method_version = %s
-              AND NOT EXISTS (SELECT 1 FROM _agg a WHERE a.zone_id = i.zone_id AND a.night = i.period_start
-                              AND a.slot = i.slot);
-        INSERT INTO observatory_indicator
-            (zone_id, period_kind, period_start, slot, metric, method_version, value, numerator, n,
-             lower, upper, computed_at)
-            SELECT zone_id, 'night', night, slot, %s, %s, k::float / n, k, n,
-                   greatest(0, {_wilson_sql("k", "n", "-")}), least(1, {_wilson_sql("k", "n", "+")}), now()
-            FROM _agg
-            ORDER BY zone_id, night, slot
-        ON CONFLICT (zone_id, period_kind, period_start, slot, metric, method_version) DO UPDATE
-            SET value = EXCLUDED.value, numerator = EXCLUDED.numerator, n = EXCLUDED.n,
-                lower = EXCLUDED.lower, upper = EXCLUDED.upper, computed_at = EXCLUDED.computed_at;
+        "SELECT to_regclass('sensors_reading') IS NOT NULL AND to_regclass('sensors_sensorkind') IS NOT NULL"
+    )
+    return bool(cursor.fetchone()[0])
+
+
+def _prepare_cells(cursor, anchor: dt.date) -> None:
+    """From _touched (zone, night) build _cells: every (zone, period) whose value the nights change."""
+    cursor.execute(
+        """
+        CREATE TEMP TABLE _windows ON COMMIT DROP AS
+            SELECT DISTINCT period_start AS start FROM observatory_indicator
+            WHERE metric = ANY(%s) AND period_kind = 'rolling28' AND method_version = %s
+            UNION SELECT %s::date;
+        CREATE TEMP TABLE _cells ON COMMIT DROP AS
+            SELECT DISTINCT zone_id, 'night'::text AS period_kind, night AS period_start, night AS period_end
+            FROM _touched
+            UNION SELECT DISTINCT zone_id, 'week', date_trunc('week', night)::date, date_trunc('week', night)::date + 6
+            FROM _touched
+            UNION SELECT DISTINCT zone_id, 'month', date_trunc('month', night)::date,
+                   (date_trunc('month', night) + interval '1 month - 1 day')::date
+            FROM _touched
+            UNION SELECT DISTINCT t.zone_id, 'rolling28', w.start, w.start + %s
+            FROM _touched t JOIN _windows w ON t.night BETWEEN w.start AND w.start + %s;
+        CREATE INDEX ON _cells (zone_id, period_start, period_end);
+        CREATE TEMP TABLE _groups ON COMMIT DROP AS
+            SELECT DISTINCT c.period_kind, c.period_start, s.slot FROM _cells c CROSS JOIN unnest(%s::text[]) s(slot);
+        ANALYZE _cells;
         """,
-        [*params, safe_values, excluded, SHARE_FEELING_SAFE, METHOD_VERSION, SHARE_FEELING_SAFE, METHOD_VERSION],
+        [
+            [SHARE_FEELING_SAFE, REPORT_RATE, PSI],
+            METHOD_VERSION,
+            anchor - dt.timedelta(days=ROLLING_NIGHTS - 1),
+            ROLLING_NIGHTS - 1,
+            ROLLING_NIGHTS - 1,
+            nightslots.slot_codes(),
+        ],
     )
 
 
-def recompute_zone_nights(zone_nights: Iterable[tuple[int, dt.date]]) -> int:
-    """Recompute the indicators of the given (zone, night) pairs; returns how many pairs."""
+def _aggregate_nights(cursor, *, full: bool) -> None:
+    """Aggregate raw reports and audits once per (zone, night, slot) for the nights the cells need."""
+    from reports.models import INDICATOR_EXCLUDED_STATUSES, PerceivedSafety
+
+    if full:
+        nights_join = ""
+    else:
+        cursor.execute(
+            """
+            CREATE TEMP TABLE _nights ON COMMIT DROP AS
+                SELECT DISTINCT zone_id, generate_series(period_start, period_end, interval '1 day')::date AS night
+                FROM _cells;
+            ANALYZE _nights;
+            """
+        )
+        nights_join = "JOIN _nights t ON t.zone_id = {a}.zone_id AND t.night = {a}.night"
+    excluded = list(INDICATOR_EXCLUDED_STATUSES)
+    score = "(" + " + ".join(f"a.{p}" for p in AUDIT_PARAMETERS) + ")::float / 9"
+    audit_columns = ", ".join(
+        f"sum({expr})::float AS s_{name}, sum(({expr})^2)::float AS ss_{name}"
+        for name, expr in [("score", score), *((p, f"a.{p}") for p in AUDIT_PARAMETERS)]
+    )
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE _night_reports ON COMMIT DROP AS
+            SELECT r.zone_id, r.night, r.slot, count(*)::int AS n,
+                   count(*) FILTER (WHERE r.perceived_safety = ANY(%s))::int AS k
+            FROM reports_report r {nights_join.format(a="r")}
+            WHERE r.zone_id IS NOT NULL AND r.status <> ALL(%s::text[])
+            GROUP BY r.zone_id, r.night, r.slot;
+        CREATE TEMP TABLE _night_audits ON COMMIT DROP AS
+            SELECT a.zone_id, a.night, a.slot, count(*)::int AS n,
+                   count(*) FILTER (WHERE a.feeling >= %s)::int AS k, {audit_columns}
+            FROM reports_safetyaudit a {nights_join.format(a="a")}
+            WHERE a.zone_id IS NOT NULL AND a.status <> ALL(%s::text[])
+            GROUP BY a.zone_id, a.night, a.slot;
+        CREATE INDEX ON _night_reports (zone_id, night);
+        CREATE INDEX ON _night_audits (zone_id, night);
+        ANALYZE _night_reports; ANALYZE _night_audits;
+        """,
+        [list(PerceivedSafety.feeling_safe()), excluded, AUDIT_FEELS_SAFE_MIN, excluded],
+    )
+    sums = ", ".join(f"sum(a.s_{n}) AS s_{n}, sum(a.ss_{n}) AS ss_{n}" for n in ("score", *AUDIT_PARAMETERS))
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE _cell_reports ON COMMIT DROP AS
+            SELECT c.zone_id, c.period_kind, c.period_start, r.slot, sum(r.n)::int AS n, sum(r.k)::int AS k
+            FROM _cells c JOIN _night_reports r
+              ON r.zone_id = c.zone_id AND r.night BETWEEN c.period_start AND c.period_end
+            GROUP BY c.zone_id, c.period_kind, c.period_start, r.slot;
+        CREATE TEMP TABLE _cell_audits ON COMMIT DROP AS
+            SELECT c.zone_id, c.period_kind, c.period_start, a.slot, sum(a.n)::int AS n, sum(a.k)::int AS k, {sums}
+            FROM _cells c JOIN _night_audits a
+              ON a.zone_id = c.zone_id AND a.night BETWEEN c.period_start AND c.period_end
+            GROUP BY c.zone_id, c.period_kind, c.period_start, a.slot;
+        """
+    )
+
+
+_UPSERT = """
+    ON CONFLICT (zone_id, period_kind, period_start, slot, metric, method_version) DO UPDATE
+    SET value = EXCLUDED.value, numerator = EXCLUDED.numerator, n = EXCLUDED.n, lower = EXCLUDED.lower,
+        upper = EXCLUDED.upper, raw_value = EXCLUDED.raw_value, denominator = EXCLUDED.denominator,
+        unit = EXCLUDED.unit, coverage = EXCLUDED.coverage, grade = EXCLUDED.grade,
+        computed_at = EXCLUDED.computed_at
+"""
+_COLUMNS = (
+    "(zone_id, period_kind, period_start, slot, metric, method_version, value, numerator, n, lower, upper,"
+    " raw_value, denominator, unit, coverage, grade, computed_at)"
+)
+
+
+def _delete_cells_without(cursor, metrics: list[str], source: str) -> None:
+    """Delete the touched cells' rows of ``metrics`` that ``source`` (zone, period, slot, metric) no longer has."""
+    cursor.execute(
+        f"""
+        DELETE FROM observatory_indicator i USING _cells c
+        WHERE i.zone_id = c.zone_id AND i.period_kind = c.period_kind AND i.period_start = c.period_start
+          AND i.method_version = %s AND i.metric = ANY(%s)
+          AND NOT EXISTS (SELECT 1 FROM ({source}) s WHERE s.zone_id = i.zone_id AND s.period_kind = i.period_kind
+                          AND s.period_start = i.period_start AND s.slot = i.slot AND s.metric = i.metric)
+        """,
+        [METHOD_VERSION, metrics],
+    )
+
+
+def _write_shares_and_audits(cursor) -> None:
+    """Share feeling safe (reports + audits, Wilson interval) and audit means (t interval)."""
+    share_source = f"""
+        SELECT coalesce(r.zone_id, a.zone_id) AS zone_id, coalesce(r.period_kind, a.period_kind) AS period_kind,
+               coalesce(r.period_start, a.period_start) AS period_start, coalesce(r.slot, a.slot) AS slot,
+               '{SHARE_FEELING_SAFE}'::text AS metric,
+               coalesce(r.n, 0) + coalesce(a.n, 0) AS n, coalesce(r.k, 0) + coalesce(a.k, 0) AS k
+        FROM _cell_reports r FULL JOIN _cell_audits a
+          ON a.zone_id = r.zone_id AND a.period_kind = r.period_kind AND a.period_start = r.period_start
+         AND a.slot = r.slot
+    """
+    _delete_cells_without(cursor, [SHARE_FEELING_SAFE], share_source)
+    cursor.execute(
+        f"""
+        INSERT INTO observatory_indicator {_COLUMNS}
+        SELECT zone_id, period_kind, period_start, slot, metric, %s, k::float / n, k, n,
+               greatest(0, {st.wilson_sql("k", "n", "-")}), least(1, {st.wilson_sql("k", "n", "+")}),
+               NULL, NULL, '', NULL, '', now()
+        FROM ({share_source}) s
+        ORDER BY zone_id, period_kind, period_start, slot
+        {_UPSERT}
+        """,
+        [METHOD_VERSION],
+    )
+    names = ("score", *AUDIT_PARAMETERS)
+    metrics = [AUDIT_SCORE if n == "score" else audit_metric(n) for n in names]
+    values = ", ".join(f"('{m}', s_{n}, ss_{n})" for m, n in zip(metrics, names, strict=True))
+    audit_source = f"""
+        SELECT a.zone_id, a.period_kind, a.period_start, a.slot, v.metric, a.n, v.s, v.ss
+        FROM _cell_audits a CROSS JOIN LATERAL (VALUES {values}) AS v(metric, s, ss)
+    """
+    _delete_cells_without(cursor, metrics, audit_source)
+    # Mean with a Student t interval, clipped to the 0-3 scale; one audit says nothing about the spread.
+    cursor.execute(
+        f"""
+        INSERT INTO observatory_indicator {_COLUMNS}
+        SELECT zone_id, period_kind, period_start, slot, metric, %s, mean, s, n,
+               CASE WHEN n > 1 THEN greatest(0, mean - half) ELSE 0 END,
+               CASE WHEN n > 1 THEN least(3, mean + half) ELSE 3 END,
+               NULL, NULL, '', NULL, '', now()
+        FROM (
+            SELECT *, s / n AS mean,
+                   CASE WHEN n > 1 THEN coalesce(({st.t_quantiles_sql()})[n - 1], {Z_95})
+                        * sqrt(greatest(ss - s * s / n, 0) / (n - 1)) / sqrt(n) END AS half
+            FROM ({audit_source}) x
+        ) y
+        ORDER BY zone_id, period_kind, period_start, slot, metric
+        {_UPSERT}
+        """,
+        [METHOD_VERSION],
+    )
+
+
+def _count_reports(cursor) -> None:
+    """_rate_counts: report counts of every zone of every touched (period, slot) group, zeros included.
+
+    Empirical Bayes needs the zones with no report too. The touched cells get their fresh count;
+    the other zones of the group keep the count already stored (or zero).
+    """
+    denominator = f"CASE WHEN z.population > 0 THEN z.population::float / {RATE_PER_RESIDENTS} ELSE z.area_km2 END"
+    unit = f"CASE WHEN z.population > 0 THEN '{UNIT_RESIDENTS}' WHEN z.area_km2 > 0 THEN '{UNIT_KM2}' ELSE '' END"
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE _rate_counts ON COMMIT DROP AS
+        SELECT z.id AS zone_id, g.period_kind, g.period_start, g.slot,
+               coalesce(r.n, CASE WHEN c.zone_id IS NULL THEN i.numerator END, 0)::int AS x,
+               {denominator} AS denominator, {unit} AS unit
+        FROM _groups g CROSS JOIN observatory_zone z
+        LEFT JOIN _cells c ON c.zone_id = z.id AND c.period_kind = g.period_kind AND c.period_start = g.period_start
+        LEFT JOIN _cell_reports r ON r.zone_id = z.id AND r.period_kind = g.period_kind
+             AND r.period_start = g.period_start AND r.slot = g.slot
+        LEFT JOIN observatory_indicator i ON c.zone_id IS NULL AND i.zone_id = z.id AND i.period_kind = g.period_kind
+             AND i.period_start = g.period_start AND i.slot = g.slot AND i.metric = %s AND i.method_version = %s
+        """,
+        [REPORT_RATE, METHOD_VERSION],
+    )
+
+
+def _write_sensor_medians(cursor, *, full: bool) -> None:
+    """Sensor medians and quartiles per cell and reading coverage.
+
+    Night: each sensor's median (and quartiles) of its readings, then the median over the zone's
+    sensors of that kind, so a sensor that sends more often does not weigh more. Longer periods: the
+    median of the nightly values.
+
+    Coverage = readings present / readings expected from the zone's installed sensors of that kind
+    over the cell's nights (slot length / the kind's expected interval). Only 'ok' readings count.
+    """
+    if not _sensors_available(cursor):
+        return
+    slot_hours = dict.fromkeys(nightslots.slot_codes(), 0)
+    for code in nightslots.config()[2]:
+        slot_hours[code] += 1
+    # Incrementally, only the touched nights are read from the readings; the other nights of the
+    # touched weeks, months and windows come from the stored nightly rows (the same numbers).
+    nights_join = "" if full else "JOIN _touched t ON t.zone_id = r.zone_id AND t.night = r.night"
+    stored = f"""
+        INSERT INTO _night_sensors
+        SELECT i.zone_id, i.period_start, i.slot, replace(i.metric, '_median', ''), i.n, i.value, i.lower, i.upper
+        FROM observatory_indicator i JOIN _nights t ON t.zone_id = i.zone_id AND t.night = i.period_start
+        WHERE i.period_kind = 'night' AND i.metric = ANY(%s) AND i.method_version = '{METHOD_VERSION}'
+          AND i.value IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM _touched u WHERE u.zone_id = i.zone_id AND u.night = i.period_start);
+    """
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE _sensor_nights ON COMMIT DROP AS
+            -- Each sensor's quartiles per night and slot (one sort per sensor-night, in the readings'
+            -- own key order), then the zone's value is the median over its sensors of that kind.
+            SELECT r.sensor_id, r.zone_id, r.night, r.slot, count(*)::int AS n,
+                   percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY r.value) AS q
+            FROM sensors_reading r {nights_join}
+            WHERE r.zone_id IS NOT NULL AND r.quality = 'ok'
+            GROUP BY r.sensor_id, r.zone_id, r.night, r.slot;
+        CREATE TEMP TABLE _night_sensors ON COMMIT DROP AS
+            SELECT x.zone_id, x.night, x.slot, k.indicator_metric AS kind, sum(x.n)::int AS n,
+                   CASE WHEN count(*) = 1 THEN min(x.q[2])
+                        ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY x.q[2]) END AS median,
+                   CASE WHEN count(*) = 1 THEN min(x.q[1])
+                        ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY x.q[1]) END AS q1,
+                   CASE WHEN count(*) = 1 THEN min(x.q[3])
+                        ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY x.q[3]) END AS q3
+            FROM _sensor_nights x
+            JOIN sensors_sensor se ON se.id = x.sensor_id
+            JOIN sensors_sensorkind k ON k.id = se.kind_id AND k.indicator_metric = ANY(%s)
+            GROUP BY x.zone_id, x.night, x.slot, k.indicator_metric;
+        {"" if full else stored}
+        CREATE INDEX ON _night_sensors (zone_id, night);
+        ANALYZE _night_sensors;
+        CREATE TEMP TABLE _cell_expected ON COMMIT DROP AS
+            SELECT c.zone_id, c.period_kind, c.period_start, s.slot, k.indicator_metric AS kind,
+                   sum(greatest(0, least(c.period_end, coalesce(se.removed_on - 1, c.period_end))
+                                   - greatest(c.period_start, se.installed_on) + 1)
+                       * s.hours * 3600.0 / k.expected_interval_seconds) AS expected
+            FROM _cells c
+            JOIN sensors_sensor se ON se.zone_id = c.zone_id
+            JOIN sensors_sensorkind k ON k.id = se.kind_id AND k.indicator_metric = ANY(%s)
+            CROSS JOIN unnest(%s::text[], %s::int[]) s(slot, hours)
+            GROUP BY 1, 2, 3, 4, 5;
+        """,
+        [
+            list(SENSOR_METRICS),
+            *([] if full else [[sensor_metric(k) for k in SENSOR_METRICS]]),
+            list(SENSOR_METRICS),
+            list(slot_hours),
+            list(slot_hours.values()),
+        ],
+    )
+    source = """
+        SELECT coalesce(v.zone_id, e.zone_id) AS zone_id, coalesce(v.period_kind, e.period_kind) AS period_kind,
+               coalesce(v.period_start, e.period_start) AS period_start, coalesce(v.slot, e.slot) AS slot,
+               coalesce(v.kind, e.kind) || '_median' AS metric, v.median, v.q1, v.q3, coalesce(v.n, 0) AS n,
+               CASE WHEN e.expected > 0 THEN least(1, coalesce(v.n, 0) / e.expected) END AS coverage
+        FROM (
+            SELECT c.zone_id, c.period_kind, c.period_start, x.slot, x.kind, sum(x.n)::int AS n,
+                   -- a one-night cell is its own night's quartiles: no second sort
+                   CASE WHEN count(*) = 1 THEN min(x.median)
+                        ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY x.median) END AS median,
+                   CASE WHEN count(*) = 1 THEN min(x.q1)
+                        ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY x.q1) END AS q1,
+                   CASE WHEN count(*) = 1 THEN min(x.q3)
+                        ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY x.q3) END AS q3
+            FROM _cells c JOIN _night_sensors x ON x.zone_id = c.zone_id
+                 AND x.night BETWEEN c.period_start AND c.period_end
+            GROUP BY c.zone_id, c.period_kind, c.period_start, x.slot, x.kind
+        ) v FULL JOIN _cell_expected e ON e.zone_id = v.zone_id AND e.period_kind = v.period_kind
+             AND e.period_start = v.period_start AND e.slot = v.slot AND e.kind = v.kind
+    """
+    metrics = [sensor_metric(k) for k in SENSOR_METRICS]
+    _delete_cells_without(cursor, metrics, source)
+    cursor.execute(
+        f"""
+        INSERT INTO observatory_indicator {_COLUMNS}
+        SELECT zone_id, period_kind, period_start, slot, metric, %s, median, NULL, n, q1, q3,
+               NULL, NULL, '', coverage, '', now()
+        FROM ({source}) s
+        ORDER BY zone_id, period_kind, period_start, slot, metric
+        {_UPSERT}
+        """,
+        [METHOD_VERSION],
+    )
+
+
+# --- the numpy stage: EB rates and the composite over the affected groups ---------------------------
+
+
+def _fetch(cursor, sql: str, params: list) -> list[tuple]:
+    cursor.execute(sql, params)
+    return cursor.fetchall()
+
+
+def _copy_into(cursor, table: str, columns: str, rows: Iterable[tuple]) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join("\\N" if v is None else repr(v) if isinstance(v, float) else str(v) for v in row))
+        buffer.write("\n")
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {table} {columns} FROM STDIN", buffer)
+
+
+def _float_or_none(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _delete_groups_without(cursor, metric: str, table: str, *, full: bool) -> None:
+    """Delete the affected groups' rows of ``metric`` that the fresh ``table`` no longer has."""
+    if full:
+        return  # a full rebuild starts from an empty table
+    cursor.execute(
+        f"""
+        DELETE FROM observatory_indicator i USING _groups g
+        WHERE i.period_kind = g.period_kind AND i.period_start = g.period_start AND i.slot = g.slot
+          AND i.metric = %s AND i.method_version = %s
+          AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.zone_id = i.zone_id AND t.period_kind = i.period_kind
+                          AND t.period_start = i.period_start AND t.slot = i.slot)
+        """,
+        [metric, METHOD_VERSION],
+    )
+
+
+def _smooth_report_rates(cursor, *, full: bool = False) -> None:
+    """Marshall's global EB per (period, slot, unit) group over every zone of the affected groups.
+
+    A group with no report anywhere in the city has no rate (its rows are deleted, not zeroed).
+    """
+    cursor.execute(
+        """
+        SELECT zone_id, period_kind, period_start, slot, unit, x, denominator FROM _rate_counts
+        ORDER BY period_kind, period_start, slot, unit, zone_id
+        """
+    )
+    rows = cursor.fetchall()
+    out: list[tuple] = []
+    if rows:
+        keys = [r[1:5] for r in rows]
+        _unique, groups = np.unique(np.array([hash(k) for k in keys]), return_inverse=True)
+        x = np.array([r[5] for r in rows], dtype=float)
+        p = np.array([r[6] if r[6] is not None else np.nan for r in rows], dtype=float)
+        smoothed, lower, upper = st.eb_marshall_grouped(x, p, groups)
+        totals = np.bincount(groups, x)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            raw = np.where(p > 0, x / p, np.nan)
+        for i, row in enumerate(rows):
+            if totals[groups[i]] == 0:
+                continue
+            out.append(
+                (row[0], row[1], row[2], row[3], _float_or_none(smoothed[i]), int(x[i]), _float_or_none(lower[i]),
+                 _float_or_none(upper[i]), _float_or_none(raw[i]), _float_or_none(p[i]), row[4])
+            )  # fmt: skip
+    cursor.execute(
+        """
+        CREATE TEMP TABLE _rate (zone_id bigint, period_kind text, period_start date, slot text, value float8,
+                                 x int, lower float8, upper float8, raw float8, denominator float8, unit text)
+        ON COMMIT DROP
+        """
+    )
+    columns = "(zone_id, period_kind, period_start, slot, value, x, lower, upper, raw, denominator, unit)"
+    _copy_into(cursor, "_rate", columns, out)
+    _delete_groups_without(cursor, REPORT_RATE, "_rate", full=full)
+    cursor.execute(
+        f"""
+        INSERT INTO observatory_indicator {_COLUMNS}
+        SELECT zone_id, period_kind, period_start, slot, %s, %s, value, x, x, lower, upper,
+               raw, denominator, unit, NULL, '', now()
+        FROM _rate ORDER BY zone_id, period_kind, period_start, slot
+        {_UPSERT}
+        """,
+        [REPORT_RATE, METHOD_VERSION],
+    )
+
+
+def _compose_index(cursor, *, full: bool = False) -> None:
+    """The Perceived Safety Index per zone of each affected (period, slot) group, with coverage and grade."""
+    components = st.COMPONENTS
+    weights = psi_weights()
+    w = np.array([weights[c.name] for c in components])
+    by_metric = {c.metric: j for j, c in enumerate(components)}
+    cursor.execute(
+        """
+        SELECT i.period_kind, i.period_start, i.slot, i.zone_id, i.metric, i.value, i.lower, i.upper, i.n
+        FROM observatory_indicator i
+        JOIN _groups g ON g.period_kind = i.period_kind AND g.period_start = i.period_start AND g.slot = i.slot
+        WHERE i.metric = ANY(%s) AND i.method_version = %s AND i.value IS NOT NULL
+        """,
+        [list(by_metric), METHOD_VERSION],
+    )
+    rows = cursor.fetchall()
+    out: list[tuple] = []
+    if rows:
+        # Cells (group, zone) and groups as integer codes; then a cells x components matrix.
+        cell_keys = np.array([hash((r[0], r[1], r[2], r[3])) for r in rows])
+        group_keys = np.array([hash((r[0], r[1], r[2])) for r in rows])
+        _u, cell = np.unique(cell_keys, return_inverse=True)
+        _u, group = np.unique(group_keys, return_inverse=True)
+        cells, groups = int(cell.max()) + 1, int(group.max()) + 1
+        cell_group = np.zeros(cells, dtype=np.int64)
+        cell_group[cell] = group
+        first_row = np.zeros(cells, dtype=np.int64)
+        first_row[cell[::-1]] = np.arange(len(rows))[::-1]
+        component = np.array([by_metric[r[4]] for r in rows])
+        value = np.array([r[5] for r in rows], dtype=float)
+        lower = np.array([r[6] if r[6] is not None else r[5] for r in rows], dtype=float)
+        upper = np.array([r[7] if r[7] is not None else r[5] for r in rows], dtype=float)
+        shape = (cells, len(components))
+        matrices = {name: np.full(shape, np.nan) for name in ("value", "lower", "upper")}
+        matrices["value"][cell, component] = value
+        matrices["lower"][cell, component] = lower
+        matrices["upper"][cell, component] = upper
+        n = np.zeros(cells, dtype=np.int64)
+        share = component == by_metric[SHARE_FEELING_SAFE]
+        n[cell[share]] = [rows[i][8] for i in np.flatnonzero(share)]
+        scores, pessimistic, optimistic = (np.full(shape, np.nan) for _ in range(3))
+        for j, comp in enumerate(components):
+            low, high = st.group_min_max(matrices["value"][:, j], cell_group, groups)
+            low, high = low[cell_group], high[cell_group]
+            scores[:, j] = st.normalise_grouped(matrices["value"][:, j], comp, low, high)
+            a = st.normalise_grouped(matrices["lower"][:, j], comp, low, high)
+            b = st.normalise_grouped(matrices["upper"][:, j], comp, low, high)
+            pessimistic[:, j], optimistic[:, j] = np.fmin(a, b), np.fmax(a, b)
+        psi, coverage = st.composite(scores, w)
+        psi_low, _c = st.composite(pessimistic, w)
+        psi_high, _c = st.composite(optimistic, w)
+        for c in np.flatnonzero(~np.isnan(psi)):
+            kind, start, slot, zone = rows[first_row[c]][:4]
+            cov = round(float(coverage[c]), 10)
+            out.append(
+                (zone, kind, start, slot, round(float(psi[c]), 10), round(float(psi_low[c]), 10),
+                 round(float(psi_high[c]), 10), int(n[c]), cov, st.confidence_grade(int(n[c]), cov))
+            )  # fmt: skip
+    cursor.execute(
+        """
+        CREATE TEMP TABLE _psi (zone_id bigint, period_kind text, period_start date, slot text, value float8,
+                                lower float8, upper float8, n int, coverage float8, grade text) ON COMMIT DROP
+        """
+    )
+    columns = "(zone_id, period_kind, period_start, slot, value, lower, upper, n, coverage, grade)"
+    _copy_into(cursor, "_psi", columns, out)
+    _delete_groups_without(cursor, PSI, "_psi", full=full)
+    cursor.execute(
+        f"""
+        INSERT INTO observatory_indicator {_COLUMNS}
+        SELECT zone_id, period_kind, period_start, slot, %s, %s, value, NULL, n, lower, upper,
+               NULL, NULL, '', coverage, grade, now()
+        FROM _psi ORDER BY zone_id, period_kind, period_start, slot
+        {_UPSERT}
+        """,
+        [PSI, METHOD_VERSION],
+    )
+
+
+# --- the pipeline ----------------------------------------------------------------------------------
+
+
+def _pipeline(cursor, *, full: bool, anchor: dt.date, progress: Progress | None = None) -> None:
+    """Everything after _touched is filled: periods, SQL aggregates, then the statistics."""
+    _prepare_cells(cursor, anchor)
+    if full:
+        _add_kept_windows(cursor)
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("aggregate", lambda: _aggregate_nights(cursor, full=full)),
+        ("shares and audits", lambda: _write_shares_and_audits(cursor)),
+        ("report counts", lambda: _count_reports(cursor)),
+        ("sensors", lambda: _write_sensor_medians(cursor, full=full)),
+        ("empirical Bayes", lambda: _smooth_report_rates(cursor, full=full)),
+        ("composite index", lambda: _compose_index(cursor, full=full)),
+    ]
+    for number, (label, step) in enumerate(steps, start=1):
+        step()
+        if progress is not None:
+            progress(label, number, len(steps))
+    _drop_temp_tables(cursor)
+
+
+_TEMP_TABLES = (
+    "_touched", "_kept_windows", "_windows", "_cells", "_groups", "_nights", "_night_reports", "_night_audits",
+    "_cell_reports", "_cell_audits", "_sensor_nights", "_night_sensors", "_cell_expected", "_rate_counts",
+    "_rate", "_psi",
+)  # fmt: skip
+
+
+def _drop_temp_tables(cursor) -> None:
+    # ON COMMIT DROP is not enough when the recompute runs inside an outer transaction (a savepoint).
+    cursor.execute("DROP TABLE IF EXISTS " + ", ".join(_TEMP_TABLES))
+
+
+def _lock(cursor) -> None:
+    # One recompute at a time (stale or full); a second caller waits rather than interleaving.
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [LOCK_KEY])
+    # Sorts for the sensor quartiles and the hash joins of the roll-ups stay in memory; JIT compiling
+    # these one-off plans costs more than it saves. Both only for this transaction.
+    cursor.execute("SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true)")
+
+
+def _fill_touched(cursor, pairs: list[tuple[int, dt.date]]) -> None:
+    _drop_temp_tables(cursor)
+    cursor.execute(
+        """
+        CREATE TEMP TABLE _touched ON COMMIT DROP AS
+            SELECT DISTINCT zone_id, night FROM unnest(%s::bigint[], %s::date[]) AS t(zone_id, night);
+        """,
+        [[p[0] for p in pairs], [p[1] for p in pairs]],
+    )
+
+
+def _count_touched(cursor) -> int:
+    cursor.execute("SELECT count(*) FROM _touched")
+    return cursor.fetchone()[0]
+
+
+def recompute_zone_nights(zone_nights: Iterable[tuple[int, dt.date]], *, anchor: dt.date | None = None) -> int:
+    """Recompute the indicators of the periods containing the given (zone, night) pairs; returns how many pairs."""
     pairs = sorted(set(zone_nights))
     if not pairs:
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
-        _recompute_share_feeling_safe(
-            cursor,
-            "SELECT * FROM unnest(%s::bigint[], %s::date[])",
-            [[p[0] for p in pairs], [p[1] for p in pairs]],
-        )
+        _lock(cursor)
+        _fill_touched(cursor, pairs)
+        _pipeline(cursor, full=False, anchor=anchor or anchor_night())
     return len(pairs)
 
 
-def recompute_stale(batch_size: int = 5000) -> int:
+def recompute_stale(batch_size: int = 5000, *, anchor: dt.date | None = None) -> int:
     """Claim stale (zone, night) markers and recompute them; returns how many were recomputed.
 
-    Claiming deletes the markers in the same transaction as the recompute, with SKIP LOCKED, so two
-    workers never wait on each other, and a worker killed mid-way leaves its markers in place.
+    Claiming deletes the markers in the same transaction as the recompute, so a worker killed
+    mid-way leaves its markers in place for the next run.
     """
     done = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
+            _lock(cursor)
             cursor.execute(
                 """
                 DELETE FROM observatory_stalezonenight
@@ -153,28 +681,77 @@ def recompute_stale(batch_size: int = 5000) -> int:
             pairs = cursor.fetchall()
             if not pairs:
                 return done
-            _recompute_share_feeling_safe(
-                cursor,
-                "SELECT * FROM unnest(%s::bigint[], %s::date[])",
-                [[p[0] for p in pairs], [p[1] for p in pairs]],
-            )
+            _fill_touched(cursor, pairs)
+            _pipeline(cursor, full=False, anchor=anchor or anchor_night())
             done += len(pairs)
 
 
-def recompute_all() -> int:
-    """Recompute every zone's nights from raw rows (the nightly safety net); returns pairs touched."""
+def recompute_all(
+    *, since: dt.date | None = None, anchor: dt.date | None = None, progress: Progress | None = None
+) -> int:
+    """Recompute from raw rows (the nightly safety net); returns the (zone, night) pairs touched.
+
+    Without ``since`` everything is rebuilt and values of other method versions are purged; with
+    ``since`` only the periods containing nights from that date on. Kept rolling windows are
+    recomputed too.
+    """
+    anchor = anchor or anchor_night()
     with transaction.atomic(), connection.cursor() as cursor:
-        # One full recompute at a time; a second caller waits rather than interleaving.
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('observatory.recompute_all'))")
-        _recompute_share_feeling_safe(
-            cursor,
-            """SELECT DISTINCT zone_id, night FROM reports_report WHERE zone_id IS NOT NULL
-               UNION SELECT DISTINCT zone_id, period_start FROM observatory_indicator WHERE period_kind = 'night'""",
-            [],
+        _lock(cursor)
+        sensors = _sensors_available(cursor)
+        _drop_temp_tables(cursor)
+        sources = [
+            "SELECT zone_id, night FROM reports_report WHERE zone_id IS NOT NULL",
+            "SELECT zone_id, night FROM reports_safetyaudit WHERE zone_id IS NOT NULL",
+            "SELECT zone_id, period_start FROM observatory_indicator WHERE period_kind = 'night'",
+        ]
+        if sensors:
+            sources.append("SELECT zone_id, night FROM sensors_reading WHERE zone_id IS NOT NULL")
+        where = "WHERE night >= %s" if since else ""
+        cursor.execute(
+            f"CREATE TEMP TABLE _touched ON COMMIT DROP AS SELECT DISTINCT zone_id, night FROM "
+            f"({' UNION ALL '.join(sources)}) s(zone_id, night) {where}",
+            [since] if since else [],
         )
-        cursor.execute("DELETE FROM observatory_stalezonenight")
-        cursor.execute("SELECT count(*) FROM _touched")
-        return cursor.fetchone()[0]
+        if since is None:
+            # A clean rebuild: rolling windows kept for history survive as windows to recompute.
+            cursor.execute(
+                """
+                CREATE TEMP TABLE _kept_windows ON COMMIT DROP AS
+                    SELECT DISTINCT period_start FROM observatory_indicator
+                    WHERE period_kind = 'rolling28' AND method_version = %s;
+                DELETE FROM observatory_indicator;
+                """,
+                [METHOD_VERSION],
+            )
+            touched = _count_touched(cursor)
+            _pipeline(cursor, full=True, anchor=anchor, progress=progress)
+        else:
+            touched = _count_touched(cursor)
+            _pipeline(cursor, full=False, anchor=anchor, progress=progress)
+        cursor.execute("DELETE FROM observatory_stalezonenight" + (" WHERE night >= %s" if since else ""),
+                       [since] if since else [])  # fmt: skip
+        return touched
+
+
+def _add_kept_windows(cursor) -> None:
+    """A full rebuild empties the table first; the rolling windows it kept are recomputed too."""
+    cursor.execute(
+        """
+        INSERT INTO _cells
+        SELECT DISTINCT t.zone_id, 'rolling28', k.period_start, k.period_start + %s
+        FROM _touched t JOIN _kept_windows k ON t.night BETWEEN k.period_start AND k.period_start + %s
+        EXCEPT SELECT * FROM _cells;
+        INSERT INTO _groups
+        SELECT DISTINCT c.period_kind, c.period_start, s.slot FROM _cells c CROSS JOIN unnest(%s::text[]) s(slot)
+        EXCEPT SELECT * FROM _groups;
+        ANALYZE _cells;
+        """,
+        [ROLLING_NIGHTS - 1, ROLLING_NIGHTS - 1, nightslots.slot_codes()],
+    )
+
+
+# --- reads -----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -230,3 +807,42 @@ def latest_night() -> dt.date | None:
             [SHARE_FEELING_SAFE],
         )
         return cursor.fetchone()[0]
+
+
+def group_component_scores(*, period_kind: str, period_start: dt.date, slot: str) -> tuple[list[int], np.ndarray]:
+    """(zone ids, zones x components scores 0-100) of one group, normalised as the composite does."""
+    components = st.COMPONENTS
+    by_metric = {c.metric: j for j, c in enumerate(components)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT zone_id, metric, value FROM observatory_indicator
+            WHERE period_kind = %s AND period_start = %s AND slot = %s AND method_version = %s
+              AND metric = ANY(%s) AND value IS NOT NULL
+            ORDER BY zone_id
+            """,
+            [period_kind, period_start, slot, METHOD_VERSION, list(by_metric)],
+        )
+        rows = cursor.fetchall()
+    zones = sorted({r[0] for r in rows})
+    index = {z: i for i, z in enumerate(zones)}
+    values = np.full((len(zones), len(components)), np.nan)
+    for zone, metric, value in rows:
+        values[index[zone], by_metric[metric]] = value
+    scores = np.full(values.shape, np.nan)
+    for j, component in enumerate(components):
+        column = values[:, j]
+        low = high = None
+        if component.bounds is None and np.isfinite(column).any():
+            low, high = float(np.nanmin(column)), float(np.nanmax(column))
+        scores[:, j] = st.normalise(column, component, low, high)
+    return zones, scores
+
+
+def sensitivity_run(*, period_kind: str, period_start: dt.date, slot: str, draws: int = 200) -> dict:
+    """The sensitivity analysis of one group's index (weights perturbed, one component dropped at a time)."""
+    _zones, scores = group_component_scores(period_kind=period_kind, period_start=period_start, slot=slot)
+    result = st.sensitivity(scores, psi_weights(), draws=draws)
+    result.update(period_kind=period_kind, period_start=period_start.isoformat(), slot=slot,
+                  method_version=METHOD_VERSION)  # fmt: skip
+    return result

@@ -29,7 +29,7 @@ def check_celery() -> None:
 
     with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
-        replies = app.control.ping(timeout=1.0, connection=conn)
+        replies = app.control.ping(timeout=1.0, limit=1, connection=conn)  # return on the first reply
     if not replies:
         raise RuntimeError("no Celery worker answered a ping within 1 s")
 

@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "observatory.middleware.CityLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -230,3 +230,72 @@ DEMO_PASSWORD = env("DEMO_PASSWORD", "observatory-demo")
 # Debian 12 ships GDAL 3.6; only staff-run imports read files through GDAL here, so the GDAL 3.9
 # sandboxing advice (gis.W001) is noted in docs/deployment.md rather than repeated on every command.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- reports & open311: citizen channel, moderation, privacy, Open311 GeoReport v2 ---
+INSTALLED_APPS += ["open311"]
+# Per-IP submission limit for the form and the public API, counted in the Redis cache: "N/s|m|h|d",
+# or "off". Open311 clients are limited by their api_key instead.
+OBSERVATORY_REPORT_RATE_LIMIT = env("OBSERVATORY_REPORT_RATE_LIMIT", "10/h")
+# Public locations of reports are snapped to a grid of this many metres (police.uk, Ushahidi do the same).
+OBSERVATORY_PRIVACY_GRID_M = float(env("OBSERVATORY_PRIVACY_GRID_M", "150"))
+OBSERVATORY_PHOTO_MAX_BYTES = int(env("OBSERVATORY_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+OBSERVATORY_PHOTO_MAX_PIXELS = int(env("OBSERVATORY_PHOTO_MAX_PIXELS", str(40_000_000)))
+# Possible duplicates shown before submitting: same category, open, this close and this recent.
+OBSERVATORY_DUPLICATE_RADIUS_M = float(env("OBSERVATORY_DUPLICATE_RADIUS_M", "250"))
+OBSERVATORY_DUPLICATE_DAYS = int(env("OBSERVATORY_DUPLICATE_DAYS", "7"))
+# Contact e-mails (and names, phones) are erased this many days after the report was submitted.
+OBSERVATORY_CONTACT_RETENTION_DAYS = int(env("OBSERVATORY_CONTACT_RETENTION_DAYS", "180"))
+OPEN311_CONTACT = env("OPEN311_CONTACT", "osservatorio@example.org")
+OPEN311_KEY_SERVICE = env(
+    "OPEN311_KEY_SERVICE", "Ask the observatory team for a key (manage.py open311_key create NAME)"
+)
+CELERY_BEAT_SCHEDULE["erase-expired-report-contacts"] = {
+    "task": "reports.tasks.erase_expired_contacts",
+    "schedule": crontab(hour=3, minute=40),
+}
+
+# --- grants: how far a funded site reaches into zones, and the size limit of application PDFs ---
+GRANTS_ZONE_BUFFER_METRES = float(env("GRANTS_ZONE_BUFFER_METRES", "150"))
+GRANTS_ATTACHMENT_MAX_BYTES = int(env("GRANTS_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# --- sensors: batch limits, the MQTT broker the subscriber reads, and the silent-sensor check ---
+SENSORS_MAX_BATCH = 10_000  # readings per HTTP request or MQTT message
+SENSORS_CLOCK_SKEW_SECONDS = int(env("SENSORS_CLOCK_SKEW_SECONDS", "300"))
+SENSORS_SILENT_FACTOR = float(env("SENSORS_SILENT_FACTOR", "3"))
+MQTT_HOST = env("MQTT_HOST", "127.0.0.1")
+MQTT_PORT = int(env("MQTT_PORT", "1883"))
+MQTT_USERNAME = env("MQTT_USERNAME", "")
+MQTT_PASSWORD = env("MQTT_PASSWORD", "")
+MQTT_CLIENT_ID = env("MQTT_CLIENT_ID", "observatory-ingest")
+MQTT_TOPIC = "observatory/sensors/+/readings"
+CELERY_BEAT_SCHEDULE["sensors-health"] = {"task": "sensors.tasks.check_sensor_health", "schedule": 300.0}
+
+# --- observatory indicators: composite weights, alerts, beat schedule of the engine ---
+# Perceived Safety Index weights (docs/methodology.md): "component=weight,..."; unnamed components keep
+# their defaults (share_feeling_safe 0.4, report_rate 0.2, audit_score 0.2, illuminance 0.1, footfall 0.1, noise 0).
+OBSERVATORY_PSI_WEIGHTS = env("OBSERVATORY_PSI_WEIGHTS", "")
+# Alerts: smallest n on each side of the comparison, and the false-discovery rate they are held to.
+OBSERVATORY_ALERT_MIN_N = int(env("OBSERVATORY_ALERT_MIN_N", "30"))
+OBSERVATORY_ALERT_FDR = float(env("OBSERVATORY_ALERT_FDR", "0.05"))
+# Hot spots: permutations of the conditional randomisation (fixed seed) and the FDR level.
+OBSERVATORY_HOTSPOT_PERMUTATIONS = int(env("OBSERVATORY_HOTSPOT_PERMUTATIONS", "999"))
+# Redis redelivers a task whose worker died after this many seconds (acks_late); the default outlasts
+# the longest task. Tests that kill a worker set it short.
+_VISIBILITY_TIMEOUT = int(env("CELERY_VISIBILITY_TIMEOUT", str(CELERY_TASK_TIME_LIMIT + 600)))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    # kombu scans for expired unacked messages every interval x throttle seconds (10 x 10 by default);
+    # a short visibility timeout gets a scan about as often as the timeout itself.
+    "unacked_restore_interval": min(10, _VISIBILITY_TIMEOUT),
+    "unacked_restore_throttle": max(1, min(10, _VISIBILITY_TIMEOUT // 10)),
+}
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "recompute-stale-indicators": {"task": "observatory.tasks.recompute_stale_indicators", "schedule": 60.0},
+    # The nightly full recompute, then hot spots and alerts, chained (observatory.tasks.nightly_indicators).
+    "recompute-all-indicators-nightly": {
+        "task": "observatory.tasks.nightly_indicators",
+        "schedule": crontab(hour=7, minute=15),
+    },
+}

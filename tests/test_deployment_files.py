@@ -13,7 +13,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-PROCESSES = ("web", "worker", "beat")
+PROCESSES = ("web", "worker", "beat", "mqtt")
+# The compose service that runs each Procfile process (the name `mqtt` is the broker's there).
+SERVICE_OF_PROCESS = {"web": "web", "worker": "worker", "beat": "beat", "mqtt": "ingest"}
 # The files .env.example says it covers, and how each of them reads a variable.
 PYTHON_READ = re.compile(r"""\b(?:env|env_bool|env_list|os\.environ\.get|os\.getenv)\(\s*["']([A-Z][A-Z0-9_]*)["']""")
 PYTHON_INDEX = re.compile(r"""\bos\.environ\[\s*["']([A-Z][A-Z0-9_]*)["']\s*\]""")
@@ -101,8 +103,8 @@ def test_it_is_a_valid_compose_file():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_it_runs_postgis_redis_web_worker_and_beat(services):
-    assert {"db", "redis", "web", "worker", "beat"} <= set(services)
+def test_it_runs_postgis_redis_web_worker_beat_the_mqtt_broker_and_its_subscriber(services):
+    assert {"db", "redis", "web", "worker", "beat", "mqtt", "ingest"} <= set(services)
 
 
 def test_database_is_postgis_15_keeping_its_data_on_a_named_volume(compose, services):
@@ -113,7 +115,7 @@ def test_database_is_postgis_15_keeping_its_data_on_a_named_volume(compose, serv
     assert data_volumes[0] in compose["volumes"], "a named volume, not a host directory"
 
 
-@pytest.mark.parametrize("service", ["db", "redis", "web"])
+@pytest.mark.parametrize("service", ["db", "redis", "web", "mqtt"])
 def test_service_has_a_healthcheck(services, service):
     assert services[service]["healthcheck"]["test"]
 
@@ -126,7 +128,12 @@ def test_web_is_healthy_when_healthz_says_so(services):
 
 @pytest.mark.parametrize("process", PROCESSES)
 def test_process_command_is_the_procfile_entry(services, process):
-    assert words(services[process]["command"]) == procfile()[process]
+    assert words(services[SERVICE_OF_PROCESS[process]]["command"]) == procfile()[process]
+
+
+def test_subscriber_reaches_the_broker_service(services):
+    assert services["ingest"]["environment"]["MQTT_HOST"] == "mqtt"
+    assert services["ingest"]["depends_on"]["mqtt"]["condition"] == "service_healthy"
 
 
 def test_there_is_exactly_one_beat(services):
@@ -143,7 +150,7 @@ def test_workers_scale_with_docker_compose_up_scale(services):
 
 @pytest.mark.parametrize("process", PROCESSES)
 def test_process_starts_after_migrations_and_healthy_backing_services(services, process):
-    depends_on = services[process]["depends_on"]
+    depends_on = services[SERVICE_OF_PROCESS[process]]["depends_on"]
     assert depends_on["migrate"]["condition"] == "service_completed_successfully"
     assert depends_on["db"]["condition"] == "service_healthy"
     assert depends_on["redis"]["condition"] == "service_healthy"

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from observatory import indicators
 from observatory.models import Indicator, StaleZoneNight
 from reports.models import PerceivedSafety, Report
 
@@ -44,13 +45,14 @@ def test_a_submitted_report_ends_up_in_the_aggregate(celery_worker, client, two_
     post_report(client, category, PerceivedSafety.FAIRLY_SAFE)
     report = Report.objects.get()
 
-    row = wait_for(lambda: Indicator.objects.filter(zone=west, period_start=report.night, slot="night").first())
+    nightly = Indicator.objects.filter(metric=indicators.SHARE_FEELING_SAFE, period_kind="night", slot="night")
+    row = wait_for(lambda: nightly.filter(zone=west, period_start=report.night).first())
     assert (row.n, row.numerator, row.value) == (1, 1, 1.0)
     wait_for(lambda: not StaleZoneNight.objects.exists())
 
     post_report(client, category, PerceivedSafety.VERY_UNSAFE)
-    wait_for(lambda: Indicator.objects.filter(zone=west, slot="night", n=2).exists())
-    row = Indicator.objects.get(zone=west, slot="night")
+    wait_for(lambda: nightly.filter(zone=west, n=2).exists())
+    row = nightly.get(zone=west)
     assert row.value == 0.5
     assert row.lower < 0.5 < row.upper
 

@@ -32,9 +32,9 @@ def nightly_shares():
 
 def rows():
     return list(
-        nightly_shares().order_by("zone_id", "period_start", "slot").values_list(
-            "zone__code", "period_start", "slot", "n", "numerator", "value", "lower", "upper"
-        )
+        nightly_shares()
+        .order_by("zone_id", "period_start", "slot")
+        .values_list("zone__code", "period_start", "slot", "n", "numerator", "value", "lower", "upper")
     )
 
 

@@ -124,3 +124,10 @@ def test_the_form_works_in_english_after_switching_language(client):
     assert response.status_code == 200
     assert '<html lang="en">' in response.content.decode()
     assert "How safe did you feel?" in response.content.decode()
+
+
+def test_an_english_browser_still_gets_italian_until_the_person_switches(client):
+    response = client.get(URL, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="it">' in response.content.decode()
+    client.cookies["django_language"] = "en"
+    assert '<html lang="en">' in client.get(URL, HTTP_ACCEPT_LANGUAGE="it").content.decode()

@@ -66,7 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             )
         )
     figure.update_layout(
-        yaxis={"title": _("% feeling safe (very or fairly)"), "range": [0, 100]},
+        yaxis={"title": _("Percent feeling safe (very or fairly)"), "range": [0, 100]},
         xaxis={"title": _("Week"), "type": "date", "tickformat": "%d %b %Y"},
         margin={"l": 50, "r": 10, "t": 10, "b": 40},
         height=340,

@@ -103,7 +103,8 @@ def test_no_orphan_file_when_another_field_is_wrong(client, two_zones, category,
 
 
 def test_html_in_the_description_is_refused_with_a_clear_message(client, two_zones, category):
-    response = client.post(URL, form_data(category, description="<script>alert(1)</script>"), HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"  # the person switched to English
+    response = client.post(URL, form_data(category, description="<script>alert(1)</script>"))
     assert response.status_code == 400
     assert "plain text" in response.content.decode()
     assert not Report.objects.exists()

@@ -175,6 +175,7 @@ class IngestProcess:
 @pytest.fixture
 def ingest(broker) -> Iterator[IngestProcess]:
     process = IngestProcess(broker)
+    OUTPUT_DIR.mkdir(exist_ok=True)  # a fresh clone has no test-output/ yet
     process.log_path.write_text("")
     yield process
     process.stop()

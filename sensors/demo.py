@@ -4,7 +4,7 @@ Deterministic (the step's own random stream) and set-based: the sensors are plac
 INSERT ... SELECT (ST_GeneratePoints with a seed inside their zone), the values are drawn in numpy,
 COPYed one row per sensor and night (an array of the night's values), and turned into readings by
 one INSERT ... SELECT that stamps zone, night and slot with the project's SQL. Small scale is about
-200,000 readings; large about ten million.
+80,000 readings; large about ten million.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from observatory.models import ZONE_FOR_POINT_SQL
 from .models import SensorKind
 from .partitions import ensure_month_partitions
 
-SENSORS_PER_KIND = {"small": 8, "medium": 40, "large": 380}
+# Small stays small so `seed_demo --scale small` takes seconds; large gives about ten million readings.
+SENSORS_PER_KIND = {"small": 3, "medium": 40, "large": 380}
 READINGS_PER_NIGHT = 48  # every 15 minutes from 18:00 to 06:00 local time
 EVENING_START_HOUR = 18
 INTERVAL_MINUTES = 15

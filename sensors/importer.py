@@ -4,25 +4,35 @@ The CSV has a header row naming its columns: ``sensor`` (the sensor's external i
 ``sensor=``), ``observed_at`` (or ``phenomenonTime``) and ``value`` (or ``result``); other columns are
 ignored. Rows are checked in SQL with the same rules as the API (unknown or removed sensor, time
 without a time zone, time in the future, value not a number or outside the kind's range); any bad
-row refuses the whole file, and the first errors are reported by CSV line number. Otherwise the
-readings are stamped with zone, night and slot by the same SQL as the API (``insert_readings_sql``)
-and moved in one INSERT ... SELECT ... ON CONFLICT DO NOTHING, so importing a file twice is harmless.
+row refuses the whole file, and the first errors are reported by CSV line number. Everything runs
+in one transaction, so a refused file writes nothing.
+
+Steps (docs/benchmarks.md has the time each takes): COPY into an UNLOGGED staging table of text
+columns; one typing pass, run by parallel workers, that casts each column once behind its regular
+expression, stamps night and slot with the project's SQL twins (``observatory.nightslots``) and
+gives each bad row its reason; one GROUP BY for the months, the stale (zone, night) pairs and each
+sensor's span; then one INSERT ... SELECT: a plain one when no stored reading lies within any
+sensor's span, else (or on a duplicate after all) ``ON CONFLICT DO NOTHING``, so importing a file
+twice is harmless.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
-from django.db import DataError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
+
+from observatory import nightslots
 
 from .models import Sensor
 from .partitions import ensure_month_partitions
-from .services import insert_readings_sql, readings_finish
+from .services import readings_finish
 
 COLUMN_ALIASES = {
     "sensor": "sensor",
@@ -95,13 +105,18 @@ def readings_import(
     pick = {name: f"c{columns.index(name)}" for name in ("sensor", "observed_at", "value") if name in columns}
     total = os.path.getsize(path)
 
+    # The staging table is UNLOGGED rather than TEMP so that the typing pass (two regular expressions
+    # and two casts per row, the costliest step) can run in parallel workers, which cannot read a
+    # session's temporary tables. It is created and dropped inside the import's transaction, so a
+    # failed or refused import leaves nothing behind, and its name is unique to this import.
+    stage = f"sensors_import_{uuid.uuid4().hex[:16]}"
     with transaction.atomic(), connection.cursor() as cursor:
-        # ON COMMIT DROP cleans up; the DROP covers a caller that imports twice in one transaction.
-        cursor.execute("DROP TABLE IF EXISTS _readings_import, _readings_typed")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("DROP TABLE IF EXISTS _readings_typed, _readings_groups")
         # The sequence numbers follow the file's rows, so line = seq + 1 (the header is line 1).
         cursor.execute(
-            f"CREATE TEMP TABLE _readings_import (seq bigint GENERATED ALWAYS AS IDENTITY, "
-            f"{', '.join(f'{c} text' for c in staged)}) ON COMMIT DROP"
+            f"CREATE UNLOGGED TABLE {stage} (seq bigint GENERATED ALWAYS AS IDENTITY, "
+            f"{', '.join(f'{c} text' for c in staged)})"
         )
         with open(path, "rb") as raw:
             reader = _ProgressReader(raw, (lambda done: progress(done, total)) if progress else None)
@@ -109,14 +124,12 @@ def readings_import(
             if raw.read(3) != b"\xef\xbb\xbf":
                 raw.seek(0)
             cursor.copy_expert(
-                f"COPY _readings_import ({', '.join(staged)}) FROM STDIN WITH (FORMAT csv, HEADER true)",
+                f"COPY {stage} ({', '.join(staged)}) FROM STDIN WITH (FORMAT csv, HEADER true)",
                 reader,
                 size=1 << 20,
             )
-        cursor.execute("ANALYZE _readings_import")  # a temporary table has no statistics until asked
-        cursor.execute("SELECT count(*) FROM _readings_import")
-        rows = cursor.fetchone()[0]
-        if rows == 0:
+        rows = cursor.rowcount
+        if rows <= 0:
             raise ImportRejected([(None, "the file has no readings")], 1)
         sensor_join = (
             "JOIN sensors_sensor s ON s.id = %(sensor)s"
@@ -132,35 +145,103 @@ def readings_import(
             "skew": settings.SENSORS_CLOCK_SKEW_SECONDS,
             "shown": ERRORS_SHOWN,
         }
+        # The planner prices a regular expression like an addition, so it would keep the typing pass
+        # serial; measured, two workers halve it (and the staging table is what makes them possible).
+        cursor.execute("SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0")
         errors = _typed_rows(
-            cursor, ts=ts, value=value, sensor_column=pick.get("sensor"), sensor_join=sensor_join, params=params
+            cursor,
+            stage=stage,
+            ts=ts,
+            value=value,
+            sensor_column=pick.get("sensor"),
+            sensor_join=sensor_join,
+            params=params,
         )
         if errors:
             raise ImportRejected(*errors)
-
-        cursor.execute("ANALYZE _readings_typed")
-        cursor.execute("SELECT DISTINCT date_trunc('month', observed_at AT TIME ZONE 'UTC')::date FROM _readings_typed")
-        ensure_month_partitions(row[0] for row in cursor.fetchall())
-        cursor.execute(
-            insert_readings_sql("(SELECT sensor_id, zone_id, observed_at, value, 'ok' FROM _readings_typed)")
-        )
-        inserted = readings_finish(cursor, cursor.fetchall())
+        cursor.execute(f"RESET parallel_setup_cost; RESET parallel_tuple_cost; DROP TABLE {stage}")
+        inserted = _move(cursor)
     return ImportResult(rows=rows, inserted=inserted)
 
 
-def _typed_sql(*, ts: str, value: str, sensor_column: str | None, sensor_join: str, careful: bool) -> str:
-    """Staged rows typed in one pass, each with the reason it is bad (NULL for a good row).
+def _move(cursor) -> int:
+    """Insert the typed rows into sensors_reading, mark their (zone, night) pairs stale; returns rows inserted.
 
-    A cast runs only on text its pattern accepted. ``careful`` also catches what a pattern accepts
-    but the cast refuses (30 February, 1e999), row by row in PL/pgSQL: slow, so used only after
-    the fast pass failed on such a value.
+    One GROUP BY gives the (sensor, zone, night) groups: their months (for the partitions), each
+    sensor's time span, and the stale pairs and latest times. When no stored reading of a sensor
+    lies within the span the file covers for it (one index probe per sensor), nothing can conflict
+    and the rows go in with a plain INSERT, without ``ON CONFLICT``'s speculative insertion and the
+    ``RETURNING`` of every row. Otherwise, or when the plain INSERT meets a duplicate after all (the
+    same reading twice in the file, or a concurrent writer), the rows go in with ``ON CONFLICT DO
+    NOTHING``, which skips the known ones: importing a file twice stays harmless.
+    """
+    cursor.execute(
+        """
+        CREATE TEMP TABLE _readings_groups ON COMMIT DROP AS
+        SELECT sensor_id, zone_id, night, count(*) AS n, min(observed_at) AS first, max(observed_at) AS last
+        FROM _readings_typed GROUP BY 1, 2, 3
+        """
+    )
+    cursor.execute(
+        """
+        SELECT DISTINCT date_trunc('month', t AT TIME ZONE 'UTC')::date
+        FROM _readings_groups, LATERAL (VALUES (first), (last)) AS v(t)
+        """
+    )
+    ensure_month_partitions(row[0] for row in cursor.fetchall())
+    cursor.execute(
+        """
+        SELECT EXISTS (
+            SELECT 1 FROM (SELECT sensor_id, min(first) AS first, max(last) AS last
+                           FROM _readings_groups GROUP BY 1) AS g
+            WHERE EXISTS (SELECT 1 FROM sensors_reading r WHERE r.sensor_id = g.sensor_id
+                          AND r.observed_at BETWEEN g.first AND g.last)
+        )
+        """
+    )
+    columns = "sensor_id, observed_at, value, zone_id, night, slot, quality"
+    if not cursor.fetchone()[0]:
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    f"INSERT INTO sensors_reading ({columns}) "
+                    "SELECT sensor_id, observed_at, value, zone_id, night, slot, 'ok' FROM _readings_typed"
+                )
+        except IntegrityError:
+            pass  # a duplicate within the file or a concurrent writer: the careful way below
+        else:
+            cursor.execute("SELECT sensor_id, zone_id, night, n, last FROM _readings_groups")
+            return readings_finish(cursor, cursor.fetchall())
+    cursor.execute(
+        f"""
+        WITH inserted AS (
+            INSERT INTO sensors_reading ({columns})
+            SELECT sensor_id, observed_at, value, zone_id, night, slot, 'ok' FROM _readings_typed
+            ON CONFLICT (sensor_id, observed_at) DO NOTHING
+            RETURNING sensor_id, zone_id, night, observed_at
+        )
+        SELECT sensor_id, zone_id, night, count(*), max(observed_at) FROM inserted GROUP BY 1, 2, 3
+        """
+    )
+    return readings_finish(cursor, cursor.fetchall())
+
+
+def _typed_sql(*, stage: str, ts: str, value: str, sensor_column: str | None, sensor_join: str, careful: bool) -> str:
+    """Staged rows typed and stamped with night and slot in one pass, each with the reason it is bad (NULL if good).
+
+    A cast runs only on text its pattern accepted, and each regular expression and cast runs once per
+    row (see ``fence``); the night and slot come from the project's SQL twins. ``careful``
+    also catches what a pattern accepts but the cast refuses (30 February, 1e999), row by row in
+    PL/pgSQL: slow, so used only after the fast pass failed on such a value.
     """
     sensor_text = f"coalesce(i.{sensor_column}, '')" if sensor_column else "s.external_id"
     to_time = f"pg_temp.try_timestamptz({ts})" if careful else f"({ts})::timestamptz"
     to_number = f"pg_temp.try_float8({value})" if careful else f"({value})::float8"
     return f"""
         CREATE TEMP TABLE _readings_typed ON COMMIT DROP AS
-        SELECT seq, sensor_id, zone_id, observed_at, value, CASE
+        SELECT seq, sensor_id, zone_id, observed_at, value,
+               {nightslots.sql_night_of("observed_at")} AS night, {nightslots.sql_slot_of("observed_at")} AS slot,
+               CASE
                 WHEN sensor_id IS NULL THEN 'unknown sensor ' || quote_literal(sensor_text)
                 WHEN NOT sensor_ok THEN 'sensor ' || sensor_text || ' is removed or inactive'
                 WHEN raw_time IS NULL THEN 'no time'
@@ -180,9 +261,13 @@ def _typed_sql(*, ts: str, value: str, sensor_column: str | None, sensor_join: s
                    s.active AND s.removed_on IS NULL AS sensor_ok, k.valid_min, k.valid_max,
                    {ts} AS raw_time, {value} AS raw_value,
                    CASE WHEN {ts} ~ %(with_zone)s THEN {to_time} END AS observed_at,
-                   CASE WHEN {value} ~ %(number)s THEN {to_number} END AS value
-            FROM _readings_import i {sensor_join} LEFT JOIN sensors_sensorkind k ON k.id = s.kind_id
-            OFFSET 0  -- a fence: without it the planner inlines the casts into every CASE branch using them
+                   CASE WHEN {value} ~ %(number)s THEN {to_number} END AS value,
+                   -- A fence: a volatile output keeps the planner from inlining the subquery, which
+                   -- would evaluate each regular expression and cast again in every CASE branch and
+                   -- stamp using them. Unlike OFFSET 0 (the earlier fence) it keeps the whole pass,
+                   -- stamping included, in the parallel workers. clock_timestamp() is parallel safe.
+                   clock_timestamp() AS fence
+            FROM {stage} i {sensor_join} LEFT JOIN sensors_sensorkind k ON k.id = s.kind_id
         ) typed
     """
 

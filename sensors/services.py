@@ -1,10 +1,10 @@
 """Writes on sensors: registering devices and their tokens, ingesting readings, flagging silent sensors.
 
 ``readings_ingest`` is the one way readings enter the database from a device: the HTTP API and the
-MQTT subscriber both call it (the CSV importer shares its stamping SQL, ``insert_readings_sql``).
-A batch is validated whole before anything is written; a reading for a (sensor, time) already
-stored is skipped (an idempotent retry), and the (zone, night) pairs that got new rows are
-marked stale in the same transaction.
+MQTT subscriber both call it (the CSV importer stamps with the same night and slot SQL twins and
+shares ``readings_finish``). A batch is validated whole before anything is written; a reading for
+a (sensor, time) already stored is skipped (an idempotent retry), and the (zone, night) pairs that
+got new rows are marked stale in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,8 +103,9 @@ def sensor_for_token(token: str) -> Sensor | None:
 # --- batches of readings ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReadingIn:
+class ReadingIn(NamedTuple):
+    """A reading ``readings_validate`` accepted (a named tuple: a thousand of them cost ~0.3 ms, not ~1.5 ms)."""
+
     observed_at: dt.datetime
     value: float
     quality: str = Quality.OK
@@ -203,6 +204,9 @@ def readings_validate(
     latest = (now or timezone.now()) + dt.timedelta(seconds=settings.SENSORS_CLOCK_SKEW_SECONDS)
     low, high = kind.valid_min, kind.valid_max
     qualities = set(Quality.values)
+    good = _validate_fast(rows, latest=latest, low=low, high=high, qualities=qualities)
+    if good is not None:
+        return good
     errors: list[dict[str, Any]] = []
     good: list[ReadingIn] = []
     fromisoformat = dt.datetime.fromisoformat
@@ -234,7 +238,7 @@ def readings_validate(
                     "low": low,
                     "high": high,
                 }
-            elif quality not in qualities:
+            elif not isinstance(quality, str) or quality not in qualities:
                 reason = _("Unknown quality flag.")
         if reason is not None:
             errors.append({"index": index, "reason": reason})
@@ -245,20 +249,64 @@ def readings_validate(
     return good
 
 
-def insert_readings_sql(source: str) -> str:
+def _validate_fast(
+    rows: Sequence[tuple[Any, Any, Any]], *, latest: dt.datetime, low: float, high: float, qualities: set[str]
+) -> list[ReadingIn] | None:
+    """The whole batch checked column by column, with the same rules as the loop in ``readings_validate``.
+
+    Returns the typed readings when every one is good, or None as soon as any check fails, and the
+    caller's loop then names each bad reading. A batch of 1,000 costs ~0.6 ms here, ~4 ms in the loop.
+    """
+    try:
+        times, values, flags = zip(*rows, strict=True)
+    except (TypeError, ValueError):
+        return None
+    if not all(type(t) is str for t in times):  # also rules out the shape-error marker
+        return None
+    try:
+        instants = list(map(dt.datetime.fromisoformat, times))
+    except ValueError:
+        return None
+    if any(i.tzinfo is None for i in instants) or max(instants) > latest:
+        return None
+    # Exactly int or float (bool is a subclass of int, refused); a range check also refuses NaN and
+    # both infinities, as long as the kind's own bounds are finite.
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return None
+    if not all((type(v) is float or type(v) is int) and low <= v <= high for v in values):
+        return None
+    if not all(isinstance(q, str) for q in flags) or not set(flags) <= qualities:
+        return None
+    return [ReadingIn(i, float(v), q) for i, v, q in zip(instants, values, flags, strict=True)]
+
+
+def _pg_array(items: Sequence[str]) -> str:
+    """A PostgreSQL array literal of items that need no quoting (ISO times, numbers, quality codes).
+
+    One text parameter parsed by ``array_in`` costs far less than psycopg2's ``ARRAY[...]`` of a
+    thousand separately quoted literals, which the server must parse and coerce one by one.
+    """
+    return "{" + ",".join(items) + "}"
+
+
+def insert_readings_sql(source: str, *, skip_known: bool = True) -> str:
     """INSERT of staged readings, stamped with the project's night and slot SQL; skips known (sensor, time).
 
     ``source`` is a FROM item yielding (sensor_id, zone_id, observed_at, value, quality). The
     statement returns the (zone_id, night, inserted count, latest time) of what it inserted, so
-    callers can mark exactly those pairs stale and move ``last_seen_at`` on.
+    callers can mark exactly those pairs stale and move ``last_seen_at`` on. ``skip_known=False``
+    leaves out ``ON CONFLICT DO NOTHING`` (its speculative insertion costs about a third of the
+    insert), for callers that have checked no stored reading can conflict and that fall back to
+    the skipping form on a unique violation.
     """
+    on_conflict = "ON CONFLICT (sensor_id, observed_at) DO NOTHING" if skip_known else ""
     return f"""
         WITH inserted AS (
             INSERT INTO sensors_reading (sensor_id, observed_at, value, zone_id, night, slot, quality)
             SELECT s.sensor_id, s.observed_at, s.value, s.zone_id,
                    {nightslots.sql_night_of("s.observed_at")}, {nightslots.sql_slot_of("s.observed_at")}, s.quality
             FROM {source} AS s(sensor_id, zone_id, observed_at, value, quality)
-            ON CONFLICT (sensor_id, observed_at) DO NOTHING
+            {on_conflict}
             RETURNING sensor_id, zone_id, night, observed_at
         )
         SELECT sensor_id, zone_id, night, count(*), max(observed_at) FROM inserted GROUP BY 1, 2, 3
@@ -300,6 +348,13 @@ def readings_ingest(
     return readings_store(sensor=sensor, readings=readings)
 
 
+def _months(first: dt.datetime, last: dt.datetime, readings: Sequence[ReadingIn]) -> set[dt.date]:
+    """The UTC months a batch touches: from its earliest and latest reading when they share a month."""
+    if month_start(first) == month_start(last):
+        return {month_start(first)}
+    return {month_start(r.observed_at) for r in readings}
+
+
 def readings_store(*, sensor: Sensor, readings: Sequence[ReadingIn]) -> IngestResult:
     """Store readings that ``readings_validate`` accepted, in one set-based INSERT; see ``readings_ingest``.
 
@@ -307,23 +362,41 @@ def readings_store(*, sensor: Sensor, readings: Sequence[ReadingIn]) -> IngestRe
     """
     if not readings:
         return IngestResult(received=0, inserted=0)
+    source = (
+        "(SELECT %s::bigint, %s::bigint, t.observed_at, t.value, t.quality"
+        " FROM unnest(%s::timestamptz[], %s::float8[], %s::text[]) AS t(observed_at, value, quality))"
+    )
+    params = [
+        sensor.id,
+        sensor.zone_id,
+        _pg_array([r.observed_at.isoformat() for r in readings]),
+        _pg_array([repr(r.value) for r in readings]),
+        _pg_array([r.quality for r in readings]),
+    ]
+    first = min(r.observed_at for r in readings)
+    last = max(r.observed_at for r in readings)
     with transaction.atomic():
-        ensure_month_partitions({month_start(r.observed_at) for r in readings})
+        ensure_month_partitions(_months(first, last, readings))
         with connection.cursor() as cursor:
+            stamped = None
+            # A fresh batch (the usual case) has no stored reading of this sensor within its span
+            # (one index probe): it goes in without ON CONFLICT, in a savepoint in case a concurrent
+            # writer or a time repeated within the batch proves otherwise.
             cursor.execute(
-                insert_readings_sql(
-                    "(SELECT %s::bigint, %s::bigint, t.observed_at, t.value, t.quality"
-                    " FROM unnest(%s::timestamptz[], %s::float8[], %s::text[]) AS t(observed_at, value, quality))"
-                ),
-                [
-                    sensor.id,
-                    sensor.zone_id,
-                    [r.observed_at.isoformat() for r in readings],
-                    [r.value for r in readings],
-                    [r.quality for r in readings],
-                ],
+                "SELECT EXISTS (SELECT 1 FROM sensors_reading WHERE sensor_id = %s AND observed_at BETWEEN %s AND %s)",
+                [sensor.id, first, last],
             )
-            inserted = readings_finish(cursor, cursor.fetchall())
+            if not cursor.fetchone()[0]:
+                try:
+                    with transaction.atomic():
+                        cursor.execute(insert_readings_sql(source, skip_known=False), params)
+                        stamped = cursor.fetchall()
+                except IntegrityError:
+                    stamped = None
+            if stamped is None:
+                cursor.execute(insert_readings_sql(source), params)
+                stamped = cursor.fetchall()
+            inserted = readings_finish(cursor, stamped)
     return IngestResult(received=len(readings), inserted=inserted)
 
 

@@ -1,0 +1,122 @@
+"""The fast ingest paths (plain INSERT when nothing can conflict, column-wise validation) keep the rules.
+
+HTTP batches and CSV imports go in without ON CONFLICT when no stored reading of the sensor lies
+within the span they cover, and fall back to skipping known readings otherwise, or when a time
+repeats within the batch. Validation checks a batch column by column first and falls back to the
+reading-by-reading loop to name the bad ones.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.urls import reverse
+
+from observatory.models import StaleZoneNight
+from sensors.models import Reading
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, sensor_id: int, body: dict, token: str):
+    url = reverse("sensors-api:sensor-readings", args=[sensor_id])
+    return client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
+
+
+def import_csv(tmp_path, text: str, *args: str) -> str:
+    path = tmp_path / "readings.csv"
+    path.write_text(text)
+    out = io.StringIO()
+    call_command("import_readings", str(path), *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def staging_tables() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'sensors_import_%%'")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_time_repeated_within_a_batch_is_stored_once(client, west_sensor):
+    sensor, token = west_sensor
+    readings = [
+        {"observed_at": "2026-11-27T23:10:00+01:00", "value": 3.2},
+        {"observed_at": "2026-11-27T22:10:00Z", "value": 3.2},
+        {"observed_at": "2026-11-27T23:25:00+01:00", "value": 2.9},
+    ]
+    response = post(client, sensor.id, {"readings": readings}, token)
+    assert response.status_code == 201
+    assert response.json() == {"received": 3, "inserted": 2, "duplicates": 1}
+    assert Reading.objects.filter(sensor=sensor).count() == 2
+    assert StaleZoneNight.objects.count() == 1
+
+
+def test_a_batch_around_a_stored_reading_stores_only_the_new_ones(client, west_sensor):
+    sensor, token = west_sensor
+    post(client, sensor.id, {"readings": [{"observed_at": "2026-11-27T23:25:00+01:00", "value": 1}]}, token)
+    readings = [
+        {"observed_at": "2026-11-27T23:10:00+01:00", "value": 3.2},
+        {"observed_at": "2026-11-27T23:25:00+01:00", "value": 2.9},
+        {"observed_at": "2026-11-27T23:40:00+01:00", "value": 2.5},
+    ]
+    response = post(client, sensor.id, {"readings": readings}, token)
+    assert response.json() == {"received": 3, "inserted": 2, "duplicates": 1}
+    # The stored reading keeps its value: a retry never overwrites.
+    assert Reading.objects.get(sensor=sensor, observed_at="2026-11-27T22:25:00Z").value == 1
+
+
+def test_a_quality_flag_that_is_not_text_is_refused_with_its_index(client, west_sensor):
+    sensor, token = west_sensor
+    body = {
+        "components": ["phenomenonTime", "result", "resultQuality"],
+        "dataArray": [["2026-11-27T23:10:00+01:00", 3.2, "ok"], ["2026-11-27T23:25:00+01:00", 2.9, ["ok"]]],
+    }
+    response = post(client, sensor.id, body, token)
+    assert response.status_code == 400
+    assert [e["index"] for e in response.json()["errors"]] == [1]
+    assert not Reading.objects.exists()
+
+
+def test_an_integer_value_and_a_suspect_flag_pass_the_column_checks(client, west_sensor):
+    sensor, token = west_sensor
+    body = {
+        "components": ["phenomenonTime", "result", "resultQuality"],
+        "dataArray": [["2026-11-27T23:10:00+01:00", 3, "suspect"], ["2026-11-27T23:25:00+01:00", 2.5, "ok"]],
+    }
+    response = post(client, sensor.id, body, token)
+    assert response.status_code == 201
+    assert sorted(Reading.objects.values_list("value", "quality")) == [(2.5, "ok"), (3.0, "suspect")]
+
+
+def test_an_import_around_stored_readings_stores_only_the_new_ones(tmp_path, west_sensor):
+    import_csv(tmp_path, "observed_at,value\n2026-11-27T23:25:00+01:00,1\n", "--sensor", "LUX-W")
+    out = import_csv(
+        tmp_path,
+        "observed_at,value\n2026-11-27T23:10:00+01:00,3.2\n2026-11-27T23:25:00+01:00,3\n2026-11-27T23:40:00+01:00,2\n",
+        "--sensor",
+        "LUX-W",
+    )
+    assert "3 readings read, 2 stored, 1 already there" in out
+    assert Reading.objects.get(observed_at="2026-11-27T22:25:00Z").value == 1
+
+
+def test_a_row_repeated_within_the_file_is_stored_once(tmp_path, west_sensor):
+    out = import_csv(
+        tmp_path,
+        "observed_at,value\n2026-11-27T23:10:00+01:00,3.2\n2026-11-27T22:10:00Z,3.2\n2026-11-27T23:40:00+01:00,2\n",
+        "--sensor",
+        "LUX-W",
+    )
+    assert "3 readings read, 2 stored, 1 already there" in out
+    assert Reading.objects.count() == 2
+    assert StaleZoneNight.objects.count() == 1
+
+
+def test_no_staging_table_is_left_behind_by_an_import_good_or_refused(tmp_path, west_sensor):
+    import_csv(tmp_path, "observed_at,value\n2026-11-27T23:10:00+01:00,3.2\n", "--sensor", "LUX-W")
+    with pytest.raises(CommandError):
+        import_csv(tmp_path, "observed_at,value\n2026-11-27T23:10:00,3.2\n", "--sensor", "LUX-W")
+    assert staging_tables() == []

@@ -134,6 +134,8 @@ def bench_inside(*, scale: str, seed: int, submits: int = DEFAULT_SUBMITS, log: 
     from reports.bench import reports_bench
 
     reports_figures = reports_bench(seed=seed, submits=submits, log=log)
+    _say(log, "bench: officers' dashboard pages through the test client")
+    dashboard_figures = dashboard_latencies()
     return {
         "scale": scale,
         "seed": seed,
@@ -159,6 +161,7 @@ def bench_inside(*, scale: str, seed: int, submits: int = DEFAULT_SUBMITS, log: 
         "alerts_seconds": statistics_seconds["alerts"],
         "sensors": sensor_figures,
         "reports_channel": reports_figures,
+        "dashboard": dashboard_figures,
         "machine": {
             "cpus": os.cpu_count(),
             "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
@@ -355,3 +358,50 @@ def _say(log: TextIO | None, line: str) -> None:
     if log is not None:
         log.write(line + "\n")
         log.flush()
+
+
+DASHBOARD_REQUESTS = 50
+
+
+def dashboard_latencies(requests: int = DASHBOARD_REQUESTS) -> dict:
+    """Overview and zone page through Django's test client (server side, no network): the first
+    request after the cache is cleared (cold), then ``requests`` warm ones; milliseconds and SQL queries."""
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+
+    from observatory.models import Zone
+
+    user, _created = get_user_model().objects.get_or_create(username="bench-officer", defaults={"is_superuser": True})
+    client = Client()
+    client.force_login(user)
+    zone = Zone.objects.order_by("id").values_list("code", flat=True).first()
+    pages = {"overview": reverse("dashboard"), "zone": reverse("dashboard-zone", args=[zone])}
+    out = {}
+    for name, url in pages.items():
+        client.get(url)  # imports and template loading are not the cache's part of a cold request
+        cache.clear()
+        queries: list[str] = []
+
+        def count(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(count):
+            assert client.get(url).status_code == 200
+        cold_ms = (time.perf_counter() - started) * 1000
+        latencies = []
+        for _i in range(requests):
+            started = time.perf_counter()
+            client.get(url)
+            latencies.append((time.perf_counter() - started) * 1000)
+        p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
+        out[name] = {
+            "cold_ms": round(cold_ms, 1),
+            "warm_p50_ms": round(p50, 1),
+            "warm_p95_ms": round(p95, 1),
+            "warm_p99_ms": round(p99, 1),
+            "warm_requests_per_second_one_process": round(1000 / float(np.mean(latencies)), 1),
+            "queries": len(queries),
+        }
+    return out

@@ -306,3 +306,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=15),
     },
 }
+
+# --- dashboards: login brute-force protection (django-axes) and session expiry ---
+INSTALLED_APPS = [*INSTALLED_APPS, "axes"]
+# axes' check first (observatory.auth: AxesStandaloneBackend for every login that carries a request).
+AUTHENTICATION_BACKENDS = ["observatory.auth.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE = [*MIDDLEWARE, "axes.middleware.AxesMiddleware"]
+AXES_FAILURE_LIMIT = 5
+AXES_VERBOSE = False  # no banner on every manage.py command
+AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # a username from one address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "observatory/locked_out.html"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # and SESSION_COOKIE_AGE above: one shift at most

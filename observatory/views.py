@@ -1,26 +1,25 @@
-"""Core pages: home, health, and the officers' dashboard (map of zones and the trend chart)."""
+"""Core pages: home, health, and the officers' dashboards (overview, zone, alerts, hot spots, compare)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import plotly.graph_objects as go
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from . import health, indicators, nightslots
+from . import dashboards, health, indicators, nightslots
+from .alerts import alert_acknowledge
+from .models import Alert, Zone
 from .roles import DASHBOARD_ROLES, role_required
-
-ROLLING_NIGHTS = 28
-MAP_GEOMETRY_TOLERANCE = 0.0002  # degrees, about 20 m: plenty for a city-wide choropleth
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -36,35 +35,101 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _dashboard_filters(request: HttpRequest) -> tuple[str, dt.date, dt.date]:
-    """Slot and night range from the URL (so a view can be bookmarked); safe defaults otherwise."""
-    slot = request.GET.get("slot", "night")
-    if slot not in nightslots.slot_codes():
-        slot = "night"
-    last_night = nightslots.night_of(timezone.now())
-    return slot, last_night - dt.timedelta(days=ROLLING_NIGHTS - 1), last_night
+# --- the officers' dashboards: thin views over observatory.dashboards --------------------------------
+# Every page reads its filters from the URL (a view can be bookmarked) and every table or map layer
+# is exported with the same filters and the same selector: ?format=csv or ?format=geojson.
+
+
+def _export(request: HttpRequest, *, rows: list[dict], name: str, features: dict | None = None):
+    """CSV or GeoJSON of a table when ?format= asks for it; None otherwise (render the page)."""
+    fmt = request.GET.get("format", "")
+    if fmt == "csv":
+        response = HttpResponse(dashboards.to_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt == "geojson" and features is not None:
+        response = JsonResponse(features)
+        response["Content-Type"] = "application/geo+json"
+        response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
+        return response
+    if fmt:
+        return HttpResponseBadRequest(_("Unknown export format: use csv or geojson."))
+    return None
+
+
+def _figure_json(figure: go.Figure) -> dict:
+    """The figure as plain data for json_script (to_plotly_json: no second validation pass, unlike to_json)."""
+    return figure.to_plotly_json()
+
+
+def _common(f: dashboards.Filters) -> dict:
+    return {
+        "filters": f,
+        "slots": nightslots.slot_choices(),
+        "slot_labels": dict(nightslots.slot_choices()),
+        "periods": list(dashboards.PERIODS.items()),
+        "metrics": list(dashboards.METRICS.items()),
+        "metric_label": dashboards.METRICS[f.metric],
+        "query": f.query(),
+    }
+
+
+def _map_context() -> dict:
+    return {
+        "tiles_url": settings.OBSERVATORY_MAP_TILES_URL,
+        "tiles_attribution": settings.OBSERVATORY_MAP_TILES_ATTRIBUTION,
+        "centre": settings.OBSERVATORY_CITY_CENTRE,
+    }
 
 
 @role_required(*DASHBOARD_ROLES)
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    slot, first_night, last_night = _dashboard_filters(request)
-    trend_first = last_night - dt.timedelta(days=26 * 7)
-    rows = indicators.city_weekly_trend(first_night=trend_first, last_night=last_night)
+    f = dashboards.parse_filters(request.GET)
+    rows, classes = dashboards.zone_table(f)
+    exported = _export(request, rows=rows, name="zones", features=dashboards.zone_features(f)
+                       if request.GET.get("format") == "geojson" else None)  # fmt: skip
+    if exported:
+        return exported
+    trend_figure, trend_rows = _city_trend(f.last_night)
+    ctx = {
+        **_common(f),
+        **_map_context(),
+        "kpis": dashboards.kpis(f),
+        "zones": sorted(rows, key=lambda r: (r["value"] is None, r["value"] or 0)),
+        "legend": dashboards.legend(f.metric, classes),
+        "layers": [(name, name in f.layers) for name in dashboards.LAYERS],
+        "trend_figure": trend_figure,
+        "trend_rows": trend_rows,
+    }
+    return render(request, "observatory/dashboard.html", ctx)
+
+
+CITY_TREND_CACHE_SECONDS = 60  # derived data; the nightly and stale recomputes refresh it at most this late
+
+
+def _city_trend(last_night: dt.date) -> tuple[dict, list[tuple]]:
+    """The city-wide weekly trend (figure and table rows), the same for every filter: cached briefly."""
+    key = f"dashboard-city-trend:{last_night.isoformat()}:{get_language()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    trend = indicators.city_weekly_trend(first_night=last_night - dt.timedelta(days=26 * 7), last_night=last_night)
     figure = go.Figure()
     for code, label in nightslots.slot_choices():
-        weeks = [(week, n, k) for week, s, n, k in rows if s == code]
-        if not weeks:
-            continue
-        figure.add_trace(
-            go.Scatter(
-                x=[w.isoformat() for w, _n, _k in weeks],
-                y=[round(100 * k / n, 1) for _w, n, k in weeks],
-                customdata=[n for _w, n, _k in weeks],
-                name=str(label),
-                mode="lines+markers",
-                hovertemplate="%{x}: %{y}% (n=%{customdata})<extra>" + str(label) + "</extra>",
+        weeks = [(week, n, k) for week, s, n, k in trend if s == code]
+        if weeks:
+            figure.add_trace(
+                go.Scatter(
+                    x=[w.isoformat() for w, _n, _k in weeks],
+                    y=[round(100 * k / n, 1) for _w, n, k in weeks],
+                    customdata=[n for _w, n, _k in weeks],
+                    name=str(label),
+                    mode="lines+markers",
+                    hovertemplate="%{x}: %{y}% (n=%{customdata})<extra>" + str(label) + "</extra>",
+                )
             )
-        )
+    figure.add_hline(y=100 * dashboards.ISTAT_FEELING_SAFE, line_dash="dot", annotation_text="ISTAT 2022-23")
     figure.update_layout(
         yaxis={"title": _("Percent feeling safe (very or fairly)"), "range": [0, 100]},
         xaxis={"title": _("Week"), "type": "date", "tickformat": "%d %b %Y"},
@@ -72,82 +137,216 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         height=340,
         legend={"orientation": "h"},
     )
-    ctx = {
-        "slot": slot,
-        "slots": nightslots.slot_choices(),
-        "first_night": first_night,
-        "last_night": last_night,
-        "trend_figure": json.loads(figure.to_json()),
-        "trend_rows": [(w, s, n, round(100 * k / n, 1) if n else None) for w, s, n, k in rows],
-        "tiles_url": settings.OBSERVATORY_MAP_TILES_URL,
-        "tiles_attribution": settings.OBSERVATORY_MAP_TILES_ATTRIBUTION,
-        "centre": settings.OBSERVATORY_CITY_CENTRE,
-    }
-    return render(request, "observatory/dashboard.html", ctx)
-
-
-def _zone_geometries() -> dict[int, dict]:
-    """Simplified zone geometries as GeoJSON dicts, cached until zones change."""
-    key = "zone-geometries:" + _zones_version()
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT id, code, name, population,
-                   ST_AsGeoJSON(ST_Multi(ST_SimplifyPreserveTopology(geom, %s)), 6)
-            FROM observatory_zone ORDER BY id
-            """,
-            [MAP_GEOMETRY_TOLERANCE],
-        )
-        geometries = {
-            zone_id: {"code": code, "name": name, "population": population, "geometry": json.loads(geojson)}
-            for zone_id, code, name, population, geojson in cursor.fetchall()
-        }
-    cache.set(key, geometries, timeout=24 * 3600)
-    return geometries
-
-
-def _zones_version() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*), coalesce(sum(id), 0), coalesce(extract(epoch FROM max(updated_at)), 0)"
-            " FROM observatory_zone"
-        )
-        count, id_sum, updated = cursor.fetchone()
-    return f"{count}-{id_sum}-{updated}"
+    result = (_figure_json(figure), [(w, s, n, round(100 * k / n, 1) if n else None) for w, s, n, k in trend])
+    cache.set(key, result, timeout=CITY_TREND_CACHE_SECONDS)
+    return result
 
 
 @role_required(*DASHBOARD_ROLES)
-def dashboard_zones_geojson(request: HttpRequest) -> JsonResponse:
-    """Zones as a GeoJSON FeatureCollection with the share feeling safe for the chosen slot."""
-    slot, first_night, last_night = _dashboard_filters(request)
-    shares = indicators.zone_shares(slot=slot, first_night=first_night, last_night=last_night)
-    features = []
-    for zone_id, zone in _zone_geometries().items():
-        share = shares.get(zone_id)
-        low, high = share.interval if share else (None, None)
-        features.append(
-            {
-                "type": "Feature",
-                "id": zone["code"],
-                "geometry": zone["geometry"],
-                "properties": {
-                    "code": zone["code"],
-                    "name": zone["name"],
-                    "population": zone["population"],
-                    "n": share.n if share else 0,
-                    "share_feeling_safe": round(share.share, 4) if share else None,
-                    "lower": round(low, 4) if low is not None else None,
-                    "upper": round(high, 4) if high is not None else None,
-                },
-            }
-        )
-    return JsonResponse(
-        {
-            "type": "FeatureCollection",
-            "features": features,
-            "properties": {"slot": slot, "first_night": first_night, "last_night": last_night},
+@require_GET
+def dashboard_zones_geojson(request: HttpRequest) -> HttpResponse:
+    """Zones as a GeoJSON FeatureCollection: value, colour class and uncertainty of the chosen metric."""
+    f = dashboards.parse_filters(request.GET)
+    if request.GET.get("format") == "csv":
+        return _export(request, rows=dashboards.zone_table(f)[0], name="zones")
+    return JsonResponse(dashboards.zone_features(f))
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+def dashboard_layer(request: HttpRequest, layer: str) -> HttpResponse:
+    """One switchable map layer as GeoJSON (or CSV): hot spots, project sites, sensors, report clusters."""
+    f = dashboards.parse_filters(request.GET)
+    if layer == "hotspots":
+        features = dashboards.hotspot_features(f)
+    elif layer == "projects":
+        features = dashboards.project_features()
+    elif layer == "sensors":
+        features = dashboards.sensor_features()
+    elif layer == "reports":
+        try:
+            zoom = int(request.GET.get("zoom", "12"))
+        except ValueError:
+            return HttpResponseBadRequest(_("The zoom must be a whole number."))
+        features = dashboards.report_cluster_features(f, zoom=zoom)
+    else:
+        raise Http404
+    if request.GET.get("format") == "csv":
+        return _export(request, rows=[feat["properties"] for feat in features["features"]], name=layer)
+    return JsonResponse(features)
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
+    zone = get_object_or_404(Zone.objects.defer("geom"), code=code)
+    f = dashboards.parse_filters(request.GET)
+    table = request.GET.get("table", "series")
+    exporting = bool(request.GET.get("format"))
+    series = dashboards.zone_series(zone, last_night=f.last_night, metric=None if exporting else f.metric)
+    if exporting:
+        tables = {
+            "series": series,
+            "slots": dashboards.zone_slot_comparison(zone, f),
+            "categories": dashboards.category_breakdown(zone, f),
+            "reports": dashboards.recent_reports(zone),
+            "sensors": dashboards.sensor_rows(zone_id=zone.pk),
+            "alerts": dashboards.alert_rows(status="all", zone_id=zone.pk),
         }
+        if table not in tables:
+            raise Http404
+        return _export(request, rows=tables[table], name=f"zone-{zone.code}-{table}")
+    slot_labels = dict(nightslots.slot_choices())
+    figure = go.Figure()
+    for slot, label in nightslots.slot_choices():
+        points = [r for r in series if r["slot"] == slot and r["metric"] == f.metric and r["value"] is not None]
+        if points:
+            figure.add_trace(
+                go.Scatter(
+                    x=[p["week"] for p in points],
+                    y=[p["value"] for p in points],
+                    error_y={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": [(p["upper"] - p["value"]) if p["upper"] is not None else 0 for p in points],
+                        "arrayminus": [(p["value"] - p["lower"]) if p["lower"] is not None else 0 for p in points],
+                    },
+                    customdata=[p["n"] for p in points],
+                    name=str(label),
+                    mode="lines+markers",
+                    hovertemplate="%{x}: %{y} (n=%{customdata})<extra>" + str(label) + "</extra>",
+                )
+            )
+    figure.update_layout(
+        yaxis={"title": str(dashboards.METRICS[f.metric])},
+        xaxis={"title": _("Week"), "type": "date", "tickformat": "%d %b %Y"},
+        margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        height=320,
+        legend={"orientation": "h"},
     )
+    comparison = dashboards.zone_slot_comparison(zone, f)
+    bars = [r for r in comparison if r["metric"] == f.metric]
+    slots_figure = go.Figure(
+        go.Bar(
+            x=[str(slot_labels.get(r["slot"], r["slot"])) for r in bars],
+            y=[r["value"] for r in bars],
+            customdata=[r["n"] for r in bars],
+            hovertemplate="%{x}: %{y} (n=%{customdata})<extra></extra>",
+            marker_color=["#fdae61" if r["slot"] == "day" else "#2c7bb6" for r in bars],
+        )
+    )
+    slots_figure.update_layout(
+        yaxis={"title": str(dashboards.METRICS[f.metric])}, margin={"l": 50, "r": 10, "t": 10, "b": 40}, height=260
+    )
+    ctx = {
+        **_common(f),
+        "zone": zone,
+        "series_rows": series,
+        "trend_figure": _figure_json(figure),
+        "slots_figure": _figure_json(slots_figure),
+        "comparison": comparison,
+        "categories": dashboards.category_breakdown(zone, f),
+        "recent": dashboards.recent_reports(zone),
+        "sensors": dashboards.sensor_rows(zone_id=zone.pk),
+        "projects": dashboards.project_rows(zone_id=zone.pk),
+        "alerts": dashboards.alert_rows(status="all", zone_id=zone.pk),
+        "hotspot": next(iter(dashboards.hotspot_rows(f, zone_id=zone.pk)), None),
+    }
+    return render(request, "observatory/dashboard_zone.html", ctx)
+
+
+def _alert_status(request: HttpRequest) -> str:
+    status = request.GET.get("status", "open")
+    return status if status in ("open", "acknowledged", "all") else "open"
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+def dashboard_alerts(request: HttpRequest) -> HttpResponse:
+    status = _alert_status(request)
+    rows = dashboards.alert_rows(status=status)
+    if request.GET.get("format"):
+        geometries = dashboards.zone_geometries() if request.GET.get("format") == "geojson" else {}
+        by_code = {z["code"]: z["geometry"] for z in geometries.values()}
+        features = {
+            "type": "FeatureCollection",
+            "features": [{"type": "Feature", "geometry": by_code.get(r["zone_code"]), "properties": r} for r in rows],
+        }
+        return _export(request, rows=rows, name="alerts", features=features)
+    ctx = {
+        "alerts": rows,
+        "status": status,
+        "statuses": [("open", _("Open")), ("acknowledged", _("Acknowledged")), ("all", _("All"))],
+        "slot_labels": dict(nightslots.slot_choices()),
+        "metric_labels": dashboards.METRICS,
+    }
+    return render(request, "observatory/dashboard_alerts.html", ctx)
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_POST
+def dashboard_alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(Alert, pk=alert_id)
+    alert_acknowledge(alert=alert, user=request.user)
+    messages.success(request, _("Alert acknowledged."))
+    status = _alert_status(request)
+    return redirect(reverse("dashboard-alerts") + f"?status={status}")
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+def dashboard_hotspots(request: HttpRequest) -> HttpResponse:
+    f = dashboards.parse_filters(request.GET)
+    rows = dashboards.hotspot_rows(f)
+    if request.GET.get("format"):
+        features = dashboards.hotspot_features(f) if request.GET.get("format") == "geojson" else None
+        return _export(request, rows=rows, name="hotspots", features=features)
+    return render(request, "observatory/dashboard_hotspots.html", {**_common(f), "hotspots": rows})
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+def dashboard_compare(request: HttpRequest) -> HttpResponse:
+    f = dashboards.parse_filters(request.GET)
+    codes = [c.strip() for c in request.GET.get("zones", "").split(",") if c.strip()][: dashboards.MAX_COMPARE]
+    found = {z.code: z for z in Zone.objects.defer("geom").filter(code__in=codes)}
+    zones = [found[c] for c in codes if c in found]
+    missing = [c for c in codes if c not in found]
+    rows = dashboards.compare_rows(zones, f) if zones else []
+    if request.GET.get("format"):
+        return _export(request, rows=rows, name="compare")
+    chosen = [r for r in rows if r["metric"] == f.metric]
+    figure = go.Figure(
+        go.Bar(
+            x=[r["code"] for r in chosen],
+            y=[r["value"] for r in chosen],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [(r["upper"] - r["value"]) if r["upper"] is not None and r["value"] is not None else 0
+                          for r in chosen],
+                "arrayminus": [(r["value"] - r["lower"]) if r["lower"] is not None and r["value"] is not None else 0
+                               for r in chosen],
+            },
+            customdata=[r["n"] for r in chosen],
+            hovertemplate="%{x}: %{y} (n=%{customdata})<extra></extra>",
+            marker_color="#2c7bb6",
+        )
+    )  # fmt: skip
+    figure.update_layout(
+        yaxis={"title": str(dashboards.METRICS[f.metric])}, margin={"l": 50, "r": 10, "t": 10, "b": 40}, height=300
+    )
+    table = {}
+    for r in rows:
+        table.setdefault(r["metric"], {"label": dashboards.METRICS[r["metric"]], "cells": []})["cells"].append(r)
+    ctx = {
+        **_common(f),
+        "zones": zones,
+        "zone_codes": ",".join(z.code for z in zones),
+        "compare_hidden": [("zones", ",".join(z.code for z in zones))],
+        "missing": missing,
+        "all_zones": Zone.objects.order_by("code").values_list("code", "name")[:500],
+        "figure": _figure_json(figure) if zones else None,
+        "table": list(table.values()),
+    }
+    return render(request, "observatory/dashboard_compare.html", ctx)

@@ -1,76 +1,124 @@
-// Officers' dashboard: choropleth of zones (GeoJSON from PostGIS) and the Plotly trend chart.
-// Zones and the chart never depend on base tiles, which are the only outside resource.
+// Officers' dashboards: the zone choropleth (colours, classes and opacity computed by the server),
+// switchable layers, and every Plotly figure built server-side (elements with data-figure).
+// Zones, layers and charts never depend on base tiles, which are the only outside resource.
 (function () {
   "use strict";
-  // Colour-blind-safe diverging classes (ColorBrewer RdYlBu), low share feeling safe = red.
-  var CLASSES = [
-    { upTo: 0.5, colour: "#d73027", label: "< 50%" },
-    { upTo: 0.65, colour: "#fc8d59", label: "50–65%" },
-    { upTo: 0.76, colour: "#fee090", label: "65–76%" },
-    { upTo: 0.85, colour: "#91bfdb", label: "76–85%" },
-    { upTo: 1.01, colour: "#4575b4", label: "≥ 85%" },
-  ];
-  var MIN_CONFIDENT_N = 30;  // below this the fill fades: few answers, wide interval
 
-  function colourFor(share) {
-    for (var i = 0; i < CLASSES.length; i++) if (share < CLASSES[i].upTo) return CLASSES[i].colour;
-    return CLASSES[CLASSES.length - 1].colour;
+  function esc(s) {
+    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
   }
-  function pct(x) { return (100 * x).toFixed(0) + "%"; }
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.json();
+    });
+  }
 
   var el = document.getElementById("zone-map");
   if (el && typeof L !== "undefined") {
-    // Hashed static names hide the icons from Leaflet's own path detection; say where they are.
-    L.Icon.Default.imagePath = el.dataset.leafletImages;
-    var map = L.map(el, { preferCanvas: false }).setView([parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)], 12);
-    L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution, maxZoom: 19 }).addTo(map);
-    fetch(el.dataset.geojson, { credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(function (data) {
-        var layer = L.geoJSON(data, {
+    var d = el.dataset;
+    L.Icon.Default.imagePath = d.leafletImages;
+    var map = L.map(el).setView([parseFloat(d.lat), parseFloat(d.lon)], 12);
+    L.tileLayer(d.tiles, { attribution: d.attribution, maxZoom: 19 }).addTo(map);
+
+    getJSON(d.geojson).then(function (data) {
+      var layer = L.geoJSON(data, {
+        style: function (f) {
+          var p = f.properties;
+          return { color: "#333", weight: 1, fillColor: p.colour, fillOpacity: p.opacity };
+        },
+        onEachFeature: function (f, lyr) {
+          var p = f.properties;
+          var text = "<strong>" + esc(p.name) + "</strong> (" + esc(p.code) + ")<br>";
+          if (p.value === null) text += esc(d.labelNone);
+          else {
+            text += esc(p.label) + " (n=" + p.n + ")";
+            if (p.lower !== null) text += "<br>" + esc(d.labelInterval) + ": " + p.lower + "–" + p.upper;
+            if (p.coverage !== null) text += "<br>" + esc(d.labelCoverage) + ": " + Math.round(100 * p.coverage) + "%";
+            if (p.grade) text += "<br>" + esc(d.labelGrade) + ": " + esc(p.grade);
+          }
+          lyr.bindTooltip(text, { sticky: true });
+          lyr.on("click", function () { window.location.href = d.zoneUrl.replace("CODE", encodeURIComponent(p.code)); });
+        },
+      }).addTo(map);
+      layer.eachLayer(function (lyr) {
+        var path = lyr.getElement && lyr.getElement();
+        if (!path) return;
+        var p = lyr.feature.properties;
+        path.setAttribute("data-zone", p.code);
+        path.setAttribute("data-n", String(p.n));
+        path.setAttribute("data-colour", p.colour);
+        path.classList.add("zone", p.value === null ? "zone-empty" : "zone-data");
+      });
+      if (data.features.length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+      el.setAttribute("data-zones-loaded", String(data.features.length));
+    }).catch(function (err) { el.setAttribute("data-error", String(err)); });
+
+    var layerUrl = function (name, extra) { return d.layersUrl.replace("LAYER", name) + (extra || ""); };
+    var on = (d.layers || "").split(",").filter(Boolean);
+    if (on.indexOf("hotspots") >= 0) {
+      getJSON(layerUrl("hotspots")).then(function (data) {
+        L.geoJSON(data, {
           style: function (f) {
-            var p = f.properties;
-            if (p.share_feeling_safe === null) return { color: "#666", weight: 1, fillColor: "#bbb", fillOpacity: 0.25 };
-            var confidence = Math.min(1, p.n / MIN_CONFIDENT_N);
-            return { color: "#333", weight: 1, fillColor: colourFor(p.share_feeling_safe), fillOpacity: 0.25 + 0.55 * confidence };
+            var unsafe = f.properties.cluster === "unsafe";
+            return { color: unsafe ? "#b2182b" : "#2166ac", weight: 3, fill: false, dashArray: unsafe ? null : "6 4" };
+          },
+          onEachFeature: function (f, lyr) { lyr.bindTooltip(esc(f.properties.name) + ": " + esc(f.properties.cluster_label)); },
+        }).addTo(map);
+        el.setAttribute("data-hotspots-loaded", String(data.features.length));
+      });
+    }
+    if (on.indexOf("projects") >= 0) {
+      getJSON(layerUrl("projects")).then(function (data) {
+        L.geoJSON(data, {
+          style: { color: "#5c2d91", weight: 2 },
+          pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 6, color: "#5c2d91" }); },
+          onEachFeature: function (f, lyr) { lyr.bindTooltip(esc(f.properties.title) + " (" + esc(f.properties.status) + ")"); },
+        }).addTo(map);
+        el.setAttribute("data-projects-loaded", String(data.features.length));
+      });
+    }
+    if (on.indexOf("sensors") >= 0) {
+      getJSON(layerUrl("sensors")).then(function (data) {
+        L.geoJSON(data, {
+          pointToLayer: function (f, latlng) {
+            var colour = f.properties.health === "ok" ? "#1a9641" : (f.properties.health === "silent" ? "#d7191c" : "#777");
+            return L.circleMarker(latlng, { radius: 5, color: "#222", weight: 1, fillColor: colour, fillOpacity: 0.9 });
           },
           onEachFeature: function (f, lyr) {
             var p = f.properties;
-            var text = "<strong>" + p.name + "</strong> (" + p.code + ")<br>";
-            if (p.share_feeling_safe === null) text += el.dataset.labelNone;
-            else text += pct(p.share_feeling_safe) + " " + el.dataset.labelShare + " (n=" + p.n + ")<br>" +
-              el.dataset.labelInterval + ": " + pct(p.lower) + "–" + pct(p.upper);
-            lyr.bindTooltip(text, { sticky: true });
+            lyr.bindTooltip(esc(p.external_id) + " · " + esc(p.kind) + " · " + esc(p.health) + (p.last_seen_at ? " · " + esc(p.last_seen_at) : ""));
           },
         }).addTo(map);
-        layer.eachLayer(function (lyr) {
-          var path = lyr.getElement && lyr.getElement();
-          if (!path) return;
-          var p = lyr.feature.properties;
-          path.setAttribute("data-zone", p.code);
-          path.setAttribute("data-n", String(p.n));
-          path.classList.add("zone", p.share_feeling_safe === null ? "zone-empty" : "zone-data");
+        el.setAttribute("data-sensors-loaded", String(data.features.length));
+      });
+    }
+    if (on.indexOf("reports") >= 0) {
+      var clusters = L.layerGroup().addTo(map);
+      var loadClusters = function () {
+        getJSON(layerUrl("reports", "&zoom=" + map.getZoom())).then(function (data) {
+          clusters.clearLayers();
+          data.features.forEach(function (f) {
+            var c = f.geometry.coordinates, n = f.properties.count;
+            L.circleMarker([c[1], c[0]], { radius: Math.min(30, 4 + 3 * Math.sqrt(n)), color: "#333", weight: 1, fillColor: "#f46d43", fillOpacity: 0.6 })
+              .bindTooltip(n + " " + esc(d.labelReports)).addTo(clusters);
+          });
+          el.setAttribute("data-reports-loaded", String(data.features.length));
         });
-        if (data.features.length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
-        el.setAttribute("data-zones-loaded", String(data.features.length));
-      })
-      .catch(function (err) { el.setAttribute("data-error", String(err)); });
-
-    var legend = L.control({ position: "bottomright" });
-    legend.onAdd = function () {
-      var div = L.DomUtil.create("div", "legend");
-      div.innerHTML = "<strong>" + el.dataset.labelShare + "</strong><br>" + CLASSES.map(function (c) {
-        return '<i style="background:' + c.colour + '"></i>' + c.label;
-      }).join("<br>") + '<br><i style="background:#bbb"></i>' + el.dataset.labelNone;
-      return div;
-    };
-    legend.addTo(map);
+      };
+      map.on("zoomend", loadClusters);
+      loadClusters();
+    }
   }
 
-  var chart = document.getElementById("trend-chart");
-  var data = document.getElementById("trend-data");
-  if (chart && data && typeof Plotly !== "undefined") {
-    var figure = JSON.parse(data.textContent);
-    Plotly.newPlot(chart, figure.data, figure.layout, { responsive: true, displaylogo: false });
+  if (typeof Plotly !== "undefined") {
+    document.querySelectorAll("[data-figure]").forEach(function (chart) {
+      var data = document.getElementById(chart.dataset.figure);
+      if (!data) return;
+      var figure = JSON.parse(data.textContent);
+      Plotly.newPlot(chart, figure.data, figure.layout, { responsive: true, displaylogo: false });
+    });
   }
 })();

@@ -23,6 +23,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from reports.models import SafetyAudit
+
 from . import nightslots
 from . import statistics as st
 from .statistics import Z_95, wilson_interval
@@ -37,18 +39,9 @@ PSI = "psi"
 SENSOR_METRICS = ("illuminance", "footfall", "noise")  # sensors.models.IndicatorMetric values
 ROLLING_NIGHTS = 28
 LOCK_KEY = "observatory.indicators"
-AUDIT_PARAMETERS = (
-    "lighting",
-    "openness",
-    "visibility",
-    "people",
-    "security",
-    "walk_path",
-    "public_transport",
-    "gender_diversity",
-    "feeling",
-)
-AUDIT_FEELS_SAFE_MIN = 2  # Safetipin 'feeling' 2 or 3 counts as feeling safe
+# The audit's parameters and what counts as feeling safe are the audit model's rules, stated once there.
+AUDIT_PARAMETERS = SafetyAudit.PARAMETERS
+AUDIT_FEELS_SAFE_MIN = SafetyAudit.FEELS_SAFE_MIN
 RATE_PER_RESIDENTS = 10_000
 UNIT_RESIDENTS = "per_10k_residents"
 UNIT_KM2 = "per_km2"

@@ -330,6 +330,7 @@ class SafetyAudit(models.Model):
         "feeling",
     )
     SCORE_CHOICES = [(0, "0"), (1, "1"), (2, "2"), (3, "3")]
+    FEELS_SAFE_MIN = 2  # 'feeling' 2 or 3 counts as feeling (fairly or very) safe in the headline share
 
     tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True, default=new_tracking_code)
     location = models.PointField(_("location"), srid=4326)
@@ -367,4 +368,4 @@ class SafetyAudit(models.Model):
     @property
     def feels_safe(self) -> bool:
         """Safetipin 'feeling' 2 or 3 counts as feeling (fairly or very) safe in the headline share."""
-        return self.feeling >= 2
+        return self.feeling >= self.FEELS_SAFE_MIN

@@ -17,15 +17,12 @@ from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Va
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from observatory.i18n import in_language
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
-
-
-def _english() -> bool:
-    return (get_language() or "it").startswith("en")
 
 
 def _money_sum(queryset, group: str, field: str):
@@ -81,7 +78,7 @@ class Call(models.Model):
 
     @property
     def title(self) -> str:
-        return self.title_en if _english() else self.title_it
+        return in_language(self.title_it, self.title_en)
 
 
 class Criterion(models.Model):
@@ -316,11 +313,11 @@ class Project(models.Model):
 
     @property
     def title(self) -> str:
-        return self.title_en if _english() else self.title_it
+        return in_language(self.title_it, self.title_en)
 
     @property
     def description(self) -> str:
-        return (self.description_en if _english() else self.description_it) or self.description_it
+        return in_language(self.description_it, self.description_en)
 
 
 class Milestone(models.Model):
@@ -340,7 +337,7 @@ class Milestone(models.Model):
 
     @property
     def title(self) -> str:
-        return self.title_en if _english() else self.title_it
+        return in_language(self.title_it, self.title_en)
 
 
 class Disbursement(models.Model):
@@ -397,4 +394,4 @@ class OutputIndicator(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if _english() else self.name_it
+        return in_language(self.name_it, self.name_en)

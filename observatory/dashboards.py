@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from . import indicators, nightslots
 from . import statistics as st
+from .i18n import english_active
 from .models import Alert, HotSpot, Zone
 
 ISTAT_FEELING_SAFE = 0.76  # ISTAT BES 2022-23: share of people feeling very or fairly safe walking alone after dark
@@ -689,18 +690,12 @@ def category_breakdown(zone: Zone, f: Filters) -> list[dict]:
             """,
             [zone.pk, f.first_night, f.last_night, f.slot, list(INDICATOR_EXCLUDED_STATUSES)],
         )
-        english = _language_is_english()
+        english = english_active()
         return [
             {"category": code, "name": name_en if english else name_it, "reports": count,
              "share_feeling_safe": _round(share)}
             for code, name_it, name_en, count, share in cursor.fetchall()
         ]  # fmt: skip
-
-
-def _language_is_english() -> bool:
-    from django.utils.translation import get_language
-
-    return (get_language() or "it").startswith("en")
 
 
 def recent_reports(zone: Zone, *, limit: int = RECENT_REPORTS) -> list[dict]:

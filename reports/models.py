@@ -8,8 +8,9 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from observatory.i18n import in_language
 
 # Crockford-like alphabet: no 0/O or 1/I/L, so a code read aloud or typed from paper survives.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -96,11 +97,11 @@ class Category(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "it").startswith("en") else self.name_it
+        return in_language(self.name_it, self.name_en)
 
     @property
     def description(self) -> str:
-        return self.description_en if (get_language() or "it").startswith("en") else self.description_it
+        return in_language(self.description_it, self.description_en)
 
 
 class ReportQuerySet(models.QuerySet):

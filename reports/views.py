@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from observatory.i18n import english_active
 from observatory.roles import MODERATOR, role_required
 
 from . import services
@@ -199,9 +200,8 @@ def public_map_geojson(request: HttpRequest) -> HttpResponse:
     """Published reports as GeoJSON at their snapped location, newest first, built in one query."""
     snap, params = snapped_sql("r.location")
     from django.db import connection
-    from django.utils.translation import get_language
 
-    name_column = "c.name_en" if (get_language() or "it").startswith("en") else "c.name_it"
+    name_column = "c.name_en" if english_active() else "c.name_it"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""

@@ -18,9 +18,9 @@ import secrets
 from django.contrib.gis.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from observatory.i18n import in_language
 from observatory.models import Zone
 
 TOKEN_BYTES = 32
@@ -81,7 +81,7 @@ class SensorKind(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "it").startswith("en") else self.name_it
+        return in_language(self.name_it, self.name_en)
 
 
 class SensorQuerySet(models.QuerySet):

@@ -1,0 +1,13 @@
+"""The one rule for content kept in both languages (names, titles, descriptions stored as *_it / *_en)."""
+
+from django.utils.translation import get_language
+
+
+def english_active() -> bool:
+    """True when the page is being rendered in English; Italian is the default for anything else."""
+    return (get_language() or "it").startswith("en")
+
+
+def in_language(italian: str, english: str) -> str:
+    """The text for the active language; the Italian text when the English one is missing."""
+    return (english or italian) if english_active() else italian

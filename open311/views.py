@@ -105,20 +105,19 @@ def _attributes(category: Category) -> list[dict]:
         "description": str(_("How safe did you feel?")),
         "values": [{"key": str(value), "name": str(label)} for value, label in PerceivedSafety.choices],
     }
-    extra = []
-    for attribute in category.attributes or []:
-        extra.append(
-            {
-                "variable": bool(attribute.get("variable", True)),
-                "code": attribute["code"],
-                "datatype": attribute.get("datatype", "string"),
-                "required": bool(attribute.get("required", False)),
-                "datatype_description": attribute.get("datatype_description", ""),
-                "order": int(attribute.get("order", len(extra) + 1)),
-                "description": attribute.get("description", attribute["code"]),
-                "values": [{"key": str(v["key"]), "name": v["name"]} for v in attribute.get("values") or []],
-            }
-        )
+    extra = [
+        {
+            "variable": question["variable"],
+            "code": question["code"],
+            "datatype": question["datatype"],
+            "required": question["required"],
+            "datatype_description": question["help"],
+            "order": question["order"],
+            "description": question["label"],
+            "values": question["values"],
+        }
+        for question in category.questions(answerable_only=False)
+    ]
     return [safety, *sorted(extra, key=lambda a: a["order"])]
 
 

@@ -82,6 +82,18 @@ class ReportCreateSerializer(serializers.Serializer):
     photo = serializers.FileField(required=False)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_consent = serializers.BooleanField(required=False, default=False)
+    attributes = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Answers to the category's extra questions (its Open311 attributes), by question code.",
+    )
+    duplicate_of = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=16,
+        help_text="Tracking code of an open report nearby (see /reports/nearby.json) to add this experience to; "
+        "the new report is then closed as its duplicate and counts once, through it.",
+    )
 
     def validate(self, data):
         if ("latitude" in data) != ("longitude" in data):
@@ -121,7 +133,8 @@ class ModeratorReportSerializer(serializers.ModelSerializer):
         model = Report
         fields = [
             "tracking_code", "category", "status", "is_published", "department", "duplicate_of",
-            "description", "public_description", "perceived_safety", "occurred_at", "address", "source", "updated_at",
+            "description", "public_description", "perceived_safety", "occurred_at", "address", "source", "attributes",
+            "updated_at",
         ]  # fmt: skip
 
 
@@ -210,6 +223,11 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             from django.contrib.gis.geos import Point
 
             location = Point(data["longitude"], data["latitude"], srid=4326)
+        original = None
+        if data.get("duplicate_of"):
+            original = Report.objects.filter(tracking_code=data["duplicate_of"].strip().upper()).first()
+            if original is None:
+                raise ApiValidationError({"duplicate_of": [services.join_refused_message()]})
         try:
             report = services.report_submit(
                 category=data["category"],
@@ -222,8 +240,10 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 photo=data.get("photo"),
                 contact_email=data.get("contact_email", ""),
                 contact_consent=data.get("contact_consent", False),
+                attributes=data.get("attributes") or {},
                 submitter_ip=client_ip(request),
                 source=Report.Source.API,
+                duplicate_of=original,
             )
         except DjangoValidationError as error:
             _raise_api_error(error)

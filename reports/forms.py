@@ -16,6 +16,41 @@ class CategoryChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
+class AnswerListField(forms.Field):
+    """Answers to a multiple-choice extra question; the service checks them against the category's values."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value) -> list[str]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        return [str(v) for v in values if str(v).strip()]
+
+
+def question_field(question: dict) -> forms.Field:
+    """A form field for one extra question (an Open311 attribute). Fields only parse: answers are validated by
+    services.validate_attributes, as for the API and Open311, and only for the category the citizen chose."""
+    label = question["label"] + ("" if question["required"] else " " + str(_("(optional)")))
+    common = {"label": label, "required": False, "help_text": question["help"]}
+    choices = [(value["key"], value["name"]) for value in question["values"]]
+    datatype = question["datatype"]
+    if datatype == "multivaluelist":
+        return AnswerListField(widget=forms.CheckboxSelectMultiple(choices=choices), **common)
+    if datatype == "singlevaluelist":
+        return forms.CharField(widget=forms.Select(choices=[("", _("(choose)")), *choices]), **common)
+    control = {"class": "form-control"}
+    if datatype == "number":
+        return forms.CharField(
+            widget=forms.NumberInput(attrs={**control, "step": "any", "inputmode": "decimal"}), **common
+        )
+    if datatype == "datetime":
+        return forms.CharField(widget=forms.DateTimeInput(attrs={**control, "type": "datetime-local"}), **common)
+    if datatype == "text":
+        return forms.CharField(widget=forms.Textarea(attrs={**control, "rows": 3, "maxlength": 2000}), **common)
+    return forms.CharField(widget=forms.TextInput(attrs={**control, "maxlength": 500}), **common)
+
+
 class ReportForm(forms.Form):
     category = CategoryChoiceField(
         label=_("What is it about?"),
@@ -79,6 +114,57 @@ class ReportForm(forms.Form):
     )
     # Honeypot: hidden from people (and from assistive technology); bots fill every field.
     website = forms.CharField(label=_("Leave this field empty"), required=False)
+    # The citizen's answer to "already reported nearby?": absent when no list was shown, NEW_REPORT, or the
+    # tracking code of the open report nearby they add their experience to.
+    join = forms.CharField(label=_("Already reported nearby?"), required=False, max_length=16)
+    # Sent by the page's own form: a post without a choice comes back once with the possible duplicates. Other
+    # clients posting the form (scripts, the bench) leave it out and are never held at that step.
+    offer_duplicates = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    NEW_REPORT = "new"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every active category's extra questions, grouped by category: the script shows the chosen category's
+        # group; without JavaScript all groups are shown and only the chosen category's answers are read.
+        self.question_groups: list[dict] = []
+        self._question_fields: dict[int, dict[str, str]] = {}
+        categories = self.fields["category"].queryset.exclude(attributes=[])
+        for category in categories:
+            names = {}
+            for position, question in enumerate(category.questions()):
+                name = f"attr_{category.pk}_{position}"
+                self.fields[name] = question_field(question)
+                names[question["code"]] = name
+            if names:
+                self._question_fields[category.pk] = names
+                self.question_groups.append({"category": category, "names": list(names.values())})
+
+    def question_groups_bound(self) -> list[dict]:
+        return [
+            {"category": group["category"], "fields": [self[name] for name in group["names"]]}
+            for group in self.question_groups
+        ]
+
+    def question_field_name(self, category: Category, code: str) -> str | None:
+        return self._question_fields.get(category.pk, {}).get(code)
+
+    def attribute_answers(self, category: Category) -> dict:
+        """The answers given to ``category``'s questions, by question code (blank ones left out)."""
+        answers = {}
+        for code, name in self._question_fields.get(category.pk, {}).items():
+            value = self.cleaned_data.get(name)
+            if value not in (None, "", []):
+                answers[code] = value
+        return answers
+
+    def join_code(self) -> str:
+        """The tracking code chosen to add to, or '' for a new report (or when no choice was offered)."""
+        code = (self.cleaned_data.get("join") or "").strip().upper()
+        return "" if code == self.NEW_REPORT.upper() else code
+
+    def join_offered(self) -> bool:
+        return bool((self.cleaned_data.get("join") or "").strip())
 
     def clean(self):
         data = super().clean()
@@ -99,8 +185,14 @@ class ReportForm(forms.Form):
         return Point(lon, lat, srid=4326)
 
 
-# Where a service's error lands on the report form (the location has no single field).
-FORM_FIELD_FOR = {"location": "latitude", "public_description": "description", "attributes": None}
+# Where a service's error lands on the report form (the location has no single field; errors on extra questions,
+# keyed attribute[<code>], land on that question's field: see views._apply_errors).
+FORM_FIELD_FOR = {
+    "location": "latitude",
+    "public_description": "description",
+    "attributes": None,
+    "duplicate_of": "join",
+}
 
 
 class AuditForm(forms.Form):

@@ -59,6 +59,16 @@ class CategoryGroup(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+ATTRIBUTE_DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+
+
+def _bilingual(definition: dict, key: str) -> str:
+    """An attribute definition's text in the active language: ``<key>_it`` / ``<key>_en`` when the definition
+    carries them, else the plain Open311 ``<key>`` (which serves both languages)."""
+    plain = str(definition.get(key) or "")
+    return in_language(str(definition.get(f"{key}_it") or plain), str(definition.get(f"{key}_en") or plain))
+
+
 class Category(models.Model):
     code = models.SlugField(_("service code"), max_length=64, unique=True, help_text=_("Open311 service_code"))
     name_it = models.CharField(_("name (Italian)"), max_length=200)
@@ -81,7 +91,8 @@ class Category(models.Model):
         blank=True,
         help_text=_(
             "Extra questions as a list of Open311 attribute definitions: code, datatype (string, number, "
-            "datetime, text, singlevaluelist, multivaluelist), required, description, order, values."
+            "datetime, text, singlevaluelist, multivaluelist), required, description, order, values. "
+            "description_it / description_en (and name_it / name_en on values) give the question in each language."
         ),
     )
     active = models.BooleanField(_("active"), default=True)
@@ -103,6 +114,49 @@ class Category(models.Model):
     def description(self) -> str:
         return in_language(self.description_it, self.description_en)
 
+    def questions(self, *, answerable_only: bool = True) -> list[dict]:
+        """The extra questions citizens answer (Open311 ``variable`` attributes; with ``answerable_only=False``
+        also the informational ones), in order, with their texts in the active language: code, variable,
+        datatype, required, label, help, order and values (key, name)."""
+        questions = []
+        for position, definition in enumerate(self.attributes or []):
+            if not isinstance(definition, dict) or not definition.get("code"):
+                continue
+            variable = bool(definition.get("variable", True))
+            if answerable_only and not variable:
+                continue
+            questions.append(
+                {
+                    "code": str(definition["code"]),
+                    "variable": variable,
+                    "datatype": definition.get("datatype")
+                    if definition.get("datatype") in ATTRIBUTE_DATATYPES
+                    else "string",
+                    "required": bool(definition.get("required", False)),
+                    "label": _bilingual(definition, "description") or str(definition["code"]),
+                    "help": _bilingual(definition, "datatype_description"),
+                    "order": int(definition.get("order") or position + 1),
+                    "values": [
+                        {"key": str(value["key"]), "name": _bilingual(value, "name") or str(value["key"])}
+                        for value in definition.get("values") or []
+                        if isinstance(value, dict) and "key" in value
+                    ],
+                }
+            )
+        return sorted(questions, key=lambda question: question["order"])
+
+    def answers_display(self, answers: dict) -> list[tuple[str, str]]:
+        """A report's answers as (question, answer) pairs in the active language, for moderators."""
+        shown = []
+        for question in self.questions():
+            answer = (answers or {}).get(question["code"])
+            if answer in (None, "", []):
+                continue
+            names = {value["key"]: value["name"] for value in question["values"]}
+            given = answer if isinstance(answer, list) else [answer]
+            shown.append((question["label"], ", ".join(names.get(str(value), str(value)) for value in given)))
+        return shown
+
 
 class ReportQuerySet(models.QuerySet):
     def public(self) -> ReportQuerySet:
@@ -117,6 +171,11 @@ class ReportQuerySet(models.QuerySet):
 
     def open(self) -> ReportQuerySet:
         return self.filter(status__in=Report.OPEN_STATUSES)
+
+    def added_to(self, report: Report) -> ReportQuerySet:
+        """The reports that count once through ``report``: citizens who added their experience to it and reports a
+        moderator merged into it (both closed as duplicates of it; a later spam verdict takes one out)."""
+        return self.filter(duplicate_of=report, status=Report.Status.DUPLICATE)
 
 
 class Report(models.Model):
@@ -253,6 +312,8 @@ class StatusChange(models.Model):
         PHOTO_HIDDEN = "photo_hidden", _("Photo hidden")
         ABUSE = "abuse", _("Abuse reported")
         BLOCKED = "blocked", _("Sender on block list")
+        JOIN = "join", _("Added to an existing report")
+        JOINED = "joined", _("Another person added their experience")
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="history")
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)

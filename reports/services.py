@@ -13,10 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import send_mass_mail
 from django.core.validators import EmailValidator, URLValidator
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 DESCRIPTION_MAX_LENGTH = 2000
+ATTRIBUTE_MAX_LENGTH = 500
 # Anything that looks like a tag (<b>, </p>, <!-- -->, <script ...>): plain text only.
 HTML_TAG = re.compile(r"<\s*[/!]?\s*[a-zA-Z!][^>]*>")
 
@@ -109,42 +111,73 @@ def validate_occurred_at(occurred_at: dt.datetime, *, check_age: bool = True) ->
         )
 
 
-def validate_attributes(category: Category, answers: dict[str, Any]) -> dict[str, Any]:
-    """Answers to a category's extra questions (Open311 attributes), checked against its definition."""
-    definitions = {a["code"]: a for a in category.attributes or [] if a.get("variable", True)}
+def validate_attributes(
+    category: Category, answers: dict[str, Any], *, enforce_required: bool = True
+) -> dict[str, Any]:
+    """Answers to a category's extra questions (Open311 attributes), checked against its definition.
+
+    The web form, the API and Open311 all come through here. Blank answers count as not given. Errors are keyed
+    ``attribute[<code>]`` (the Open311 parameter name) so each channel can point at the question; unknown
+    questions are keyed ``attributes``.
+    """
+    questions = {question["code"]: question for question in category.questions()}
     clean: dict[str, Any] = {}
-    errors = []
+    errors: dict[str, list[str]] = {}
     for code, value in (answers or {}).items():
-        definition = definitions.get(code)
-        if definition is None:
-            errors.append(_("Unknown extra question %(code)s for this category.") % {"code": code})
+        question = questions.get(code)
+        if question is None:
+            errors.setdefault("attributes", []).append(
+                _("Unknown extra question %(code)s for this category.") % {"code": code}
+            )
             continue
-        allowed = {str(v["key"]) for v in definition.get("values") or []}
-        values = value if isinstance(value, list) else [value]
-        if definition.get("datatype") in {"singlevaluelist", "multivaluelist"}:
-            bad = [v for v in values if str(v) not in allowed]
-            if bad or (definition["datatype"] == "singlevaluelist" and len(values) != 1):
-                errors.append(
-                    _("%(code)s: choose one of %(keys)s.") % {"code": code, "keys": ", ".join(sorted(allowed))}
+        values = [str(v).strip() for v in (value if isinstance(value, list | tuple) else [value])]
+        values = [v for v in values if v]
+        if not values:
+            continue
+        key, label, datatype = f"attribute[{code}]", question["label"], question["datatype"]
+        if datatype in {"singlevaluelist", "multivaluelist"}:
+            allowed = [v["key"] for v in question["values"]]
+            if any(v not in allowed for v in values) or (datatype == "singlevaluelist" and len(values) != 1):
+                names = ", ".join(
+                    v["key"] if v["name"] == v["key"] else f"{v['key']} ({v['name']})" for v in question["values"]
                 )
+                errors[key] = [_("%(question)s: choose one of %(keys)s.") % {"question": label, "keys": names}]
                 continue
-        if definition.get("datatype") == "number":
-            try:
-                float(values[0])
-            except (TypeError, ValueError):
-                errors.append(_("%(code)s must be a number.") % {"code": code})
-                continue
-        text_values = [str(v) for v in values]
-        if any(HTML_TAG.search(v) or len(v) > 500 for v in text_values):
-            errors.append(_("%(code)s: plain text under 500 characters, please.") % {"code": code})
+        elif len(values) != 1:
+            errors[key] = [_("%(question)s: give one answer.") % {"question": label}]
             continue
-        clean[code] = text_values if definition.get("datatype") == "multivaluelist" else text_values[0]
-    for code, definition in definitions.items():
-        if definition.get("required") and code not in clean:
-            errors.append(_("Please answer: %(question)s") % {"question": definition.get("description", code)})
+        if datatype == "number":
+            try:
+                number = float(values[0].replace(",", "."))
+                if not math.isfinite(number):
+                    raise ValueError
+            except ValueError:
+                errors[key] = [_("%(question)s must be a number.") % {"question": label}]
+                continue
+        if datatype == "datetime" and not _is_datetime(values[0]):
+            errors[key] = [_("%(question)s: give a date and time, e.g. 2026-01-31T22:00.") % {"question": label}]
+            continue
+        limit = DESCRIPTION_MAX_LENGTH if datatype == "text" else ATTRIBUTE_MAX_LENGTH
+        if any(HTML_TAG.search(v) or len(v) > limit or "\x00" in v for v in values):
+            errors[key] = [
+                _("%(question)s: plain text under %(max)s characters, please.") % {"question": label, "max": limit}
+            ]
+            continue
+        clean[code] = values if datatype == "multivaluelist" else values[0]
+    if enforce_required:
+        for code, question in questions.items():
+            if question["required"] and code not in clean and f"attribute[{code}]" not in errors:
+                errors[f"attribute[{code}]"] = [_("Please answer: %(question)s") % {"question": question["label"]}]
     if errors:
-        raise ValidationError({"attributes": errors})
+        raise ValidationError(errors)
     return clean
+
+
+def _is_datetime(value: str) -> bool:
+    try:
+        return parse_datetime(value) is not None
+    except ValueError:  # well formed but impossible, such as month 13
+        return False
 
 
 def sender_is_blocked(*, email: str = "", ip: str | None = None) -> bool:
@@ -176,12 +209,19 @@ def report_submit(
     source: str = Report.Source.WEB,
     open311_key=None,
     check_age: bool = True,
+    duplicate_of: Report | None = None,
 ) -> Report:
     """Validate and save a report stamped with its zone, night and slot; mark that zone's night stale.
 
     The place is the point given, else a point inside the zone chosen, else the zone the typed
     address names. Raises ValidationError with every problem found, by field; nothing is saved and
     no file is left behind.
+
+    With ``duplicate_of`` the citizen adds their experience to an open report nearby (FixMyStreet's
+    "me too"): the place defaults to that report's, it must be one of the possible duplicates
+    (``reports_nearby``) of the place given, and the new report is closed at once as its duplicate,
+    so it counts once in the indicators exactly as a moderator's merge does. The category's required
+    description, photo and extra answers are not asked again: the original carries them.
     """
     errors: dict[str, list[str]] = {}
 
@@ -202,6 +242,9 @@ def report_submit(
     reporter_name = check(validate_plain_text, reporter_name, "reporter_name", 200) or ""
     contact_phone = check(validate_plain_text, contact_phone, "contact_phone", 40) or ""
     check(validate_occurred_at, occurred_at, check_age=check_age)
+    joining = duplicate_of is not None
+    if joining and location is None and zone is None and not address:
+        location = duplicate_of.location
     if location is None and zone is not None:
         location = zone_point(zone)
     if location is None and address:
@@ -223,20 +266,33 @@ def report_submit(
     if media_url:
         check(_validate_url, media_url)
     if isinstance(category, Category):
-        if category.requires_description and not description:
+        if category.requires_description and not description and not joining:
             errors.setdefault("description", []).append(_("This category needs a short description."))
-        if category.requires_photo and photo is None and not media_url:
+        if category.requires_photo and photo is None and not media_url and not joining:
             errors.setdefault("photo", []).append(_("This category needs a photo."))
-        attributes = check(validate_attributes, category, attributes or {}) or {}
+        attributes = check(validate_attributes, category, attributes or {}, enforce_required=not joining) or {}
+        if joining and location is not None and not _joinable(duplicate_of, category=category, location=location):
+            errors.setdefault("duplicate_of", []).append(join_refused_message())
     clean_photo = check(photo_sanitise, photo) if photo is not None else None
     if errors:
         raise ValidationError(errors)
 
     night, slot = night_and_slot(occurred_at)
     blocked = sender_is_blocked(email=contact_email, ip=submitter_ip)
+    if blocked:
+        status = Report.Status.HIDDEN
+    elif joining:
+        status = Report.Status.DUPLICATE
+    else:
+        status = Report.Status.SUBMITTED
     saved_photo_name = ""
     try:
         with transaction.atomic():
+            if joining:
+                # Locked, and checked again: a moderator may have closed it since the citizen saw it.
+                duplicate_of = Report.objects.select_for_update().get(pk=duplicate_of.pk)
+                if not _joinable(duplicate_of, category=category, location=location):
+                    raise ValidationError({"duplicate_of": join_refused_message()})
             report = Report(
                 category=category,
                 location=location,
@@ -258,7 +314,8 @@ def report_submit(
                 open311_key=open311_key,
                 open311_token=secrets.token_hex(12) if source == Report.Source.OPEN311 else "",
                 department=category.default_department,
-                status=Report.Status.HIDDEN if blocked else Report.Status.SUBMITTED,
+                status=status,
+                duplicate_of=duplicate_of,
             )
             if clean_photo is not None:
                 report.photo.save(clean_photo.name, clean_photo, save=False)
@@ -267,6 +324,8 @@ def report_submit(
             StatusChange.objects.create(
                 report=report, action=StatusChange.Action.SUBMIT, to_status=Report.Status.SUBMITTED, detail=source
             )
+            if joining and not blocked:
+                _record_join(report, duplicate_of)
             if blocked:
                 StatusChange.objects.create(
                     report=report,
@@ -274,13 +333,43 @@ def report_submit(
                     from_status=Report.Status.SUBMITTED,
                     to_status=Report.Status.HIDDEN,
                 )
-            else:
+            elif not joining:  # a joined report counts once, through the original
                 indicators.mark_stale([(zone_found.id, night)])
     except BaseException:
         if saved_photo_name:
             report.photo.storage.delete(saved_photo_name)
         raise
     return report
+
+
+def join_refused_message() -> str:
+    return _(
+        "This report can no longer take your experience: it was closed, or it is not near the place you gave. "
+        "Please send yours as a new report."
+    )
+
+
+def _joinable(original: Report, *, category: Category, location: Point) -> bool:
+    """Whether a citizen at ``location`` may add to ``original``: it is one of the possible duplicates shown there."""
+    return _nearby_queryset(category=category, location=location).filter(pk=original.pk).exists()
+
+
+def _record_join(report: Report, original: Report) -> None:
+    """Record on both histories that ``report`` was added to ``original`` (it was saved closed as its duplicate)."""
+    StatusChange.objects.create(
+        report=report,
+        action=StatusChange.Action.JOIN,
+        from_status=Report.Status.SUBMITTED,
+        to_status=Report.Status.DUPLICATE,
+        detail=original.tracking_code,
+    )
+    StatusChange.objects.create(
+        report=original,
+        action=StatusChange.Action.JOINED,
+        from_status=original.status,
+        to_status=original.status,
+        detail=report.tracking_code,
+    )
 
 
 def _validate_email(value: str) -> None:
@@ -445,46 +534,80 @@ def report_contacts_erase(*, older_than_days: int | None = None) -> int:
 
 
 def _notify(report_id: int) -> None:
-    """E-mail the citizen the report's latest status and public note (if they left an address)."""
+    """E-mail a report's latest status and public note to its citizen (if they left an address) and to the
+    citizens whose reports count through it: those who added their experience to it or were merged into it."""
     report = Report.objects.select_related("category").get(pk=report_id)
-    if not report.contact_email or not report.contact_consent:
-        return
-    change = report.history.order_by("-created_at", "-id").first()
+    change = report.history.exclude(action=StatusChange.Action.JOINED).order_by("-created_at", "-id").first()
+    messages = []
     with override(settings.LANGUAGE_CODE):
         subject = _("Your report %(code)s: %(status)s") % {
             "code": report.tracking_code,
             "status": report.get_status_display(),
         }
-        lines = [
-            _("The status of your report %(code)s is now: %(status)s.")
-            % {"code": report.tracking_code, "status": report.get_status_display()},
-        ]
-        if change and change.public_note:
-            lines += ["", change.public_note]
-        lines += ["", _("Follow it at %(path)s") % {"path": report.get_absolute_url()}]
+        note = ["", change.public_note] if change and change.public_note else []
+        follow = ["", _("Follow it at %(path)s") % {"path": report.get_absolute_url()}]
+        if report.contact_email and report.contact_consent:
+            status_line = _("The status of your report %(code)s is now: %(status)s.") % {
+                "code": report.tracking_code,
+                "status": report.get_status_display(),
+            }
+            messages.append((subject, "\n".join([status_line, *note, *follow]), None, [report.contact_email]))
+        followers = Report.objects.added_to(report).filter(contact_consent=True).exclude(contact_email="")
+        if messages:  # the original's citizen already has theirs
+            followers = followers.exclude(contact_email__iexact=report.contact_email)
+        followers = followers.order_by("contact_email").values_list("contact_email", flat=True).distinct()
+        subject = _("Report %(code)s: %(status)s") % {
+            "code": report.tracking_code,
+            "status": report.get_status_display(),
+        }
+        status_line = _("The status of report %(code)s, to which your report was added, is now: %(status)s.") % {
+            "code": report.tracking_code,
+            "status": report.get_status_display(),
+        }
+        body = "\n".join([status_line, *note, *follow])
+        messages += [(subject, body, None, [email]) for email in followers]
+    if not messages:
+        return
     try:
-        send_mail(subject, "\n".join(lines), None, [report.contact_email])
-    except Exception:  # mail server down: the status change stands, the citizen can still look it up
+        # One message per address: followers never see each other's e-mail.
+        send_mass_mail(messages)
+    except Exception:  # mail server down: the status change stands, citizens can still look it up
         logger.warning("could not e-mail the status of report %s", report.tracking_code, exc_info=True)
 
 
-def reports_nearby(*, category: Category, location: Point, exclude_id: int | None = None, limit: int = 5):
-    """Open reports of the same category within the duplicate radius and days: possible duplicates."""
-    since = timezone.now() - dt.timedelta(days=settings.OBSERVATORY_DUPLICATE_DAYS)
-    location = Point(location.x, location.y, srid=4326)
+def _nearby_queryset(*, category: Category, location: Point):
+    """Open reports of ``category`` within the duplicate radius and days of ``location``, nearest first."""
     from django.contrib.gis.db.models.functions import Distance
     from django.contrib.gis.measure import D
 
+    since = timezone.now() - dt.timedelta(days=settings.OBSERVATORY_DUPLICATE_DAYS)
+    location = Point(location.x, location.y, srid=4326)
     radius = settings.OBSERVATORY_DUPLICATE_RADIUS_M
     # A degree box that surely holds the circle lets the GiST index work; the exact metres follow.
     degrees = radius / 111_000 / max(0.1, math.cos(math.radians(location.y)))
-    queryset = (
+    return (
         Report.objects.open()
         .filter(category=category, occurred_at__gte=since, location__dwithin=(location, degrees))
         .annotate(distance=Distance("location", location))
         .filter(distance__lte=D(m=radius))
-        .order_by("distance")
+        .order_by("distance", "id")
     )
+
+
+def reports_nearby(*, category: Category, location: Point, exclude_id: int | None = None, limit: int = 5):
+    """Open reports of the same category within the duplicate radius and days: possible duplicates, each
+    annotated with ``added``, how many people already added their experience to it."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+
+    added = (
+        Report.objects.filter(duplicate_of=OuterRef("pk"), status=Report.Status.DUPLICATE)
+        .order_by()
+        .values("duplicate_of")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    queryset = _nearby_queryset(category=category, location=location).select_related("category")
+    queryset = queryset.annotate(added=Subquery(added, output_field=IntegerField()))
     if exclude_id:
         queryset = queryset.exclude(pk=exclude_id)
     return list(queryset[:limit])

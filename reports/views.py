@@ -10,7 +10,9 @@ from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from observatory.i18n import english_active
@@ -27,6 +29,7 @@ PUBLIC_HISTORY_ACTIONS = (
     StatusChange.Action.PUBLISH,
     StatusChange.Action.STATUS,
     StatusChange.Action.MERGE,
+    StatusChange.Action.JOIN,
 )
 
 
@@ -48,9 +51,12 @@ def rate_limited(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/rate_limited.html", {}, status=429)
 
 
-def _apply_errors(form, error: ValidationError) -> None:
+def _apply_errors(form, error: ValidationError, category: Category | None = None) -> None:
     for field, field_messages in error.message_dict.items():
-        target = FORM_FIELD_FOR.get(field, field)
+        if field.startswith("attribute[") and field.endswith("]") and category is not None:
+            target = form.question_field_name(category, field[len("attribute[") : -1])
+        else:
+            target = FORM_FIELD_FOR.get(field, field)
         if target is not None and target not in form.fields:
             target = None
         for message in field_messages:
@@ -58,33 +64,63 @@ def _apply_errors(form, error: ValidationError) -> None:
 
 
 def report_new(request: HttpRequest) -> HttpResponse:
+    """The citizen's form. Before a report is saved the citizen sees the open reports of the same kind nearby
+    and may add their experience to one of them instead: the script lists them as the pin moves; without
+    JavaScript the first post with coordinates comes back once with the list (the "possible duplicates" step)."""
+    nearby: list[Report] = []
+    duplicates_step = False
     if request.method == "POST":
         if rate_limit_hit(client_ip(request)):
             return rate_limited(request)
         form = ReportForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                report = services.report_submit(
-                    category=data["category"],
-                    location=form.location(),
-                    zone=data["zone"],
-                    address=data["address"],
-                    perceived_safety=data["perceived_safety"],
-                    occurred_at=data["occurred_at"],
-                    description=data["description"],
-                    photo=data["photo"],
-                    contact_email=data["contact_email"],
-                    contact_consent=data["contact_consent"],
-                    submitter_ip=client_ip(request),
-                )
-            except ValidationError as error:
-                _apply_errors(form, error)
-            else:
-                return redirect(report.get_absolute_url() + "?new=1")
+            category, location = data["category"], form.location()
+            original = None
+            if form.join_code():
+                original = Report.objects.filter(tracking_code=form.join_code()).first()
+                if original is None:
+                    form.add_error("join", services.join_refused_message())
+            elif data["offer_duplicates"] and not form.join_offered() and location is not None:
+                nearby = services.reports_nearby(category=category, location=location)
+                duplicates_step = bool(nearby)
+            if not form.errors and not duplicates_step:
+                try:
+                    report = services.report_submit(
+                        category=category,
+                        location=location,
+                        zone=data["zone"],
+                        address=data["address"],
+                        perceived_safety=data["perceived_safety"],
+                        occurred_at=data["occurred_at"],
+                        description=data["description"],
+                        photo=data["photo"],
+                        attributes=form.attribute_answers(category),
+                        contact_email=data["contact_email"],
+                        contact_consent=data["contact_consent"],
+                        submitter_ip=client_ip(request),
+                        duplicate_of=original,
+                    )
+                except ValidationError as error:
+                    _apply_errors(form, error, category)
+                else:
+                    return redirect(report.get_absolute_url() + "?new=1")
+        category, location = form.cleaned_data.get("category"), form.location()
+        if not nearby and category is not None and location is not None:
+            # Whenever the form comes back, the possible duplicates of its place and category come with it.
+            nearby = services.reports_nearby(category=category, location=location)
     else:
         form = ReportForm(initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})
-    ctx = {"form": form, **_map_ctx()}
+    nearby_items = [_nearby_item(other) for other in nearby]
+    chosen = (form["join"].value() or "").strip().upper() if form.is_bound else ""
+    ctx = {
+        "form": form,
+        "nearby": nearby_items,
+        "duplicates_step": duplicates_step,
+        "photo_dropped": duplicates_step and bool(request.FILES.get("photo")),
+        "join_chosen": chosen if chosen in {item["tracking_code"] for item in nearby_items} else ReportForm.NEW_REPORT,
+        **_map_ctx(),
+    }
     return render(request, "reports/report_form.html", ctx, status=400 if form.errors else 200)
 
 
@@ -110,14 +146,23 @@ def reports_nearby_json(request: HttpRequest) -> JsonResponse:
 
 
 def _nearby_item(report: Report) -> dict:
+    """One possible duplicate, as the form lists it (server-rendered and through nearby.json alike)."""
+    # Rounded so that the answer never pins a report closer than the privacy grid does.
+    metres = int(round(report.distance.m / 50.0) * 50)
+    added = report.added or 0
     return {
         "tracking_code": report.tracking_code,
         "url": report.get_absolute_url(),
         "category": report.category.name,
         "occurred_at": timezone.localtime(report.occurred_at).isoformat(),
+        "occurred_at_display": date_format(timezone.localtime(report.occurred_at), "SHORT_DATETIME_FORMAT"),
         "status": report.get_status_display(),
-        # Rounded so that the answer never pins a report closer than the privacy grid does.
-        "distance_m": int(round(report.distance.m / 50.0) * 50),
+        "added": added,
+        "added_display": ngettext("%(n)s person already added to it", "%(n)s people already added to it", added)
+        % {"n": added},
+        "distance_m": metres,
+        "distance_display": _("about %(metres)s m away") % {"metres": metres},
+        "join_label": _("This is what I saw: add my experience to %(code)s") % {"code": report.tracking_code},
     }
 
 
@@ -125,10 +170,15 @@ def report_status(request: HttpRequest, code: str) -> HttpResponse:
     report = _report_or_404(Report.objects.select_related("category", "zone", "duplicate_of"), code)
     history = report.history.filter(action__in=PUBLIC_HISTORY_ACTIONS).order_by("created_at", "id")
     is_new = request.GET.get("new") == "1"
+    # A citizen who added their experience to an open report follows that report from here.
+    joined = report.duplicate_of
     ctx = {
         "report": report,
         "history": history,
         "is_new": is_new,
+        "joined": joined,
+        "joined_by_citizen": joined is not None and any(c.action == StatusChange.Action.JOIN for c in history),
+        "added_count": Report.objects.added_to(report).count(),
         "public": report.is_published and report.status not in Report.NOT_PUBLIC_STATUSES,
         "nearby": services.reports_nearby(category=report.category, location=report.location, exclude_id=report.pk)
         if is_new and report.is_open
@@ -258,6 +308,8 @@ def moderation_detail(request: HttpRequest, code: str) -> HttpResponse:
         "report": report,
         "history": report.history.select_related("user"),
         "flags": report.abuse_flags.order_by("-created_at"),
+        "answers": report.category.answers_display(report.attributes),
+        "added": Report.objects.added_to(report).order_by("created_at", "id"),
         "nearby": services.reports_nearby(category=report.category, location=report.location, exclude_id=report.pk),
         "publish_form": PublishForm(initial={"public_description": report.public_description or report.description}),
         "merge_form": MergeForm(),

@@ -55,3 +55,62 @@ def test_the_form_with_errors_has_no_serious_violation(page, published_report):
     page.get_by_role("button", name="Invia la segnalazione").click()
     page.wait_for_load_state()
     assert serious_violations(page) == []
+
+
+def test_the_form_with_reports_nearby_and_extra_questions_has_no_serious_violation(page, published_report):
+    from reports.tests.factories import submit
+
+    lamp = Category.objects.get(code="broken-street-light")  # seeded with extra questions
+    submit(lamp, lon=7.6869, lat=45.0703)
+    page.goto("/reports/new/")
+    page.select_option("#id_category", value=str(lamp.pk))
+    page.locator("#report-map").click()
+    page.locator("#nearby").wait_for(state="visible")
+    assert page.locator(f"#questions-{lamp.pk}").is_visible()
+    assert serious_violations(page) == []
+
+
+def test_the_possible_duplicates_step_without_javascript_has_no_serious_violation(
+    browser, web_server, published_report
+):
+    context = browser.new_context(base_url=web_server, locale="it-IT", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/reports/new/")
+        page.fill("#id_latitude", str(published_report.location.y))
+        page.fill("#id_longitude", str(published_report.location.x))
+        page.select_option("#id_category", value=str(published_report.category_id))
+        page.click("label[for=id_perceived_safety_2]")
+        page.get_by_role("button", name="Invia la segnalazione").click()
+        assert page.locator("#duplicates-step").is_visible()
+        # axe needs script: the page as served is checked in a JavaScript-enabled page with the same HTML.
+        html = page.content()
+    finally:
+        context.close()
+    checker = browser.new_context(base_url=web_server, locale="it-IT")
+    page = checker.new_page()
+    try:
+        page.route("**/step", lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+        page.goto("/step")
+        assert serious_violations(page) == []
+    finally:
+        checker.close()
+
+
+def test_a_joined_reports_tracking_page_has_no_serious_violation(page, published_report):
+    from django.contrib.gis.geos import Point
+    from django.utils import timezone
+
+    from reports.services import report_submit
+
+    joined = report_submit(
+        category=published_report.category,
+        location=Point(published_report.location.x, published_report.location.y, srid=4326),
+        perceived_safety=1,
+        occurred_at=timezone.now(),
+        duplicate_of=published_report,
+    )
+    for url in (joined.get_absolute_url() + "?new=1", published_report.get_absolute_url()):
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        assert serious_violations(page) == []

@@ -127,3 +127,83 @@ def test_moderator_approves_merges_and_sets_a_status(page, city):
     assert original.is_published and original.status == "action_scheduled"
     assert duplicate.status == "duplicate" and duplicate.duplicate_of == original
     assert page.locator("#moderation-history").inner_text().count("mod-browser") >= 1
+
+
+def test_citizen_sees_a_report_nearby_adds_their_experience_and_follows_it(page, city):
+    _zone, category = city
+    from reports.tests.factories import submit
+
+    # Someone reported the same dark street an hour ago, right where the map opens.
+    original = submit(category, lon=7.6869, lat=45.0703)
+    page.goto("/reports/new/")
+    page.select_option("#id_category", value=str(category.pk))
+    page.locator("#report-map").click()  # the pin lands at the centre of the map, next to that report
+    nearby = page.locator("#nearby")
+    nearby.wait_for(state="visible")
+    choice = page.get_by_label(f"È quello che ho visto: aggiungi la mia esperienza a {original.tracking_code}")
+    assert choice.count() == 1
+    assert page.locator("#join-new").is_checked()  # sending a new one stays the default
+    page.locator(f"label[for=join-{original.tracking_code}]").click()
+    assert choice.is_checked()
+    page.fill("#id_occurred_at", last_night())
+    page.click("label[for=id_perceived_safety_3]")
+    page.fill("#id_description", "Anche io, tornando a casa")
+    page.get_by_role("button", name="Invia la segnalazione").click()
+    page.wait_for_url("**/reports/*/?new=1")
+
+    code = page.locator("#tracking-code").inner_text().strip()
+    joined = Report.objects.get(tracking_code=code)
+    assert (joined.duplicate_of, joined.status) == (original, Report.Status.DUPLICATE)
+    assert "aggiunta" in page.locator("h1").inner_text().lower()
+    page.locator("#joined-link").click()
+    page.wait_for_url(f"**{original.get_absolute_url()}")
+    assert "1 altra persona" in page.locator("#added-count").inner_text()
+
+
+def test_without_javascript_the_reports_nearby_are_offered_before_saving(browser, web_server, city):
+    _zone, category = city
+    from reports.tests.factories import submit
+
+    original = submit(category, lon=7.6869, lat=45.0703)
+    context = browser.new_context(base_url=web_server, locale="it-IT", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/reports/new/")
+        page.fill("#id_latitude", "45.0704")
+        page.fill("#id_longitude", "7.6870")
+        page.select_option("#id_category", value=str(category.pk))
+        page.fill("#id_occurred_at", last_night())
+        page.click("label[for=id_perceived_safety_2]")
+        page.get_by_role("button", name="Invia la segnalazione").click()
+        assert page.locator("#duplicates-step").is_visible()
+        assert Report.objects.count() == 1  # nothing saved yet
+        assert page.locator("#id_latitude").input_value() == "45.0704"  # nothing typed is lost
+        page.locator(f"label[for=join-{original.tracking_code}]").click()
+        page.get_by_role("button", name="Invia la segnalazione").click()
+        page.wait_for_url("**/reports/*/?new=1")
+        code = page.locator("#tracking-code").inner_text().strip()
+        assert Report.objects.get(tracking_code=code).duplicate_of == original
+    finally:
+        context.close()
+
+
+def test_the_chosen_categorys_extra_questions_are_asked_and_stored(page, city):
+    lamp = Category.objects.get(code="broken-street-light")  # seeded with two extra questions
+    dark = city[1]
+    page.goto("/reports/new/")
+    questions = page.locator(f"#questions-{lamp.pk}")
+    assert questions.is_hidden()  # no category chosen yet
+    page.select_option("#id_category", value=str(lamp.pk))
+    assert questions.is_visible()
+    page.select_option("#id_category", value=str(dark.pk))
+    assert questions.is_hidden()
+    page.select_option("#id_category", value=str(lamp.pk))
+    page.get_by_label("Pole number").fill("TO-1234")
+    page.get_by_label("How many lights are out?").select_option("several")
+    page.locator("#report-map").click()
+    page.fill("#id_occurred_at", last_night())
+    page.click("label[for=id_perceived_safety_2]")
+    page.get_by_role("button", name="Invia la segnalazione").click()
+    page.wait_for_url("**/reports/*/?new=1")
+    code = page.locator("#tracking-code").inner_text().strip()
+    assert Report.objects.get(tracking_code=code).attributes == {"pole_number": "TO-1234", "lights_out": "several"}

@@ -253,6 +253,9 @@ OBSERVATORY_DUPLICATE_DAYS = int(env("OBSERVATORY_DUPLICATE_DAYS", "7"))
 # Contact e-mails (and names, phones) are erased this many days after the report was submitted.
 OBSERVATORY_CONTACT_RETENTION_DAYS = int(env("OBSERVATORY_CONTACT_RETENTION_DAYS", "180"))
 OPEN311_CONTACT = env("OPEN311_CONTACT", "osservatorio@example.org")
+# The one jurisdiction this GeoReport v2 endpoint serves (shown in discovery); a request naming another
+# jurisdiction_id is answered 404. By Open311 custom it is the city's domain name.
+OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", "comune.torino.it")
 OPEN311_KEY_SERVICE = env(
     "OPEN311_KEY_SERVICE", "Ask the observatory team for a key (manage.py open311_key create NAME)"
 )

@@ -47,21 +47,40 @@ def _has_nul(request: HttpRequest, *values: str) -> bool:
     return any("\x00" in value for value in given)
 
 
-def _refuse_nul(view):
+def _jurisdiction_given(request: HttpRequest) -> str:
+    source = request.POST if request.method == "POST" else request.GET
+    return (source.get("jurisdiction_id") or "").strip()
+
+
+def _checked(view):
+    """Every endpoint's common checks: no NUL in parameters, and the optional ``jurisdiction_id``.
+
+    GeoReport v2 lets one endpoint serve several jurisdictions; this one serves the city's only. A client
+    that names another jurisdiction gets 404 with the error list, as for any unknown resource.
+    """
     from functools import wraps
 
     @wraps(view)
     def wrapped(request, *args, fmt, **kwargs):
         if _has_nul(request, *kwargs.values()):
             return formats.errors(fmt, 400, "Parameters may not contain NUL characters")
+        given = _jurisdiction_given(request)
+        if given and given.lower() != settings.OPEN311_JURISDICTION_ID.lower():
+            return formats.errors(
+                fmt,
+                404,
+                f"jurisdiction_id {given} not found: this endpoint serves {settings.OPEN311_JURISDICTION_ID}",
+            )
         return view(request, *args, fmt=fmt, **kwargs)
 
     return wrapped
 
 
+@_checked
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     data = {
         "changeset": CHANGESET,
+        "jurisdiction_id": settings.OPEN311_JURISDICTION_ID,
         "contact": settings.OPEN311_CONTACT,
         "key_service": settings.OPEN311_KEY_SERVICE,
         "endpoints": [
@@ -89,6 +108,7 @@ def _service(category: Category) -> dict:
     }
 
 
+@_checked
 def services_list(request: HttpRequest, fmt: str) -> HttpResponse:
     data = [_service(c) for c in Category.objects.filter(active=True)]
     return formats.render(data, fmt, root="services", item="service")
@@ -121,7 +141,7 @@ def _attributes(category: Category) -> list[dict]:
     return [safety, *sorted(extra, key=lambda a: a["order"])]
 
 
-@_refuse_nul
+@_checked
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     category = Category.objects.filter(code=code, active=True).first()
     if category is None:
@@ -198,7 +218,7 @@ def _parse_date(value: str, name: str) -> dt.datetime:
 
 
 @csrf_exempt
-@_refuse_nul
+@_checked
 def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _post_request(request, fmt)
@@ -241,7 +261,7 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
     return formats.render(_request_rows(queryset, request), fmt, root="service_requests", item="request")
 
 
-@_refuse_nul
+@_checked
 def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
     queryset = _visible().filter(tracking_code=request_id.upper())
     rows = _request_rows(queryset, request)
@@ -250,7 +270,7 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
     return formats.render(rows, fmt, root="service_requests", item="request")
 
 
-@_refuse_nul
+@_checked
 def token_detail(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     report = _visible().filter(open311_token=token).exclude(open311_token="").first()
     if report is None:

@@ -348,3 +348,62 @@ def test_open311_key_create_list_and_revoke(capsys, db):
     assert "city-app" in capsys.readouterr().out
     call_command("open311_key", "revoke", "city-app")
     assert ApiKey.objects.for_key(key) is None
+
+
+# --- jurisdiction_id --------------------------------------------------------------------------------
+
+JURISDICTION = "comune.example.it"
+
+
+@pytest.fixture
+def one_request(client, two_zones, category, api_key, settings) -> dict:
+    settings.OPEN311_JURISDICTION_ID = JURISDICTION
+    return rows_of(post(client, "json", **valid(api_key)), "json")[0]
+
+
+def every_get_endpoint(row) -> list[str]:
+    return [
+        "discovery",
+        "services",
+        "services/broken-street-light",
+        "requests",
+        f"requests/{row['service_request_id']}",
+        f"tokens/{row['token']}",
+    ]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_discovery_names_the_jurisdiction_this_endpoint_serves(client, db, settings, fmt):
+    settings.OPEN311_JURISDICTION_ID = JURISDICTION
+    body = parse(client.get(f"{BASE}discovery.{fmt}"), fmt)
+    served = body["jurisdiction_id"] if fmt == "json" else body.findtext("jurisdiction_id")
+    assert served == JURISDICTION
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_endpoint_accepts_this_citys_jurisdiction_id_or_none(client, one_request, fmt):
+    for endpoint in every_get_endpoint(one_request):
+        for params in ({}, {"jurisdiction_id": JURISDICTION}, {"jurisdiction_id": JURISDICTION.upper()}):
+            response = client.get(f"{BASE}{endpoint}.{fmt}", params)
+            assert response.status_code == 200, (endpoint, params, response.content[:300])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_endpoint_answers_another_jurisdiction_with_404_and_an_error_list(client, one_request, fmt):
+    for endpoint in every_get_endpoint(one_request):
+        response = client.get(f"{BASE}{endpoint}.{fmt}", {"jurisdiction_id": "sfgov.org"})
+        assert response.status_code == 404, endpoint
+        ((code, description),) = errors_of(response, fmt)
+        assert code == 404 and "sfgov.org" in description
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_posting_to_another_jurisdiction_is_404_and_saves_nothing(client, one_request, api_key, fmt):
+    before = Report.objects.count()
+    response = post(client, fmt, **valid(api_key, jurisdiction_id="sfgov.org"))
+    assert response.status_code == 404
+    assert errors_of(response, fmt)[0][0] == 404
+    assert Report.objects.count() == before
+    response = post(client, fmt, **valid(api_key, jurisdiction_id=JURISDICTION))
+    assert response.status_code == 200
+    assert Report.objects.count() == before + 1

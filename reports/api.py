@@ -3,19 +3,26 @@ and moderation endpoints for the moderator group."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
 from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.pagination import BasePagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework_gis.fields import GeometryField
-from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from observatory.models import Zone
@@ -143,10 +150,120 @@ class IsModerator(permissions.BasePermission):
         return has_role(request.user, MODERATOR)
 
 
-class PublicReportPagination(GeoJsonPagination):
+class PublicReportPagination(BasePagination):
+    """Keyset (cursor) pagination of the public list, newest first: a page is "the next N reports before this
+    (occurred_at, id)", read straight off the partial index report_public_list_idx. Unlike page numbers it
+    needs no COUNT over millions of rows and no OFFSET scan, and it stays stable while reports arrive."""
+
     page_size = 100
     max_page_size = 1000
     page_size_query_param = "page_size"
+    cursor_query_param = "cursor"
+    ordering = ("-occurred_at", "-id")
+
+    def get_page_size(self, request) -> int:
+        try:
+            size = int(request.query_params.get(self.page_size_query_param, self.page_size))
+        except (TypeError, ValueError):
+            raise ApiValidationError({self.page_size_query_param: "Give a whole number of reports per page."}) from None
+        return max(1, min(size, self.max_page_size))
+
+    def _decode(self, request) -> tuple[dt.datetime, int, bool] | None:
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None
+        try:
+            text = base64.urlsafe_b64decode(encoded.encode("ascii") + b"=" * (-len(encoded) % 4)).decode("ascii")
+            direction, moment, pk = text.split("|")
+            position = parse_datetime(moment)
+            if direction not in {"n", "p"} or position is None or position.tzinfo is None:
+                raise ValueError
+            return position, int(pk), direction == "p"
+        except (ValueError, UnicodeError, binascii.Error):
+            raise ApiValidationError(
+                {self.cursor_query_param: "This cursor is not valid: use the next or previous link."}
+            ) from None
+
+    def _link(self, report: Report, *, previous: bool) -> str:
+        moment = report.occurred_at.isoformat()
+        token = (
+            base64.urlsafe_b64encode(f"{'p' if previous else 'n'}|{moment}|{report.pk}".encode()).decode().rstrip("=")
+        )
+        return replace_query_param(self.base_url, self.cursor_query_param, token)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.base_url = request.build_absolute_uri()
+        size = self.get_page_size(request)
+        cursor = self._decode(request)
+        if cursor is None:
+            rows = list(queryset.order_by(*self.ordering)[: size + 1])
+            more_before, more_after = len(rows) > size, False
+            page = rows[:size]
+        else:
+            moment, pk, backwards = cursor
+            if backwards:  # the page just newer than the cursor, read oldest first then turned round
+                keyset = Q(occurred_at__gt=moment) | Q(occurred_at=moment, id__gt=pk)
+                rows = list(
+                    queryset.filter(occurred_at__gte=moment).filter(keyset).order_by("occurred_at", "id")[: size + 1]
+                )
+                more_before, more_after = True, len(rows) > size
+                page = list(reversed(rows[:size]))
+            else:
+                # occurred_at <= moment bounds the index scan; the OR settles ties on the same instant by id.
+                keyset = Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=pk)
+                rows = list(
+                    queryset.filter(occurred_at__lte=moment).filter(keyset).order_by(*self.ordering)[: size + 1]
+                )
+                more_before, more_after = len(rows) > size, True
+                page = rows[:size]
+        self.next_link = self._link(page[-1], previous=False) if page and more_before else None
+        self.previous_link = self._link(page[0], previous=True) if page and more_after else None
+        if not page and cursor is not None and not cursor[2]:
+            self.previous_link = None
+        return page
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "type": "FeatureCollection",
+                "next": self.next_link,
+                "previous": self.previous_link,
+                "features": data["features"],
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "allOf": [
+                schema,
+                {
+                    "type": "object",
+                    "properties": {
+                        "next": {**link, "description": "The page of older reports, or null on the last page."},
+                        "previous": {**link, "description": "The page of newer reports, or null on the first page."},
+                    },
+                },
+            ]
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Where the page starts: the opaque value of a next or previous link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Reports per page, 1 to {self.max_page_size} (default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
 
 
 def _raise_api_error(error: DjangoValidationError):

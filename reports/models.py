@@ -267,6 +267,17 @@ class Report(models.Model):
             models.Index(fields=["night"]),
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["-created_at"]),
+            # The public lists (REST API, map) read published reports newest first: a partial index whose
+            # predicate is exactly ReportQuerySet.public(), so the planner walks it and stops at the page size.
+            models.Index(
+                fields=["-occurred_at", "-id"],
+                name="report_public_list_idx",
+                condition=models.Q(is_published=True) & ~models.Q(status__in=["hidden", "spam"]),
+            ),
+            # Open311 GET requests lists everything but spam by requested_datetime, newest first.
+            models.Index(
+                fields=["-created_at", "-id"], name="report_open311_list_idx", condition=~models.Q(status="spam")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -175,7 +175,7 @@ def test_without_javascript_the_reports_nearby_are_offered_before_saving(browser
         page.fill("#id_occurred_at", last_night())
         page.click("label[for=id_perceived_safety_2]")
         page.get_by_role("button", name="Invia la segnalazione").click()
-        assert page.locator("#duplicates-step").is_visible()
+        page.locator("#duplicates-step").wait_for(state="visible")  # the form came back with the list
         assert Report.objects.count() == 1  # nothing saved yet
         assert page.locator("#id_latitude").input_value() == "45.0704"  # nothing typed is lost
         page.locator(f"label[for=join-{original.tracking_code}]").click()

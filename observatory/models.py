@@ -102,6 +102,10 @@ class StaleZoneNight(models.Model):
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE)
     night = models.DateField()
     marked_at = models.DateTimeField(auto_now_add=True)
+    # What changed: citizens' reports or audits, sensor readings, or both. A recompute after reports
+    # alone leaves the sensor medians (the costliest part) as they are; they cannot have changed.
+    citizens = models.BooleanField(default=True, db_default=True)
+    sensors = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["zone", "night"], name="stale_zone_night_unique")]

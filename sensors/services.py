@@ -318,7 +318,9 @@ def readings_finish(cursor, stamped: list[tuple]) -> int:
 
     ``stamped`` are the rows ``insert_readings_sql`` returned; returns how many readings were inserted.
     """
-    indicators.mark_stale((zone_id, night) for _sensor, zone_id, night, _n, _latest in stamped)
+    indicators.mark_stale(
+        ((zone_id, night) for _sensor, zone_id, night, _n, _latest in stamped), source=indicators.SENSORS
+    )
     latest: dict[int, dt.datetime] = {}
     for sensor_id, _zone, _night, _n, last in stamped:
         latest[sensor_id] = max(last, latest.get(sensor_id, last))

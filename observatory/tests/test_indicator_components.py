@@ -12,7 +12,7 @@ from django.test import override_settings
 from conftest import square_zone
 from observatory import indicators
 from observatory import statistics as st
-from observatory.models import Indicator
+from observatory.models import Indicator, StaleZoneNight
 from reports.models import INDICATOR_EXCLUDED_STATUSES, PerceivedSafety, Report
 from reports.services import audit_submit, report_submit
 
@@ -327,7 +327,7 @@ def test_sensor_medians_quartiles_and_coverage_and_the_incremental_path_agrees(t
         when = at(NIGHT, hour)
         Reading.objects.create(sensor=sensor, observed_at=when, value=lux, zone=west, night=NIGHT, slot="night",
                                received_at=timezone.now())  # fmt: skip
-    indicators.mark_stale([(west.id, NIGHT)])
+    indicators.mark_stale([(west.id, NIGHT)], source=indicators.SENSORS)
     recompute()
     row = value("illuminance_median", west)
     # One sensor: its median 20 and quartiles 15, 40 (linear interpolation); 3 of 4 hourly readings expected.
@@ -338,6 +338,44 @@ def test_sensor_medians_quartiles_and_coverage_and_the_incremental_path_agrees(t
     incremental = snapshot()
     indicators.recompute_all(anchor=ANCHOR)
     assert snapshot() == incremental
+
+
+def test_a_report_recompute_leaves_sensor_medians_alone_and_a_readings_recompute_refreshes_them(two_zones, category):
+    """Stale markers say what changed: after reports only the readings are not read again."""
+    from django.utils import timezone
+
+    from sensors.models import Reading, Sensor, SensorKind
+
+    west, _east = two_zones
+    kind = SensorKind.objects.create(
+        code="lux-scope", name_it="Lux", name_en="Lux", observed_property="illuminance", unit="lx", valid_min=0,
+        valid_max=100000, expected_interval_seconds=3600, indicator_metric="illuminance",
+    )  # fmt: skip
+    sensor = Sensor.objects.create(
+        external_id="L2", kind=kind, location=Point(7.675, 45.065, srid=4326), zone=west, installed_on=NIGHT
+    )
+
+    def reading(hour: int, lux: float) -> None:
+        Reading.objects.create(sensor=sensor, observed_at=at(NIGHT, hour), value=lux, zone=west, night=NIGHT,
+                               slot="night", received_at=timezone.now())  # fmt: skip
+
+    reading(22, 10.0)
+    indicators.mark_stale([(west.id, NIGHT)], source=indicators.SENSORS)
+    recompute()
+    assert value("illuminance_median", west).value == 10.0
+    # A reading written without its marker, then a report: the report's recompute does not re-read readings.
+    reading(23, 30.0)
+    submit(category, 1, at(NIGHT, 23))
+    recompute()
+    assert value("illuminance_median", west).value == 10.0
+    assert value("share_feeling_safe", west).n == 1
+    # Both sources on one (zone, night) marker: the readings are read again.
+    submit(category, 2, at(NIGHT, 22))
+    indicators.mark_stale([(west.id, NIGHT)], source=indicators.SENSORS)
+    assert StaleZoneNight.objects.get(zone=west, night=NIGHT).citizens
+    recompute()
+    assert value("illuminance_median", west).value == 20.0
+    assert value("share_feeling_safe", west).n == 2
 
 
 def test_a_recompute_since_a_date_equals_the_incremental_one(category):

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -113,11 +115,38 @@ class CallAdmin(ServiceErrorsMixin, admin.ModelAdmin):
 
 
 class AttachmentInline(admin.TabularInline):
+    """The application's PDFs, each downloaded through a permission-checked view (never from /media/)."""
+
+    model = ApplicationAttachment
+    extra = 0
+    fields = ["download", "size", "uploaded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False  # new files go through AttachmentUploadInline
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}" class="attachment-download">{}</a>', reverse("grants:attachment", args=[obj.pk]),
+            obj.original_name,
+        )  # fmt: skip
+
+
+class AttachmentUploadInline(admin.TabularInline):
+    """Empty rows to upload more PDFs (checked by ``services.attachment_check``)."""
+
     model = ApplicationAttachment
     form = AttachmentForm
     extra = 1
-    fields = ["file", "size", "uploaded_at"]
-    readonly_fields = ["size", "uploaded_at"]
+    fields = ["file"]
+    verbose_name = _("new attachment")
+    verbose_name_plural = _("add attachments (PDF)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
 
 
 class ScoreInline(admin.TabularInline):
@@ -189,7 +218,7 @@ def rank_calls(modeladmin, request, queryset):
 @admin.register(Application)
 class ApplicationAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     form = ApplicationForm
-    inlines = [AttachmentInline, ScoreInline, EventInline]
+    inlines = [AttachmentInline, AttachmentUploadInline, ScoreInline, EventInline]
     list_display = ["title", "organisation", "call", "status", "requested_amount", "weighted_score", "rank",
                     "night_service"]  # fmt: skip
     list_filter = ["call", "status", "night_service", "call__kind"]

@@ -17,6 +17,15 @@ GRANTS_ADMIN_PERMISSIONS = {
 }
 
 
+# Who may read applications' attachments: the grants_admin group has this permission, and so has
+# any staff account a superuser gives it to (or a superuser).
+ATTACHMENT_PERMISSION = "grants.view_applicationattachment"
+
+
+def can_download_attachments(user) -> bool:
+    return user.is_authenticated and user.has_perm(ATTACHMENT_PERMISSION)
+
+
 def codenames() -> list[str]:
     return [f"{action}_{model}" for model, actions in GRANTS_ADMIN_PERMISSIONS.items() for action in actions]
 

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.project_list, name="projects"),
     path("<int:project_id>/", views.project_detail, name="project"),
     path("programme/", views.programme, name="programme"),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
 ]

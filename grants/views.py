@@ -1,19 +1,22 @@
-"""Public pages of funded projects (no applicant's personal data ever) and the programme summary for grants admins."""
+"""Public pages of funded projects (no applicant's personal data ever), the programme summary and the
+applications' attachments for grant administrators."""
 
 from __future__ import annotations
 
 import json
+import re
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models.functions import AsGeoJSON
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from observatory.roles import GRANTS_ADMIN, role_required
 
-from . import impact
-from .models import Call, Disbursement, Project
+from . import impact, permissions
+from .models import ApplicationAttachment, Call, Disbursement, Project
 
 GEOJSON_DECIMALS = 6  # about 10 cm: plenty for sites on a city map
 
@@ -104,3 +107,37 @@ def programme(request: HttpRequest) -> HttpResponse:
         "method": impact,
     }
     return render(request, "grants/programme.html", ctx)
+
+
+UNSAFE_FILENAME_CHARACTERS = re.compile(r'[\x00-\x1f\x7f/\\"]')
+
+
+def download_name(original_name: str) -> str:
+    """The name a browser saves the PDF under: no control characters, quotes or paths; always ``.pdf``."""
+    name = UNSAFE_FILENAME_CHARACTERS.sub("_", original_name).strip(" .") or "allegato"
+    return name if name.lower().endswith(".pdf") else f"{name}.pdf"
+
+
+@login_required
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """An application's PDF, for who may read applications' attachments.
+
+    Anyone else who is logged in gets the same 404 as for an attachment that does not exist, so the
+    page says nothing about which ids exist. The file is always sent as a download of a PDF, never
+    rendered inline, and the browser is told not to guess another type.
+    """
+    attachment = None
+    if permissions.can_download_attachments(request.user):
+        attachment = ApplicationAttachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404(_("No such attachment."))
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404(_("No such attachment.")) from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=download_name(attachment.original_name), content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

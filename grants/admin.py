@@ -36,6 +36,7 @@ from .models import (
     Call,
     Criterion,
     Disbursement,
+    GrantRelease,
     Milestone,
     OutputIndicator,
     Project,
@@ -90,7 +91,8 @@ class CriterionInline(admin.TabularInline):
 class CallAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     form = CallForm
     inlines = [CriterionInline]
-    list_display = ["title_it", "kind", "opens_on", "closes_on", "budget", "committed", "disbursed", "remaining"]
+    list_display = ["title_it", "kind", "opens_on", "closes_on", "budget", "granted", "released", "committed",
+                    "disbursed", "remaining"]  # fmt: skip
     list_filter = ["kind"]
     search_fields = ["title_it", "title_en"]
     actions = export_actions(exports.calls_table)
@@ -98,7 +100,15 @@ class CallAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_budget()
 
-    @admin.display(description=_("granted (EUR)"), ordering="committed")
+    @admin.display(description=_("granted (EUR)"), ordering="granted")
+    def granted(self, obj):
+        return obj.granted
+
+    @admin.display(description=_("released (EUR)"), ordering="released")
+    def released(self, obj):
+        return obj.released
+
+    @admin.display(description=_("committed (EUR)"), ordering="committed")
     def committed(self, obj):
         return obj.committed
 
@@ -106,7 +116,7 @@ class CallAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     def disbursed(self, obj):
         return obj.disbursed
 
-    @admin.display(description=_("not yet granted (EUR)"), ordering="remaining")
+    @admin.display(description=_("not yet committed (EUR)"), ordering="remaining")
     def remaining(self, obj):
         return obj.remaining
 
@@ -287,14 +297,47 @@ class DisbursementInline(admin.TabularInline):
         return False
 
 
+class ReleaseInline(admin.TabularInline):
+    """What the project gave back to its call: written by withdrawing or reinstating, never by hand."""
+
+    model = GrantRelease
+    fk_name = "project"
+    extra = 0
+    can_delete = False
+    fields = ["released_on", "amount", "reason", "corrects", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.action(description=_("Withdraw the selected projects (the part not paid goes back to the call)"),
+              permissions=["change"])  # fmt: skip
+def withdraw_projects(modeladmin, request, queryset):
+    withdrawn = 0
+    for project in queryset:
+        try:
+            services.project_status_change(project=project, status=Project.Status.WITHDRAWN, actor=request.user)
+            withdrawn += 1
+        except ValidationError as error:
+            modeladmin.message_user(request, f"{project}: {' '.join(error.messages)}", messages.ERROR)
+    if withdrawn:
+        modeladmin.message_user(
+            request, gettext("%(count)d project(s) withdrawn.") % {"count": withdrawn}, messages.SUCCESS
+        )
+
+
 @admin.register(Project)
 class ProjectAdmin(ServiceErrorsMixin, admin.ModelAdmin):
-    list_display = ["title_it", "call", "beneficiary", "status", "granted_amount", "disbursed", "to_disburse",
-                    "start_on", "end_on", "zone_codes"]  # fmt: skip
+    list_display = ["title_it", "call", "beneficiary", "status", "granted_amount", "released", "disbursed",
+                    "to_disburse", "start_on", "end_on", "zone_codes"]  # fmt: skip
     list_filter = ["call__kind", "call", "status", "night_service"]
     search_fields = ["title_it", "title_en", "beneficiary"]
     date_hierarchy = "start_on"
-    actions = export_actions(exports.projects_table)
+    actions = [withdraw_projects, *export_actions(exports.projects_table)]
 
     def get_queryset(self, request):
         return (
@@ -314,7 +357,8 @@ class ProjectAdmin(ServiceErrorsMixin, admin.ModelAdmin):
         if obj is None:
             return [(None, {"fields": ProjectAwardForm.Meta.fields})]
         return [
-            (None, {"fields": ["application", "call", "granted_amount", "co_financing", "disbursed_total", "status"]}),
+            (None, {"fields": ["application", "call", "granted_amount", "released_total", "co_financing",
+                               "disbursed_total", "status"]}),
             (_("Public description"), {"fields": ["title_it", "title_en", "description_it", "description_en",
                                                   "beneficiary", "night_service"]}),
             (_("When and where"), {"fields": ["start_on", "end_on", "sites", "zone_codes"]}),
@@ -323,10 +367,19 @@ class ProjectAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["application", "call", "granted_amount", "co_financing", "disbursed_total", "zone_codes"]
+        return ["application", "call", "granted_amount", "released_total", "co_financing", "disbursed_total",
+                "zone_codes"]  # fmt: skip
 
     def get_inlines(self, request, obj):
-        return [MilestoneInline, DisbursementInline, OutputInline] if obj is not None else []
+        return [MilestoneInline, DisbursementInline, ReleaseInline, OutputInline] if obj is not None else []
+
+    @admin.display(description=_("released (EUR)"), ordering="released")
+    def released(self, obj):
+        return obj.released
+
+    @admin.display(description=_("released to the call so far (EUR)"))
+    def released_total(self, obj):
+        return services.project_released(obj.pk)
 
     @admin.display(description=_("disbursed (EUR)"), ordering="disbursed")
     def disbursed(self, obj):
@@ -346,9 +399,15 @@ class ProjectAdmin(ServiceErrorsMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
+            # The status goes through the service: withdrawing releases money, reinstating commits it again.
+            status = obj.status
+            if "status" in form.changed_data:
+                obj.status = form.initial["status"]
             obj.save()
             if "sites" in form.changed_data:
                 services.project_zones_assign(project=obj)
+            if "status" in form.changed_data:
+                services.project_status_change(project=obj, status=status, actor=request.user)
             return
         data = dict(form.cleaned_data)
         created = services.project_award(
@@ -406,3 +465,26 @@ class DisbursementAdmin(ServiceErrorsMixin, admin.ModelAdmin):
             actor=request.user,
         )
         _adopt(obj, created)
+
+
+@admin.register(GrantRelease)
+class GrantReleaseAdmin(admin.ModelAdmin):
+    """Money given back to the calls: history, written by withdrawing or reinstating a project."""
+
+    list_display = ["released_on", "project", "amount", "corrects", "reason", "recorded_by", "recorded_at"]
+    list_filter = ["project__call", "project"]
+    date_hierarchy = "released_on"
+    search_fields = ["project__title_it", "reason"]
+    actions = export_actions(exports.releases_table)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "recorded_by", "corrects")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

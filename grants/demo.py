@@ -2,7 +2,8 @@
 
 Runs inside ``observatory.demo.demo_seed`` after the reports and before the indicator recompute.
 Everything goes through the grants services (a few dozen rows: the rules matter more than speed
-here). Then, so that the impact view has both outcomes to show, the synthetic reports of the zones
+here); one project is suspended and then withdrawn, so the budgets show money released back to its
+call. Then, so that the impact view has both outcomes to show, the synthetic reports of the zones
 of some funded projects are nudged towards feeling safe after the project's start, in one SQL
 UPDATE on the seeded rows; the other funded zones are left as they were.
 """
@@ -49,6 +50,8 @@ INFRASTRUCTURE = [
 GRANT_SHARE = Decimal("0.95")  # grants cover 95% of what was asked, rounded to hundreds
 START_FRACTIONS = (0.42, 0.50, 0.58, 0.66, 0.74)  # staggered starts within the demo window
 IMPROVING_SHIFT_PERCENT = 80  # share of unsafe answers nudged up one step in improving zones after the start
+# Suspended, then withdrawn: the part of its grant not paid goes back to the call (see the budgets).
+WITHDRAWN_TITLE = "Educativa di strada notturna"
 NIGHT_SLOTS = ("evening", "night", "late_night")
 
 
@@ -179,7 +182,9 @@ def seed_grants(ctx) -> int:
                 status="active" if start <= ctx.last_night else "planned",
             )
             rows += _milestones_and_money(ctx, project, granted, start, evaluator, rng)
-            if improves:
+            if application.title == WITHDRAWN_TITLE:
+                rows += _suspend_then_withdraw(project, evaluator)
+            elif improves:
                 improving.append((project.pk, start))
     shifted = _improve_treated_zones(improving)
     ctx.notes.append(
@@ -221,6 +226,15 @@ def _milestones_and_money(ctx, project, granted: Decimal, start: dt.date, actor,
         target=Decimal(120), value=Decimal(int(rng.integers(10, 80))), declared_on=ctx.last_night,
     )  # fmt: skip
     return len(steps) + made + 1
+
+
+def _suspend_then_withdraw(project, actor) -> int:
+    services.project_status_change(project=project, status="suspended", actor=actor)
+    services.project_status_change(
+        project=project, status="withdrawn", actor=actor,
+        reason="Ritirato dal beneficiario: la parte non erogata torna al bando.",
+    )  # fmt: skip
+    return project.releases.count()
 
 
 def _improve_treated_zones(improving: list[tuple[int, dt.date]]) -> int:

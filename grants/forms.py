@@ -171,6 +171,8 @@ class ProjectAwardForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("title_it", "title_en", "beneficiary", "co_financing"):
             self.fields[name].required = False
+        # Withdrawing is a later step (it releases money); a new project cannot start withdrawn.
+        self.fields["status"].choices = [c for c in Project.Status.choices if c[0] != Project.Status.WITHDRAWN]
         self.fields["sites"].help_text = _("Leave empty to use the sites of the application.")
 
     def clean(self):
@@ -211,6 +213,11 @@ class ProjectChangeForm(forms.ModelForm):
                 services.sites_check_in_city(cleaned["sites"])
             except ValidationError as error:
                 self.add_error("sites", error)
+        if "status" in self.changed_data and cleaned.get("status"):
+            try:  # the instance still holds the saved status here
+                services.project_status_check(project=self.instance, status=cleaned["status"])
+            except ValidationError as error:
+                self.add_error("status", error)
         return cleaned
 
 

@@ -1,9 +1,10 @@
 """Grants: calls for proposals, applications and their evaluation, funded projects and their money.
 
-Money is ``Decimal`` in ``numeric(14, 2)`` columns. The two money invariants (a call never commits
-more than its budget; a project is never paid more than it was granted, nor less than nothing) are
-checked by the services under a row lock and, as a backstop, by database triggers (migration 0002),
-so no code path, admin form or concurrent writer can break them.
+Money is ``Decimal`` in ``numeric(14, 2)`` columns. A project commits its grant minus what it released
+(a withdrawn project gives back what it was not paid). The money invariants (a call never commits more
+than its budget; a project is never paid more than it commits, nor less than nothing) are checked by
+the services under a row lock and, as a backstop, by database triggers (migrations 0002 and 0005), so
+no code path, admin form or concurrent writer can break them.
 """
 
 from __future__ import annotations
@@ -36,16 +37,23 @@ def _money_sum(queryset, group: str, field: str):
 
 class CallQuerySet(models.QuerySet):
     def with_budget(self) -> CallQuerySet:
-        """Each call with ``committed`` (granted to its projects), ``disbursed`` and ``remaining`` (budget - committed).
+        """Each call with its money: ``granted`` (to its projects), ``released`` (given back by withdrawn
+        projects), ``committed`` (granted - released), ``disbursed`` and ``remaining`` (budget - committed).
 
-        Two correlated aggregates rather than joins, so the sums are not multiplied by each other.
+        Correlated aggregates rather than joins, so the sums are not multiplied by each other.
         """
-        committed = Project.objects.filter(call=OuterRef("pk"))
+        granted = Project.objects.filter(call=OuterRef("pk"))
+        released = GrantRelease.objects.filter(project__call=OuterRef("pk"))
         disbursed = Disbursement.objects.filter(project__call=OuterRef("pk"))
-        return self.annotate(
-            committed=_money_sum(committed, "call", "granted_amount"),
-            disbursed=_money_sum(disbursed, "project__call", "amount"),
-        ).annotate(remaining=models.F("budget") - models.F("committed"))
+        return (
+            self.annotate(
+                granted=_money_sum(granted, "call", "granted_amount"),
+                released=_money_sum(released, "project__call", "amount"),
+                disbursed=_money_sum(disbursed, "project__call", "amount"),
+            )
+            .annotate(committed=models.F("granted") - models.F("released"))
+            .annotate(remaining=models.F("budget") - models.F("committed"))
+        )
 
 
 class Call(models.Model):
@@ -197,7 +205,7 @@ class ApplicationAttachment(models.Model):
     file = models.FileField(_("file"), upload_to=attachment_path)
     original_name = models.CharField(_("original name"), max_length=255)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("attachment")
@@ -254,10 +262,17 @@ class Score(models.Model):
 
 class ProjectQuerySet(models.QuerySet):
     def with_money(self) -> ProjectQuerySet:
-        """Each project with ``disbursed`` (sum of its tranches and corrections) and ``to_disburse``."""
+        """Each project with ``disbursed`` (tranches and corrections), ``released`` (given back to the call),
+        ``committed`` (granted - released) and ``to_disburse`` (committed - disbursed)."""
         disbursed = Disbursement.objects.filter(project=OuterRef("pk"))
-        return self.annotate(disbursed=_money_sum(disbursed, "project", "amount")).annotate(
-            to_disburse=models.F("granted_amount") - models.F("disbursed")
+        released = GrantRelease.objects.filter(project=OuterRef("pk"))
+        return (
+            self.annotate(
+                disbursed=_money_sum(disbursed, "project", "amount"),
+                released=_money_sum(released, "project", "amount"),
+            )
+            .annotate(committed=models.F("granted_amount") - models.F("released"))
+            .annotate(to_disburse=models.F("committed") - models.F("disbursed"))
         )
 
     def public(self) -> ProjectQuerySet:
@@ -371,6 +386,44 @@ class Disbursement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paid_on} {self.amount} EUR"
+
+
+class GrantRelease(models.Model):
+    """Part of a grant given back to its call's budget: what a withdrawn project had not been paid.
+
+    A project commits ``granted_amount - sum(releases)`` of its call's budget. Like disbursements,
+    releases are never edited or deleted (a database trigger refuses it): a correction is a new,
+    negative entry, as when a withdrawn project is reinstated and takes its money back.
+    """
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="releases")
+    released_on = models.DateField(_("released on"))
+    amount = models.DecimalField(
+        _("amount (EUR)"), **MONEY, help_text=_("Negative for a correction that commits the money again.")
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        help_text=_("The entry this one corrects, if any."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "released_on", "id"]
+        verbose_name = _("release of grant")
+        verbose_name_plural = _("releases of grants")
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="grants_release_amount_nonzero")]
+
+    def __str__(self) -> str:
+        return f"{self.released_on} {self.amount} EUR"
 
 
 class OutputIndicator(models.Model):

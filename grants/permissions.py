@@ -13,6 +13,7 @@ GRANTS_ADMIN_PERMISSIONS = {
     "project": ("add", "change", "view"),
     "milestone": ("add", "change", "delete", "view"),
     "disbursement": ("add", "view"),
+    "grantrelease": ("view",),  # written only by withdrawing or reinstating a project
     "outputindicator": ("add", "change", "delete", "view"),
 }
 

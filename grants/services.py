@@ -3,8 +3,10 @@
 Every refusal is a ``ValidationError`` with a message in the user's language, raised before anything
 is written (or inside the transaction, which then rolls back), so nothing is ever half-written.
 The money invariants are checked under a row lock (``SELECT ... FOR UPDATE`` on the call or the
-project), so concurrent awards and disbursements queue on that row and each sees the others' sums;
-triggers in the database (migration 0002) refuse the same violations if some other path tries.
+project), so concurrent awards, disbursements and withdrawals queue on that row and each sees the
+others' sums; triggers in the database (migrations 0002 and 0005) refuse the same violations if some
+other path tries. A project commits its grant minus what it released: withdrawing it releases the
+part not paid, as a new entry (``GrantRelease``), so the call can fund someone else with it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .models import (
     Call,
     Criterion,
     Disbursement,
+    GrantRelease,
     Project,
     Score,
 )
@@ -330,11 +333,18 @@ def call_rank(*, call: Call, actor=None) -> list[Application]:
 
 
 def call_committed(call_id: int) -> Decimal:
-    return Project.objects.filter(call_id=call_id).aggregate(total=Sum("granted_amount"))["total"] or ZERO
+    """What the call's projects hold of its budget: their grants minus what withdrawn projects released."""
+    granted = Project.objects.filter(call_id=call_id).aggregate(total=Sum("granted_amount"))["total"] or ZERO
+    released = GrantRelease.objects.filter(project__call_id=call_id).aggregate(total=Sum("amount"))["total"] or ZERO
+    return granted - released
 
 
 def project_disbursed(project_id: int) -> Decimal:
     return Disbursement.objects.filter(project_id=project_id).aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+def project_released(project_id: int) -> Decimal:
+    return GrantRelease.objects.filter(project_id=project_id).aggregate(total=Sum("amount"))["total"] or ZERO
 
 
 def project_award_check(
@@ -396,6 +406,8 @@ def project_award(
             end_on=end_on,
             co_financing=co_financing,
         )
+        if status == Project.Status.WITHDRAWN:
+            raise ValidationError(_("A project is withdrawn after its award, not at it."))
         if sites is not None:
             if not isinstance(sites, GeometryCollection):
                 sites = GeometryCollection(sites, srid=4326)
@@ -468,8 +480,13 @@ def project_sites_update(*, project: Project, sites: GEOSGeometry) -> Project:
     return project
 
 
-def disbursement_check(*, project: Project, amount, paid_on: dt.date, disbursed: Decimal | None = None) -> Decimal:
-    """The checks of ``disbursement_record`` (``disbursed`` is read when not given); returns the amount."""
+def disbursement_check(
+    *, project: Project, amount, paid_on: dt.date, disbursed: Decimal | None = None, released: Decimal | None = None
+) -> Decimal:
+    """The checks of ``disbursement_record`` (sums are read when not given); returns the amount.
+
+    A project is paid at most what it commits: its grant minus what it released.
+    """
     value = money_parse(amount, field=_("The amount"), allow_negative=True)
     if paid_on is None:
         raise ValidationError(_("The payment date is required."))
@@ -480,7 +497,22 @@ def disbursement_check(*, project: Project, amount, paid_on: dt.date, disbursed:
     if value > 0 and project.status == Project.Status.WITHDRAWN:
         raise ValidationError(_("The project was withdrawn: only corrections that take money back are accepted."))
     disbursed = project_disbursed(project.pk) if disbursed is None else disbursed
-    if disbursed + value > project.granted_amount:
+    released = project_released(project.pk) if released is None else released
+    if disbursed + value > project.granted_amount - released:
+        if released:
+            raise ValidationError(
+                _(
+                    "This would pay %(total)s EUR, more than the %(committed)s EUR the project still commits "
+                    "(%(granted)s EUR granted, %(released)s EUR released; already paid: %(paid)s EUR)."
+                )
+                % {
+                    "total": disbursed + value,
+                    "committed": project.granted_amount - released,
+                    "granted": project.granted_amount,
+                    "released": released,
+                    "paid": disbursed,
+                }
+            )
         raise ValidationError(
             _("This would pay %(total)s EUR, more than the %(granted)s EUR granted (already paid: %(paid)s EUR).")
             % {"total": disbursed + value, "granted": project.granted_amount, "paid": disbursed}
@@ -492,6 +524,11 @@ def disbursement_check(*, project: Project, amount, paid_on: dt.date, disbursed:
     return value
 
 
+def _lock_project(project: Project) -> Project:
+    """The project's row and its call's row, locked in one statement (every money writer locks this way)."""
+    return Project.objects.select_for_update().select_related("call").get(pk=project.pk)
+
+
 def disbursement_record(
     *,
     project: Project,
@@ -501,12 +538,87 @@ def disbursement_record(
     actor=None,
     corrects: Disbursement | None = None,
 ) -> Disbursement:
-    """Record a tranche (or a correction as a new signed entry) under a lock on the project's row."""
+    """Record a tranche (or a correction as a new signed entry) under a lock on the project's row.
+
+    Money taken back from a withdrawn project goes back to the call at once: a release of the same
+    amount is recorded with it, so a withdrawn project always commits exactly what it was paid.
+    """
     with transaction.atomic():
-        project = Project.objects.select_for_update().select_related("call").get(pk=project.pk)
+        project = _lock_project(project)
         value = disbursement_check(project=project, amount=amount, paid_on=paid_on)
         if corrects is not None and corrects.project_id != project.pk:
             raise ValidationError(_("A correction must refer to an entry of the same project."))
-        return Disbursement.objects.create(
+        entry = Disbursement.objects.create(
             project=project, paid_on=paid_on, amount=value, note=note, corrects=corrects, recorded_by=actor
         )
+        if value < 0 and project.status == Project.Status.WITHDRAWN:
+            GrantRelease.objects.create(
+                project=project,
+                released_on=timezone.localdate(),
+                amount=-value,
+                reason=_("Taken back from the withdrawn project (disbursement %(id)d).") % {"id": entry.pk},
+                recorded_by=actor,
+            )
+        return entry
+
+
+# --- project status: withdrawing releases the money not paid, reinstating commits it again ----------
+
+
+def project_status_check(*, project: Project, status: str, committed: Decimal | None = None) -> None:
+    """Refuse a status change that the money does not allow (reinstating where the budget is gone)."""
+    if status not in Project.Status.values:
+        raise ValidationError(_("Unknown project status: %(status)s.") % {"status": status})
+    if project.status == Project.Status.WITHDRAWN and status != Project.Status.WITHDRAWN:
+        released = project_released(project.pk)
+        committed = call_committed(project.call_id) if committed is None else committed
+        remaining = project.call.budget - committed
+        if released > remaining:
+            raise ValidationError(
+                _(
+                    "The project cannot be reinstated: it would commit again the %(released)s EUR it released, "
+                    "and the call has %(remaining)s EUR left."
+                )
+                % {"released": released, "remaining": remaining}
+            )
+
+
+def project_status_change(*, project: Project, status: str, actor=None, reason: str = "") -> Project:
+    """Set a project's status. Withdrawing releases the part of the grant not yet paid back to the call;
+    reinstating a withdrawn project commits it again (a negative release: a correction, not an edit).
+
+    The project's and the call's rows are locked first, as awards and disbursements lock them, so a
+    withdrawal, a payment and an award of the freed money queue on them and see each other's sums.
+    """
+    with transaction.atomic():
+        locked = _lock_project(project)
+        project_status_check(project=locked, status=status)
+        before = locked.status
+        released = project_released(locked.pk)
+        if status == Project.Status.WITHDRAWN and before != Project.Status.WITHDRAWN:
+            free = locked.granted_amount - released - project_disbursed(locked.pk)
+            if free > 0:
+                GrantRelease.objects.create(
+                    project=locked,
+                    released_on=timezone.localdate(),
+                    amount=free,
+                    reason=reason
+                    or _("Project withdrawn (was '%(status)s'): the part not paid goes back to the call.")
+                    % {"status": Project.Status(before).label},
+                    recorded_by=actor,
+                )
+        elif before == Project.Status.WITHDRAWN and status != Project.Status.WITHDRAWN and released:
+            last = GrantRelease.objects.filter(project=locked, amount__gt=0).order_by("-id").first()
+            GrantRelease.objects.create(
+                project=locked,
+                released_on=timezone.localdate(),
+                amount=-released,
+                reason=reason or _("Project reinstated: its grant is committed again."),
+                corrects=last,
+                recorded_by=actor,
+            )
+        if status != before:
+            locked.status = status
+            locked.save(update_fields=["status"])
+    project.status = status  # the caller's copy is current too
+    return locked

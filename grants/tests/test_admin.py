@@ -1,5 +1,6 @@
 """The grants admin: who may open it, and that its forms refuse bad money and dates with clear errors."""
 
+import csv
 import io
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ from openpyxl import load_workbook
 
 from conftest import TEST_PASSWORD, make_user
 from grants import services
-from grants.models import Disbursement, Project
+from grants.models import Call, Disbursement, GrantRelease, Project
 from grants.tests.conftest import award, make_call, make_ranked
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,112 @@ def test_calls_projects_and_disbursements_export_to_csv_and_xlsx(client, grants_
     assert "1234.56" in text and "'=cmd()" in text  # exact amount; a formula is defused
     amounts = [c.value for c in sheet[2]]
     assert Decimal("1234.56") in [Decimal(str(v)) for v in amounts if isinstance(v, float | int | Decimal)]
+
+
+# --- withdrawal in the admin: the status goes through the service, which releases the money ---------------
+
+
+def _project_change_data(client, project) -> dict:
+    from grants.tests.test_attachments import change_form_data
+
+    return change_form_data(client.get(f"/admin/grants/project/{project.pk}/change/").content.decode())
+
+
+def test_withdrawing_in_the_admin_releases_the_unpaid_grant(client, grants_admin, grid):
+    call = make_call(budget="100000.00")
+    project = award(make_ranked(call, grants_admin, requested="40000.00"), "40000.00")
+    services.disbursement_record(project=project, amount="15000.00", paid_on=timezone.localdate())
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    data = _project_change_data(client, project)
+
+    page = client.post(f"/admin/grants/project/{project.pk}/change/", {**data, "status": "withdrawn"})
+
+    assert page.status_code == 302
+    release = GrantRelease.objects.get()
+    assert (release.amount, release.recorded_by) == (Decimal("25000.00"), grants_admin)
+    assert Call.objects.with_budget().get().committed == Decimal("15000.00")
+    html = client.get(f"/admin/grants/project/{project.pk}/change/").content.decode()
+    assert "25000.00" in html  # the release is listed on the project, read-only
+
+
+def test_reinstating_in_the_admin_is_a_form_error_when_the_money_is_gone(client, grants_admin, grid):
+    client.cookies["django_language"] = "en"
+    call = make_call(budget="50000.00")
+    project = award(make_ranked(call, grants_admin, requested="40000.00", title="A"), "40000.00")
+    services.project_status_change(project=project, status="withdrawn")
+    award(make_ranked(call, grants_admin, requested="45000.00", title="B"), "45000.00")
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    data = _project_change_data(client, project)
+
+    page = client.post(f"/admin/grants/project/{project.pk}/change/", {**data, "status": "active"})
+
+    assert page.status_code == 200 and "cannot be reinstated" in page.content.decode()
+    assert Project.objects.get(pk=project.pk).status == "withdrawn" and GrantRelease.objects.count() == 1
+
+
+def test_the_withdraw_action_releases_each_selected_project(client, grants_admin, grid):
+    call = make_call(budget="100000.00")
+    projects = [award(make_ranked(call, grants_admin, requested="20000.00", title=t), "20000.00") for t in "AB"]
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    page = client.post(
+        "/admin/grants/project/", {"action": "withdraw_projects", "_selected_action": [p.pk for p in projects]}
+    )
+    assert page.status_code == 302
+    assert GrantRelease.objects.count() == 2
+    assert Call.objects.with_budget().get().remaining == Decimal("100000.00")
+
+
+def test_officers_cannot_withdraw_a_project_through_the_admin(client, grid, grants_admin):
+    project = award(make_ranked(make_call(), grants_admin), "20000.00")
+    officer = make_user("staff-officer", "officer", is_staff=True)
+    client.login(username=officer.username, password=TEST_PASSWORD)
+    page = client.post("/admin/grants/project/", {"action": "withdraw_projects", "_selected_action": [project.pk]})
+    assert page.status_code == 403 and not GrantRelease.objects.exists()
+
+
+def test_exports_show_what_was_granted_released_and_committed(client, grants_admin, grid):
+    call = make_call(budget="100000.00")
+    project = award(make_ranked(call, grants_admin, requested="40000.00"), "40000.00")
+    services.disbursement_record(project=project, amount="10000.00", paid_on=timezone.localdate())
+    services.project_status_change(project=project, status="withdrawn")
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+
+    calls = _csv_rows(client.post("/admin/grants/call/", {"action": "export_csv", "_selected_action": [call.pk]}))
+    assert {k: calls[0][k] for k in ("budget_eur", "granted_eur", "released_eur", "committed_eur", "disbursed_eur",
+                                     "remaining_eur")} == {
+        "budget_eur": "100000.00", "granted_eur": "40000.00", "released_eur": "30000.00",
+        "committed_eur": "10000.00", "disbursed_eur": "10000.00", "remaining_eur": "90000.00",
+    }  # fmt: skip
+    projects = _csv_rows(
+        client.post("/admin/grants/project/", {"action": "export_csv", "_selected_action": [project.pk]})
+    )
+    assert (projects[0]["released_eur"], projects[0]["committed_eur"]) == ("30000.00", "10000.00")
+    sheet = load_workbook(
+        io.BytesIO(client.post("/admin/grants/call/", {"action": "export_xlsx", "_selected_action": [call.pk]}).content)
+    ).active
+    header = [c.value for c in sheet[1]]
+    values = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert Decimal(str(values["released_eur"])) == Decimal("30000.00")
+    assert Decimal(str(values["committed_eur"])) == Decimal("10000.00")
+    releases = _csv_rows(
+        client.post(
+            "/admin/grants/grantrelease/", {"action": "export_csv", "_selected_action": [GrantRelease.objects.get().pk]}
+        )
+    )
+    assert releases[0]["amount_eur"] == "30000.00"
+
+
+def _csv_rows(response) -> list[dict]:
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_releases_are_read_only_in_the_admin(client, grants_admin, grid):
+    project = award(make_ranked(make_call(), grants_admin), "20000.00")
+    services.project_status_change(project=project, status="withdrawn")
+    release = GrantRelease.objects.get()
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    assert client.get("/admin/grants/grantrelease/").status_code == 200
+    assert client.get("/admin/grants/grantrelease/add/").status_code == 403
+    assert client.post(f"/admin/grants/grantrelease/{release.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert GrantRelease.objects.count() == 1

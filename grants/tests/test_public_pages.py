@@ -93,3 +93,12 @@ def test_a_withdrawn_project_is_listed_without_an_impact_estimate(client, funded
     html = client.get(f"/projects/{funded.pk}/").content.decode()
     assert "Ritirato" in html or "Withdrawn" in html
     assert funded.start_on <= timezone.localdate() + dt.timedelta(days=1)
+
+
+def test_the_public_budgets_show_released_money_and_the_withdrawn_project(client, funded):
+    services.project_status_change(project=funded, status="withdrawn")
+    html = client.get("/projects/").content.decode()
+    row = html[html.index('id="call-budgets"') :]
+    assert "18.000,00 €" in row and "12.000,00 €" in row  # released; committed = paid
+    detail = client.get(f"/projects/{funded.pk}/").content.decode()
+    assert 'id="project-released"' in detail and "18.000,00 €" in detail

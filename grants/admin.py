@@ -8,18 +8,18 @@ award or payment) rolls the whole save back and is reported as a message: nothin
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from observatory.models import Zone
 
-from . import exports, services
+from . import exports, permissions, services
 from .forms import (
     ApplicationForm,
     AttachmentForm,
@@ -39,6 +39,7 @@ from .models import (
     GrantRelease,
     Milestone,
     OutputIndicator,
+    ProgrammeSummary,
     Project,
     Score,
 )
@@ -488,3 +489,33 @@ class GrantReleaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ProgrammeSummary)
+class ProgrammeSummaryAdmin(admin.ModelAdmin):
+    """The admin index's row for the programme summary page (money and measured impact across the calls)."""
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_view_programme(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        # Only the changelist URL, which the admin index links to: there is nothing to list or edit here.
+        opts = self.opts
+        return [
+            path("", self.admin_site.admin_view(self.changelist_view),
+                 name=f"{opts.app_label}_{opts.model_name}_changelist"),
+        ]  # fmt: skip
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return HttpResponseRedirect(reverse("grants:programme"))

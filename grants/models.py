@@ -426,6 +426,15 @@ class GrantRelease(models.Model):
         return f"{self.released_on} {self.amount} EUR"
 
 
+class ProgrammeSummary(Project):
+    """Not data: the admin's entry to the programme summary page (``grants:programme``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("programme summary")
+        verbose_name_plural = _("programme summary")
+
+
 class OutputIndicator(models.Model):
     """An output the beneficiary declares (events held, lamps installed, people reached...)."""
 

@@ -14,17 +14,23 @@ GRANTS_ADMIN_PERMISSIONS = {
     "milestone": ("add", "change", "delete", "view"),
     "disbursement": ("add", "view"),
     "grantrelease": ("view",),  # written only by withdrawing or reinstating a project
+    "programmesummary": ("view",),  # the admin's link to the programme summary page
     "outputindicator": ("add", "change", "delete", "view"),
 }
 
 
-# Who may read applications' attachments: the grants_admin group has this permission, and so has
-# any staff account a superuser gives it to (or a superuser).
+# Who may read applications' attachments and the programme summary: the grants_admin group has these
+# permissions, and so has any staff account a superuser gives them to (or a superuser).
 ATTACHMENT_PERMISSION = "grants.view_applicationattachment"
+PROGRAMME_PERMISSION = "grants.view_programmesummary"
 
 
 def can_download_attachments(user) -> bool:
     return user.is_authenticated and user.has_perm(ATTACHMENT_PERMISSION)
+
+
+def can_view_programme(user) -> bool:
+    return user.is_authenticated and user.has_perm(PROGRAMME_PERMISSION)
 
 
 def codenames() -> list[str]:

@@ -9,11 +9,10 @@ import re
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-
-from observatory.roles import GRANTS_ADMIN, role_required
 
 from . import impact, permissions
 from .models import ApplicationAttachment, Call, Disbursement, Project
@@ -95,8 +94,10 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "grants/project_detail.html", ctx)
 
 
-@role_required(GRANTS_ADMIN)
+@login_required
 def programme(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_view_programme(request.user):
+        raise PermissionDenied
     programme_impact = impact.programme_impact()
     titles = dict(Project.objects.values_list("id", "title_en" if request.LANGUAGE_CODE == "en" else "title_it"))
     ctx = {

@@ -227,3 +227,47 @@ def test_releases_are_read_only_in_the_admin(client, grants_admin, grid):
     assert client.get("/admin/grants/grantrelease/add/").status_code == 403
     assert client.post(f"/admin/grants/grantrelease/{release.pk}/delete/", {"post": "yes"}).status_code == 403
     assert GrantRelease.objects.count() == 1
+
+
+# --- the programme summary from the admin ----------------------------------------------------------------
+
+
+def test_the_admin_index_links_grants_admins_to_the_programme_summary(client, grants_admin):
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    for page in ("/admin/", "/admin/grants/"):
+        assert 'href="/admin/grants/programmesummary/"' in client.get(page).content.decode(), page
+    entry = client.get("/admin/grants/programmesummary/")
+    assert entry.status_code == 302 and entry["Location"] == "/projects/programme/"
+    assert client.get(entry["Location"]).status_code == 200
+
+
+def test_staff_without_the_permission_see_no_programme_link_in_the_admin(client):
+    officer = make_user("staff-officer", "officer", is_staff=True)
+    client.login(username=officer.username, password=TEST_PASSWORD)
+    assert "programmesummary" not in client.get("/admin/").content.decode()
+    assert client.get("/admin/grants/programmesummary/").status_code == 403
+    assert client.get("/projects/programme/").status_code == 403
+
+
+def test_staff_given_the_programme_permission_reach_the_summary(client):
+    from django.contrib.auth.models import Permission
+
+    analyst = make_user("analyst", is_staff=True)
+    analyst.user_permissions.add(Permission.objects.get(codename="view_programmesummary"))
+    client.login(username=analyst.username, password=TEST_PASSWORD)
+    assert 'href="/admin/grants/programmesummary/"' in client.get("/admin/").content.decode()
+    assert client.get("/projects/programme/").status_code == 200
+
+
+def test_anonymous_visitors_reach_the_programme_entry_only_through_a_login(client):
+    page = client.get("/admin/grants/programmesummary/")
+    assert page.status_code == 302 and "/admin/login/" in page["Location"]
+    page = client.get("/projects/programme/")
+    assert page.status_code == 302 and page["Location"].startswith("/accounts/login/")
+
+
+def test_the_programme_entry_offers_nothing_to_add_change_or_delete(client, grants_admin, grid):
+    project = award(make_ranked(make_call(), grants_admin), "20000.00")
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    assert client.get("/admin/grants/programmesummary/add/").status_code == 404
+    assert client.get(f"/admin/grants/programmesummary/{project.pk}/change/").status_code == 404

@@ -102,3 +102,18 @@ def test_the_public_budgets_show_released_money_and_the_withdrawn_project(client
     assert "18.000,00 €" in row and "12.000,00 €" in row  # released; committed = paid
     detail = client.get(f"/projects/{funded.pk}/").content.decode()
     assert 'id="project-released"' in detail and "18.000,00 €" in detail
+
+
+def test_the_grants_navigation_leads_administrators_to_the_programme_summary(client, funded, grants_admin):
+    assert 'id="nav-programme"' not in client.get("/projects/").content.decode()  # anonymous
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    for url in ("/projects/", f"/projects/{funded.pk}/", "/projects/programme/"):
+        html = client.get(url).content.decode()
+        assert 'id="nav-programme"' in html and 'href="/projects/programme/"' in html, url
+        assert 'href="/admin/grants/"' in html, url
+
+
+def test_the_grants_navigation_hides_the_summary_from_other_staff(client, funded, officer):
+    client.login(username=officer.username, password=TEST_PASSWORD)
+    html = client.get("/projects/").content.decode()
+    assert 'id="nav-programme"' not in html and "/admin/grants/" not in html

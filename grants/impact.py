@@ -1,8 +1,10 @@
 """Did funded places come to feel safer? Stacked difference-in-differences against matched zones.
 
 Plain functions: the estimators work on numpy arrays (tested on synthetic data with a known effect);
-the loaders read the nightly ``share_feeling_safe`` indicator rows (columns ``n`` and ``numerator``)
-and the projects' zones. The method, its choices and its caveats are in docs/methodology.md
+the loaders read two outcomes from the indicator table, estimated with the same design: the share
+feeling safe (nightly ``share_feeling_safe`` rows, pooled over their ``n`` and ``numerator``) and
+the Perceived Safety Index (weekly ``psi`` rows, averaged over the full weeks of each window), and
+the projects' zones. The method, its choices and its caveats are in docs/methodology.md
 ("Impact of funded projects"); in short:
 
 * each project is its own experiment (a "stack", Cengiz et al. 2019): a pre window of
@@ -11,9 +13,9 @@ and the projects' zones. The method, its choices and its caveats are in docs/met
   the post window (never treated, or not yet treated), so a control is never an earlier-treated zone
   and staggered starts do not contaminate each other as in a naive two-way fixed-effects regression;
 * every treated zone is matched to its ``k`` nearest clean controls (with replacement) on the
-  standardised baseline share feeling safe (pre window) and log population;
+  standardised baseline of the outcome (pre window) and log population;
 * the estimate is mean(change in treated zones) - mean(change in their matched controls), changes
-  being post-window minus pre-window pooled shares; per project the interval uses the zone-level
+  being the outcome's post-window minus pre-window value; per project the interval uses the zone-level
   spread of changes (a treated zone's own spread is borrowed from the controls when it is alone);
   the programme estimate weights projects by treated zones and its interval is a cluster bootstrap
   over zones (a zone that appears in several stacks is resampled as one cluster).
@@ -23,11 +25,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from observatory import indicators, nightslots
 
@@ -36,6 +39,7 @@ AFTER_DARK = "after_dark"  # every slot but the daytime baseline, pooled: the he
 DAY_SLOT = "day"
 MIN_POST_NIGHTS = 14
 MIN_ANSWERS = 10  # per zone and window: a zone with fewer answers in either window is left out
+MIN_PSI_WEEKS = 2  # per zone and window: full weeks with an index value, for the index
 CONTROLS_PER_TREATED = 5
 MIN_CONTROLS = 3
 BOOTSTRAP_DRAWS = 999
@@ -85,7 +89,7 @@ def match_controls(
 
 @dataclass(frozen=True)
 class DidEstimate:
-    """A difference-in-differences of shares (0..1): ``effect`` and its 95% interval, with what it rests on."""
+    """A difference-in-differences (in the outcome's stored unit): ``effect``, its 95% interval, what it rests on."""
 
     effect: float
     lower: float
@@ -96,6 +100,7 @@ class DidEstimate:
     control_change: float
     treated_answers: int = 0
     control_answers: int = 0
+    scale: float = 100.0  # to the points shown: 100 for a share (percentage points), 1 for the index
 
     @property
     def covers_zero(self) -> bool:
@@ -103,15 +108,15 @@ class DidEstimate:
 
     @property
     def effect_points(self) -> float:
-        return 100 * self.effect
+        return self.scale * self.effect
 
     @property
     def lower_points(self) -> float:
-        return 100 * self.lower
+        return self.scale * self.lower
 
     @property
     def upper_points(self) -> float:
-        return 100 * self.upper
+        return self.scale * self.upper
 
 
 def _weighted_mean_var(values: np.ndarray, weights: np.ndarray) -> tuple[float, float, float]:
@@ -247,6 +252,42 @@ def stacked_did(stacks: list[Stack], *, draws: int = BOOTSTRAP_DRAWS, seed: int 
     )
 
 
+# --- the outcomes --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What is compared: the nightly share feeling safe, or the weekly Perceived Safety Index."""
+
+    code: str
+    metric: str  # the indicator metric it is read from
+    label: str
+    unit: str
+    scale: float  # from the stored value to the points shown (a share 0..1 -> percentage points)
+
+
+SHARE = Outcome(
+    "share", indicators.SHARE_FEELING_SAFE, gettext_lazy("Share feeling safe"), gettext_lazy("percentage points"), 100.0
+)
+PSI = Outcome("psi", indicators.PSI, gettext_lazy("Perceived Safety Index (0-100)"), gettext_lazy("index points"), 1.0)
+OUTCOMES = (SHARE, PSI)
+
+
+@dataclass(frozen=True)
+class ZoneWindow:
+    """One zone's outcome pooled over the pre and the post window, and what it rests on."""
+
+    pre: float | None
+    post: float | None
+    answers: int  # answers behind both windows
+    variance: float  # sampling variance of post - pre, from the zone's own data
+    usable: bool  # enough data in both windows to enter the comparison
+
+    @property
+    def change(self) -> float:
+        return self.post - self.pre
+
+
 # --- reading the observatory's data -------------------------------------------------------------------
 
 
@@ -267,16 +308,28 @@ class SlotImpact:
 
 
 @dataclass
-class ProjectImpact:
-    project_id: int
-    start_on: dt.date
-    pre_first: dt.date
-    post_last: dt.date | None
+class OutcomeImpact:
+    outcome: Outcome
     slots: list[SlotImpact] = field(default_factory=list)
 
     @property
     def estimated(self) -> list[SlotImpact]:
         return [s for s in self.slots if s.estimate is not None]
+
+    def slot(self, code: str) -> SlotImpact:
+        return next(s for s in self.slots if s.slot == code)
+
+
+@dataclass
+class ProjectImpact:
+    project_id: int
+    start_on: dt.date
+    pre_first: dt.date
+    post_last: dt.date | None
+    outcomes: list[OutcomeImpact] = field(default_factory=list)
+
+    def outcome(self, code: str) -> OutcomeImpact:
+        return next(o for o in self.outcomes if o.outcome.code == code)
 
 
 def treatments() -> list[Treatment]:
@@ -293,8 +346,8 @@ def treatments() -> list[Treatment]:
         return [Treatment(pid, start, frozenset(zones)) for pid, start, zones in cursor.fetchall()]
 
 
-def _window_shares(first: dt.date, start: dt.date, last: dt.date) -> dict[tuple[int, str], tuple[int, int, int, int]]:
-    """(zone, slot) -> (pre n, pre feeling safe, post n, post feeling safe), pooled over the windows."""
+def _share_windows(first: dt.date, start: dt.date, last: dt.date) -> dict[tuple[int, str], ZoneWindow]:
+    """(zone, slot) -> the share feeling safe pooled over the answers of each window (nightly rows)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -316,15 +369,76 @@ def _window_shares(first: dt.date, start: dt.date, last: dt.date) -> dict[tuple[
                 "version": indicators.METHOD_VERSION,
             },
         )
-        shares = {(zone, slot): tuple(rest) for zone, slot, *rest in cursor.fetchall()}
+        counts = {(zone, slot): tuple(rest) for zone, slot, *rest in cursor.fetchall()}
     pooled: dict[tuple[int, str], list[int]] = {}
-    for (zone, slot), counts in shares.items():
+    for (zone, slot), values in counts.items():
         if slot != DAY_SLOT:
             totals = pooled.setdefault((zone, AFTER_DARK), [0, 0, 0, 0])
-            for i, value in enumerate(counts):
+            for i, value in enumerate(values):
                 totals[i] += value
-    shares.update({key: tuple(value) for key, value in pooled.items()})
-    return shares
+    counts.update({key: tuple(value) for key, value in pooled.items()})
+    windows = {}
+    for key, (pre_n, pre_k, post_n, post_k) in counts.items():
+        pre = pre_k / pre_n if pre_n else None
+        post = post_k / post_n if post_n else None
+        usable = pre_n >= MIN_ANSWERS and post_n >= MIN_ANSWERS
+        # Binomial variance of the change: p(1-p)/n before plus after.
+        variance = pre * (1 - pre) / pre_n + post * (1 - post) / post_n if usable else float("nan")
+        windows[key] = ZoneWindow(pre, post, pre_n + post_n, variance, usable)
+    return windows
+
+
+def _psi_windows(first: dt.date, start: dt.date, last: dt.date) -> dict[tuple[int, str], ZoneWindow]:
+    """(zone, slot) -> the mean weekly Perceived Safety Index of the full weeks inside each window.
+
+    The index is read per ISO week (a week is a stable unit for a composite of rates and medians;
+    a single night's index rests on a handful of answers), keeping only weeks wholly before the
+    start or wholly after it. After dark: each week's mean over the evening and night slots first.
+    The variance of a zone's change is its week-to-week variance over the weeks of each window.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH weeks AS (
+                SELECT zone_id, slot, period_start, value, n, period_start >= %(start)s AS post
+                FROM observatory_indicator
+                WHERE metric = %(metric)s AND method_version = %(version)s AND period_kind = 'week'
+                  AND value IS NOT NULL AND period_start >= %(first)s AND period_start + 6 <= %(last)s
+                  AND (period_start + 6 < %(start)s OR period_start >= %(start)s)
+            ), pooled AS (
+                SELECT zone_id, slot, post, value, n FROM weeks
+                UNION ALL
+                SELECT zone_id, %(after_dark)s, post, avg(value), sum(n) FROM weeks WHERE slot <> %(day)s
+                GROUP BY zone_id, period_start, post
+            )
+            SELECT zone_id, slot,
+                   count(*) FILTER (WHERE NOT post), avg(value) FILTER (WHERE NOT post),
+                   var_samp(value) FILTER (WHERE NOT post), coalesce(sum(n) FILTER (WHERE NOT post), 0)::int,
+                   count(*) FILTER (WHERE post), avg(value) FILTER (WHERE post),
+                   var_samp(value) FILTER (WHERE post), coalesce(sum(n) FILTER (WHERE post), 0)::int
+            FROM pooled GROUP BY zone_id, slot
+            """,
+            {
+                "start": start,
+                "first": first,
+                "last": last,
+                "metric": indicators.PSI,
+                "version": indicators.METHOD_VERSION,
+                "after_dark": AFTER_DARK,
+                "day": DAY_SLOT,
+            },
+        )
+        rows = cursor.fetchall()
+    windows = {}
+    for zone, slot, pre_weeks, pre, pre_var, pre_n, post_weeks, post, post_var, post_n in rows:
+        usable = pre_weeks >= MIN_PSI_WEEKS and post_weeks >= MIN_PSI_WEEKS
+        variance = (pre_var or 0.0) / pre_weeks + (post_var or 0.0) / post_weeks if usable else float("nan")
+        windows[(zone, slot)] = ZoneWindow(pre, post, pre_n + post_n, variance, usable)
+    return windows
+
+
+WINDOW_LOADERS = {SHARE.code: _share_windows, PSI.code: _psi_windows}
+NO_TREATED_DATA = {SHARE.code: "no_treated_data", PSI.code: "no_treated_weeks"}
 
 
 def slot_choices() -> list[tuple[str, str]]:
@@ -351,7 +465,8 @@ def project_impact(
     latest: dt.date | None = None,
     populations: dict[int, float] | None = None,
 ) -> ProjectImpact:
-    """The stacked-DiD experiment of one project, per slot (two queries when the caller passes the shared parts)."""
+    """The stacked-DiD experiment of one project, per outcome and slot (one query per outcome when the
+    caller passes the shared parts)."""
     all_treatments = treatments() if all_treatments is None else all_treatments
     latest = latest or indicators.latest_night()
     populations = _populations() if populations is None else populations
@@ -360,41 +475,46 @@ def project_impact(
     choices = slot_choices()
     if latest is None or latest < treatment.start_on + dt.timedelta(days=MIN_POST_NIGHTS - 1):
         reason = "not_started" if latest is None or latest < treatment.start_on else "too_recent"
-        result.slots = [SlotImpact(code, label, reason=reason) for code, label in choices]
+        result.outcomes = [
+            OutcomeImpact(outcome, [SlotImpact(code, label, reason=reason) for code, label in choices])
+            for outcome in OUTCOMES
+        ]
         return result
     post_last = min(latest, treatment.start_on + dt.timedelta(days=window_nights - 1))
     result.post_last = post_last
     # Clean controls: zones that no project treats by the end of this post window.
     treated_by_then = {z for t in all_treatments if t.start_on <= post_last for z in t.zone_ids}
-    shares = _window_shares(pre_first, treatment.start_on, post_last)
-    for code, label in choices:
-        result.slots.append(_slot_impact(treatment, code, label, shares, treated_by_then, populations))
+    for outcome in OUTCOMES:
+        windows = WINDOW_LOADERS[outcome.code](pre_first, treatment.start_on, post_last)
+        result.outcomes.append(
+            OutcomeImpact(
+                outcome,
+                [
+                    _slot_impact(treatment, outcome, code, label, windows, treated_by_then, populations)
+                    for code, label in choices
+                ],
+            )
+        )
     return result
 
 
-def _slot_impact(treatment, slot, label, shares, treated_by_then, populations) -> SlotImpact:
+def _slot_impact(treatment, outcome, slot, label, windows, treated_by_then, populations) -> SlotImpact:
     def usable(zone_id):
-        row = shares.get((zone_id, slot))
-        return row is not None and row[0] >= MIN_ANSWERS and row[2] >= MIN_ANSWERS
+        window = windows.get((zone_id, slot))
+        return window is not None and window.usable
 
     treated = sorted(z for z in treatment.zone_ids if usable(z))
     if not treated:
-        return SlotImpact(slot, label, reason="no_treated_data")
-    controls = sorted(z for (z, s) in shares if s == slot and z not in treated_by_then and usable(z))
+        return SlotImpact(slot, label, reason=NO_TREATED_DATA[outcome.code])
+    controls = sorted(z for (z, s) in windows if s == slot and z not in treated_by_then and usable(z))
     if len(controls) < MIN_CONTROLS:
         return SlotImpact(slot, label, reason="no_controls")
 
-    def pre(z):
-        return shares[(z, slot)][1] / shares[(z, slot)][0]
-
-    def post(z):
-        return shares[(z, slot)][3] / shares[(z, slot)][2]
-
     def features(zone_ids):
-        return np.array([[pre(z), math.log(max(populations.get(z, 1.0), 1.0))] for z in zone_ids])
+        return np.array([[windows[(z, slot)].pre, math.log(max(populations.get(z, 1.0), 1.0))] for z in zone_ids])
 
     def changes(zone_ids):
-        return np.array([post(z) - pre(z) for z in zone_ids])
+        return np.array([windows[(z, slot)].change for z in zone_ids])
 
     weights = match_controls(features(treated), features(controls))
     stack = Stack(
@@ -407,20 +527,18 @@ def _slot_impact(treatment, slot, label, shares, treated_by_then, populations) -
     )
     if (weights > 0).sum() < 2:
         return SlotImpact(slot, label, reason="no_controls")
-    # Binomial variance of a treated zone's change: p(1-p)/n before plus after, averaged over treated zones.
-    sampling = float(
-        np.mean(
-            [pre(z) * (1 - pre(z)) / shares[(z, slot)][0] + post(z) * (1 - post(z)) / shares[(z, slot)][2]
-             for z in treated]
-        )
-    )  # fmt: skip
+    # The sampling variance of a treated zone's change (from its own data), averaged over treated zones.
+    sampling = float(np.mean([windows[(z, slot)].variance for z in treated]))
     estimate = did_estimate(
         stack.treated_changes, stack.control_changes, weights, sampling_variance=sampling,
         pool_changes=stack.control_changes,
     )  # fmt: skip
-    answers_t = sum(shares[(z, slot)][0] + shares[(z, slot)][2] for z in treated)
-    answers_c = sum(shares[(z, slot)][0] + shares[(z, slot)][2] for z, w in zip(controls, weights, strict=True) if w)
-    estimate = DidEstimate(**{**estimate.__dict__, "treated_answers": answers_t, "control_answers": answers_c})
+    estimate = replace(
+        estimate,
+        treated_answers=sum(windows[(z, slot)].answers for z in treated),
+        control_answers=sum(windows[(z, slot)].answers for z, w in zip(controls, weights, strict=True) if w),
+        scale=outcome.scale,
+    )
     return SlotImpact(slot, label, estimate=estimate, stack=stack)
 
 
@@ -434,13 +552,22 @@ def impact_for_project(project_id: int, **options) -> ProjectImpact | None:
 
 
 @dataclass
-class ProgrammeImpact:
-    projects: list[ProjectImpact]
+class ProgrammeOutcome:
+    outcome: Outcome
     by_slot: list[tuple[str, str, DidEstimate | None, int]]  # slot, label, stacked estimate, projects in it
 
 
+@dataclass
+class ProgrammeImpact:
+    projects: list[ProjectImpact]
+    outcomes: list[ProgrammeOutcome]
+
+    def outcome(self, code: str) -> ProgrammeOutcome:
+        return next(o for o in self.outcomes if o.outcome.code == code)
+
+
 def programme_impact(**options) -> ProgrammeImpact:
-    """Every project's experiment and, per slot, the stacked estimate over the projects that have one."""
+    """Every project's experiment and, per outcome and slot, the stacked estimate over the projects with one."""
     everything = treatments()
     latest = options.pop("latest", None) or indicators.latest_night()
     populations = _populations()
@@ -448,8 +575,13 @@ def programme_impact(**options) -> ProgrammeImpact:
         project_impact(t, all_treatments=everything, latest=latest, populations=populations, **options)
         for t in everything
     ]
-    by_slot = []
-    for code, label in slot_choices():
-        stacks = [s.stack for p in projects for s in p.slots if s.slot == code and s.estimate is not None]
-        by_slot.append((code, str(label), stacked_did(stacks) if stacks else None, len(stacks)))
-    return ProgrammeImpact(projects, by_slot)
+    outcomes = []
+    for outcome in OUTCOMES:
+        by_slot = []
+        for code, label in slot_choices():
+            rows = [p.outcome(outcome.code).slot(code) for p in projects]
+            stacks = [row.stack for row in rows if row.estimate is not None]
+            estimate = replace(stacked_did(stacks), scale=outcome.scale) if stacks else None
+            by_slot.append((code, str(label), estimate, len(stacks)))
+        outcomes.append(ProgrammeOutcome(outcome, by_slot))
+    return ProgrammeImpact(projects, outcomes)

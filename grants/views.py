@@ -27,6 +27,10 @@ def impact_reasons() -> dict[str, str]:
         % {"nights": impact.MIN_POST_NIGHTS},
         "no_treated_data": _("Too few answers in the project's zones before or after the start (at least %(n)d each).")
         % {"n": impact.MIN_ANSWERS},
+        "no_treated_weeks": _(
+            "Too few full weeks of the index in the project's zones before or after the start (at least %(n)d each)."
+        )
+        % {"n": impact.MIN_PSI_WEEKS},
         "no_controls": _("Not enough comparable zones without a project to compare with."),
     }
 

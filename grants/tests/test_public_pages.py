@@ -95,6 +95,30 @@ def test_a_withdrawn_project_is_listed_without_an_impact_estimate(client, funded
     assert funded.start_on <= timezone.localdate() + dt.timedelta(days=1)
 
 
+def test_the_project_page_shows_both_outcomes_with_their_caveats(client, funded):
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/projects/{funded.pk}/").content.decode()
+    assert 'data-outcome="share"' in html and 'data-outcome="psi"' in html
+    assert "Change (percentage points)" in html and "Change (index points)" in html
+    assert "Perceived Safety Index (0-100)" in html and "scored against the other zones of the same week" in html
+
+
+def test_the_project_page_speaks_italian_about_both_outcomes(client, funded):
+    html = client.get(f"/projects/{funded.pk}/").content.decode()
+    assert "Quota che si sente sicura" in html and "Indice di sicurezza percepita (0-100)" in html
+    assert "Variazione (punti indice)" in html
+
+
+def test_the_programme_summary_shows_both_outcomes_and_the_money_released(client, funded, grants_admin):
+    services.project_status_change(project=funded, status="withdrawn")  # 18,000 of 30,000 were not paid
+    client.cookies["django_language"] = "en"
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    html = client.get("/projects/programme/").content.decode()
+    assert 'id="programme-impact-share"' in html and 'id="programme-impact-psi"' in html
+    assert "18,000.00 €" in html and "Released" in html  # released, and committed 12,000
+    assert "Welsh" in html and "same week" in html  # the caveats next to the numbers
+
+
 def test_the_public_budgets_show_released_money_and_the_withdrawn_project(client, funded):
     services.project_status_change(project=funded, status="withdrawn")
     html = client.get("/projects/").content.decode()

@@ -21,6 +21,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("observatory.migrations.0002_staff_groups", "create_groups"),
     ("reports.migrations.0002_seed_categories", "seed"),
     ("reports.migrations.0005_category_defaults", "seed"),
+    ("reports.migrations.0007_bilingual_questions", "seed"),
     ("sensors.migrations.0002_seed_kinds", "add_kinds"),
 ]
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
@@ -46,6 +47,10 @@ def reference_data(request):
     transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
     request.getfixturevalue("transactional_db" if transactional or "transactional_db" in request.fixturenames else "db")
     ensure_reference_data()
+    # Pages cache derived data under the indicator data version: each test starts a version of its own.
+    from observatory.indicators import bump_data_version
+
+    bump_data_version()
 
 
 def square_zone(code: str, lon: float, lat: float, size: float = 0.01, **fields) -> Zone:

@@ -121,4 +121,5 @@ def alert_acknowledge(*, alert: Alert, user) -> Alert:
             alert.acknowledged_by = user
             alert.acknowledged_at = timezone.now()
             alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+            transaction.on_commit(indicators.bump_data_version)  # pages showing alerts are cached under it
     return alert

@@ -16,18 +16,21 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from . import indicators, nightslots
 from . import statistics as st
@@ -51,6 +54,14 @@ PALETTE = {
     5: ["#d73027", "#fc8d59", "#fee090", "#91bfdb", "#4575b4"],
 }
 NO_DATA_COLOUR = "#bbbbbb"
+# Derived data cached under the indicator data version (a recompute moves it on); the timeout only
+# bounds how long entries of old versions linger in Redis.
+DATA_CACHE_SECONDS = 6 * 3600
+# A zone page's sensors, projects, alerts and hot-spot status: read afresh at most this often (and
+# at once after a recompute or an acknowledgement, which move the data version on).
+LIVE_CACHE_SECONDS = 15
+BACKLOG_CAP = 1_000
+T = TypeVar("T")
 
 PERIODS = {
     "last_night": gettext_lazy("Last night"),
@@ -274,8 +285,37 @@ def _zones_version() -> str:
     return f"{count}-{id_sum}-{updated}"
 
 
+def cached_by_data(name: str, parts: tuple, build: Callable[[], T], *, timeout: int = DATA_CACHE_SECONDS) -> T:
+    """``build()``, cached under the indicator data version: fresh after every recompute, shared by workers.
+
+    Only derived data read from the indicator tables (and the reports a recompute was marked for)
+    goes here; live counts (backlog, alerts) and anything a person just changed are read each time.
+    """
+    digest = hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:24]
+    key = f"dashboard:{name}:{indicators.data_version()}:{get_language()}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout=timeout)
+    return value
+
+
+def fragment_key(name: str, parts: tuple) -> str:
+    """A key for a template fragment ({% cache %}) built only from derived data: moves with the data version."""
+    raw = repr((name, indicators.data_version(), get_language(), parts))
+    return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+
+
+def filter_key(f: Filters) -> tuple:
+    return (f.metric, f.slot, f.period, f.first_night, f.last_night)
+
+
 def zone_table(f: Filters) -> tuple[list[dict], list[dict]]:
     """(rows, classes): one row per zone with value, interval, n, coverage, grade, colour and opacity."""
+    return cached_by_data("zone-table", filter_key(f), lambda: _zone_table(f))
+
+
+def _zone_table(f: Filters) -> tuple[list[dict], list[dict]]:
     values = zone_values(f)
     shares = (
         values if f.metric == indicators.SHARE_FEELING_SAFE else zone_values(f, metric=indicators.SHARE_FEELING_SAFE)
@@ -344,8 +384,8 @@ def legend(metric: str, classes: list[dict]) -> list[dict]:
 # --- KPI cards --------------------------------------------------------------------------------------
 
 
-def kpis(f: Filters) -> dict:
-    """The overview's cards, in four queries over indicator, sensor, report-status and alert tables."""
+def _indicator_kpis(f: Filters) -> dict[str, tuple[float, int, float]]:
+    """Reports (now, previous period) and answers feeling safe, from the nightly indicator rows."""
     prev_first, prev_last = f.previous
     with connection.cursor() as cursor:
         cursor.execute(
@@ -363,7 +403,13 @@ def kpis(f: Filters) -> dict:
              [indicators.REPORT_RATE, indicators.SHARE_FEELING_SAFE], indicators.METHOD_VERSION, f.slot,
              prev_first, f.last_night],
         )  # fmt: skip
-        by_metric = {m: (float(num), int(n), float(prev)) for m, num, n, prev in cursor.fetchall()}
+        return {m: (float(num), int(n), float(prev)) for m, num, n, prev in cursor.fetchall()}
+
+
+def kpis(f: Filters) -> dict:
+    """The overview's cards: indicator sums (cached by data version), then live sensor, backlog and alert counts."""
+    by_metric = cached_by_data("kpis", filter_key(f), lambda: _indicator_kpis(f))
+    with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT count(*) FILTER (WHERE active AND removed_on IS NULL),
@@ -374,8 +420,11 @@ def kpis(f: Filters) -> dict:
             """
         )
         sensors_active, sensors_healthy, zones_with_sensors, zones = cursor.fetchone()
+        # Counted up to a cap: past it the card says "more than", and the count stays a few milliseconds.
         cursor.execute(
-            "SELECT count(*) FROM reports_report WHERE status = 'submitted' AND NOT is_published"
+            "SELECT count(*) FROM (SELECT 1 FROM reports_report WHERE status = 'submitted' AND NOT is_published"
+            " LIMIT %s) t",
+            [BACKLOG_CAP + 1],
         )  # index on (status, -created_at)
         backlog = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM observatory_alert WHERE acknowledged_at IS NULL")
@@ -395,7 +444,8 @@ def kpis(f: Filters) -> dict:
         "sensors_active": sensors_active,
         "sensors_healthy": sensors_healthy,
         "sensor_zone_coverage": zones_with_sensors / zones if zones else None,
-        "moderation_backlog": backlog,
+        "moderation_backlog": min(backlog, BACKLOG_CAP),
+        "moderation_backlog_capped": backlog > BACKLOG_CAP,
         "open_alerts": open_alerts,
     }
 

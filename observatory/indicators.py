@@ -16,11 +16,13 @@ import datetime as dt
 import io
 import logging
 import re
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -105,6 +107,31 @@ def mark_stale(zone_nights: Iterable[tuple[int, dt.date]], *, source: str = CITI
             [citizens, sensors, [p[0] for p in pairs], [p[1] for p in pairs]],
         )
     transaction.on_commit(_queue_stale_recompute)
+
+
+# --- the data version: what derived pages cache against ---------------------------------------------
+
+DATA_VERSION_KEY = "observatory:indicator-data-version"
+
+
+def data_version() -> str:
+    """A token that changes whenever a recompute commits: pages cache derived data under it.
+
+    Kept in the shared cache (Redis) without expiry; if the cache was emptied a new token starts,
+    which only means the next pages are built afresh.
+    """
+    version = cache.get(DATA_VERSION_KEY)
+    if version is None:
+        cache.add(DATA_VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+        version = cache.get(DATA_VERSION_KEY)
+    return version
+
+
+def bump_data_version() -> None:
+    try:
+        cache.set(DATA_VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+    except Exception:  # cache down: pages fall back to building afresh once it is back (new token)
+        logger.warning("could not move the indicator data version on", exc_info=True)
 
 
 def _queue_stale_recompute() -> None:
@@ -853,6 +880,7 @@ def recompute_zone_nights(zone_nights: Iterable[tuple[int, dt.date]], *, anchor:
         _lock(cursor)
         _fill_touched(cursor, [(zone, night, True, True) for zone, night in pairs])
         _pipeline(cursor, full=False, anchor=anchor or anchor_night())
+        transaction.on_commit(bump_data_version)
     return len(pairs)
 
 
@@ -880,6 +908,7 @@ def recompute_stale(batch_size: int = 5000, *, anchor: dt.date | None = None) ->
                 return done
             _fill_touched(cursor, pairs)
             _pipeline(cursor, full=False, anchor=anchor or anchor_night())
+            transaction.on_commit(bump_data_version)
             done += len(pairs)
 
 
@@ -930,6 +959,7 @@ def recompute_all(
         else:
             touched = _count_touched(cursor)
             _pipeline(cursor, full=False, anchor=anchor, progress=progress)
+        transaction.on_commit(bump_data_version)
         return touched
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 # The zone of a point, for set-based SQL (bulk imports, seeding, re-stamping). It must agree with
@@ -195,3 +198,11 @@ class Alert(models.Model):
     @property
     def acknowledged(self) -> bool:
         return self.acknowledged_at is not None
+
+
+@receiver([post_save, post_delete], sender=Zone)
+def _zone_changed(**kwargs) -> None:
+    """Pages cache derived data per zone under the indicator data version: a changed zone moves it on."""
+    from .indicators import bump_data_version
+
+    transaction.on_commit(bump_data_version)

@@ -102,6 +102,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "trend_figure": trend_figure,
         "trend_rows": trend_rows,
     }
+    # Rendered once per data version, filters and live counts, then served from the cache: the long
+    # tables on their own key (data and filters), the whole page on one that also holds the counts.
+    page = (*dashboards.filter_key(f), f.query(), tuple(f.errors))
+    ctx["fragment_key"] = dashboards.fragment_key("overview", page)
+    ctx["page_key"] = dashboards.fragment_key("overview-page", (*page, sorted(ctx["kpis"].items())))
     return render(request, "observatory/dashboard.html", ctx)
 
 
@@ -182,11 +187,9 @@ def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
     zone = get_object_or_404(Zone.objects.defer("geom"), code=code)
     f = dashboards.parse_filters(request.GET)
     table = request.GET.get("table", "series")
-    exporting = bool(request.GET.get("format"))
-    series = dashboards.zone_series(zone, last_night=f.last_night, metric=None if exporting else f.metric)
-    if exporting:
+    if request.GET.get("format"):
         tables = {
-            "series": series,
+            "series": dashboards.zone_series(zone, last_night=f.last_night),
             "slots": dashboards.zone_slot_comparison(zone, f),
             "categories": dashboards.category_breakdown(zone, f),
             "reports": dashboards.recent_reports(zone),
@@ -196,6 +199,33 @@ def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
         if table not in tables:
             raise Http404
         return _export(request, rows=tables[table], name=f"zone-{zone.code}-{table}")
+    parts = (zone.pk, *dashboards.filter_key(f), f.query(), tuple(f.errors))
+    derived = dashboards.cached_by_data("zone-page", parts, lambda: _zone_derived(zone, f))
+    live = dashboards.cached_by_data(
+        "zone-live",
+        parts,
+        lambda: {
+            "sensors": dashboards.sensor_rows(zone_id=zone.pk),
+            "projects": dashboards.project_rows(zone_id=zone.pk),
+            "alerts": dashboards.alert_rows(status="all", zone_id=zone.pk),
+            "hotspot": next(iter(dashboards.hotspot_rows(f, zone_id=zone.pk)), None),
+        },
+        timeout=dashboards.LIVE_CACHE_SECONDS,
+    )
+    ctx = {
+        **_common(f),
+        **derived,
+        **live,
+        "zone": zone,
+        "fragment_key": dashboards.fragment_key("zone", parts),
+        "page_key": dashboards.fragment_key("zone-page", (*parts, repr(live), zone.code, zone.name, zone.population)),
+    }
+    return render(request, "observatory/dashboard_zone.html", ctx)
+
+
+def _zone_derived(zone: Zone, f: dashboards.Filters) -> dict:
+    """The zone page's derived parts (series, figures, slot comparison, categories, recent reports)."""
+    series = dashboards.zone_series(zone, last_night=f.last_night, metric=f.metric)
     slot_labels = dict(nightslots.slot_choices())
     figure = go.Figure()
     for slot, label in nightslots.slot_choices():
@@ -238,21 +268,14 @@ def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
     slots_figure.update_layout(
         yaxis={"title": str(dashboards.METRICS[f.metric])}, margin={"l": 50, "r": 10, "t": 10, "b": 40}, height=260
     )
-    ctx = {
-        **_common(f),
-        "zone": zone,
+    return {
         "series_rows": series,
         "trend_figure": _figure_json(figure),
         "slots_figure": _figure_json(slots_figure),
         "comparison": comparison,
         "categories": dashboards.category_breakdown(zone, f),
         "recent": dashboards.recent_reports(zone),
-        "sensors": dashboards.sensor_rows(zone_id=zone.pk),
-        "projects": dashboards.project_rows(zone_id=zone.pk),
-        "alerts": dashboards.alert_rows(status="all", zone_id=zone.pk),
-        "hotspot": next(iter(dashboards.hotspot_rows(f, zone_id=zone.pk)), None),
     }
-    return render(request, "observatory/dashboard_zone.html", ctx)
 
 
 def _alert_status(request: HttpRequest) -> str:

@@ -18,6 +18,7 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, P
 from django.db import transaction
 from django.db.models.expressions import RawSQL
 
+from observatory.indicators import bump_data_version
 from observatory.models import Zone
 
 # Long enough to see the pattern of what is wrong, short enough to read in a terminal.
@@ -421,3 +422,5 @@ def _write(rows: list[_ZoneRow], *, kind: str, population: bool, parent: bool, r
 
     # Geodesic area on the spheroid, computed by PostGIS in one statement for the whole import.
     Zone.objects.filter(code__in=codes).update(area_km2=RawSQL("ST_Area(geom::geography) / 1e6", ()))
+    # Pages cache derived data per zone under the data version: new or changed zones move it on.
+    transaction.on_commit(bump_data_version)

@@ -32,12 +32,14 @@ from psycopg2 import sql
 
 from observatory import indicators, nightslots
 from observatory.demo import demo_seed
+from observatory.loadgen import dashboard_load
 from reports.models import Category, Report
 from sensors.bench import sensors_bench
 
 # The bench's Celery queue and cache live in a Redis database of their own, emptied afterwards.
 BENCH_REDIS_DB = 14
 DEFAULT_SUBMITS = 500
+DEFAULT_LOAD_SECONDS = 20.0
 GROUP_BY_FLOOR_SQL = "SELECT zone_id, night, slot, count(*) FROM reports_report GROUP BY 1, 2, 3"
 DATABASE_NAME = re.compile(r"^[A-Za-z0-9_]{1,63}$")
 
@@ -64,6 +66,7 @@ def bench_run(
     submits: int = DEFAULT_SUBMITS,
     database: str | None = None,
     keep: bool = False,
+    load_seconds: float = DEFAULT_LOAD_SECONDS,
     log: TextIO | None = None,
 ) -> dict:
     """Seed ``scale`` into the bench database in a subprocess and return its figures."""
@@ -86,7 +89,19 @@ def bench_run(
         _run([*manage, "migrate", "--noinput", "-v", "0"], env=env)
         _say(log, f"bench: seeding {scale!r} and timing")
         output = _run(
-            [*manage, "bench", "--inside", "--scale", scale, "--seed", str(seed), "--submits", str(submits)],
+            [
+                *manage,
+                "bench",
+                "--inside",
+                "--scale",
+                scale,
+                "--seed",
+                str(seed),
+                "--submits",
+                str(submits),
+                "--load-seconds",
+                str(load_seconds),
+            ],
             env=env,
             stream_stderr=True,
         )
@@ -97,7 +112,14 @@ def bench_run(
             _drop_database(name)
 
 
-def bench_inside(*, scale: str, seed: int, submits: int = DEFAULT_SUBMITS, log: TextIO | None = None) -> dict:
+def bench_inside(
+    *,
+    scale: str,
+    seed: int,
+    submits: int = DEFAULT_SUBMITS,
+    load_seconds: float = DEFAULT_LOAD_SECONDS,
+    log: TextIO | None = None,
+) -> dict:
     """The timed work, run against the current database (the bench's, when called by bench_run)."""
     started = time.perf_counter()
     summary = demo_seed(scale=scale, seed=seed, stdout=log)
@@ -136,6 +158,8 @@ def bench_inside(*, scale: str, seed: int, submits: int = DEFAULT_SUBMITS, log: 
     reports_figures = reports_bench(seed=seed, submits=submits, log=log)
     _say(log, "bench: officers' dashboard pages through the test client")
     dashboard_figures = dashboard_latencies()
+    _say(log, f"bench: officers' pages under load through gunicorn ({load_seconds:g} s per page)")
+    dashboard_load_figures = dashboard_load(seconds=load_seconds)
     return {
         "scale": scale,
         "seed": seed,
@@ -162,6 +186,7 @@ def bench_inside(*, scale: str, seed: int, submits: int = DEFAULT_SUBMITS, log: 
         "sensors": sensor_figures,
         "reports_channel": reports_figures,
         "dashboard": dashboard_figures,
+        "dashboard_load": dashboard_load_figures,
         "machine": {
             "cpus": os.cpu_count(),
             "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),

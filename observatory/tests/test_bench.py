@@ -37,8 +37,9 @@ def database_exists(name: str) -> bool:
 def test_bench_small_prints_positive_figures_as_json_and_drops_its_database():
     out = io.StringIO()
     call_command(
-        "bench", "--scale", "small", "--submits", "20", "--database", BENCH_DATABASE, stdout=out, stderr=io.StringIO()
-    )
+        "bench", "--scale", "small", "--submits", "20", "--database", BENCH_DATABASE, "--load-seconds", "1",
+        stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
     figures = json.loads(out.getvalue())
     assert figures["scale"] == "small"
     assert 40 <= figures["zones"] <= 60
@@ -54,6 +55,13 @@ def test_bench_small_prints_positive_figures_as_json_and_drops_its_database():
         assert figures[key] > 0, key
     latency = figures["form_submit_latency_ms"]
     assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"]
+    # The dashboards were served by gunicorn to real HTTP clients, timed by gunicorn's own log.
+    for page in ("overview", "zone"):
+        load = figures["dashboard_load"][page]
+        assert load["cold_requests"] == 16 and load["cold_errors"] == 0, load
+        assert load["warm_requests"] > 0 and load["warm_errors"] == 0, load
+        assert 0 < load["warm_server"]["p50_ms"] <= load["warm_server"]["p95_ms"] <= load["warm_server"]["p99_ms"]
+        assert load["warm_requests_per_second"] > 0
     assert figures["machine"]["cpus"] >= 1
     assert figures["machine"]["postgres"]
     assert not database_exists(BENCH_DATABASE)

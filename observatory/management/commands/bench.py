@@ -8,7 +8,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from observatory.bench import DEFAULT_SUBMITS, bench_inside, bench_run
+from observatory.bench import DEFAULT_LOAD_SECONDS, DEFAULT_SUBMITS, bench_inside, bench_run
 from observatory.demo import DEFAULT_SEED, SCALES
 
 
@@ -25,17 +25,29 @@ class Command(BaseCommand):
         parser.add_argument("--submits", type=int, default=DEFAULT_SUBMITS, help="form submissions to time")
         parser.add_argument("--database", default=None, help="bench database name (default <main>_bench)")
         parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+        parser.add_argument(
+            "--load-seconds",
+            type=float,
+            default=DEFAULT_LOAD_SECONDS,
+            help="warm load per dashboard page through gunicorn (the cold pass always runs)",
+        )
         # The timed work, run by the outer bench in a subprocess pointed at the bench database.
         parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
 
     def handle(self, *args, **options):
         if options["submits"] < 1:
             raise CommandError("--submits must be at least 1")
+        if options["load_seconds"] <= 0:
+            raise CommandError("--load-seconds must be positive")
         try:
             if options["inside"]:
                 # stdout carries only the JSON line; progress goes to stderr.
                 figures = bench_inside(
-                    scale=options["scale"], seed=options["seed"], submits=options["submits"], log=sys.stderr
+                    scale=options["scale"],
+                    seed=options["seed"],
+                    submits=options["submits"],
+                    load_seconds=options["load_seconds"],
+                    log=sys.stderr,
                 )
                 self.stdout.write(json.dumps(figures))
                 return
@@ -45,6 +57,7 @@ class Command(BaseCommand):
                 submits=options["submits"],
                 database=options["database"],
                 keep=options["keep"],
+                load_seconds=options["load_seconds"],
                 log=self.stderr,
             )
         except (ValueError, RuntimeError) as error:

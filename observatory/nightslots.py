@@ -113,17 +113,27 @@ def night_and_slot(instant: dt.datetime) -> tuple[dt.date, str]:
     return night_of(instant), slot_of(instant)
 
 
-def sql_night_of(column: str) -> str:
-    """SQL expression equal to ``night_of`` for a timestamptz column or expression."""
+def sql_local_time(column: str) -> str:
+    """SQL expression: the city's wall-clock time of a timestamptz column or expression."""
     tz = settings.TIME_ZONE.replace("'", "''")
+    return f"(({column}) AT TIME ZONE '{tz}')"
+
+
+def sql_night_of(column: str, *, local: bool = False) -> str:
+    """SQL expression equal to ``night_of`` for a timestamptz column or expression.
+
+    ``local=True``: the column already holds the city's wall-clock time (``sql_local_time``), so a
+    bulk path converting once can stamp both night and slot from it.
+    """
     hours = int(settings.OBSERVATORY_NIGHT_STARTS_HOURS)
-    return f"((({column}) AT TIME ZONE '{tz}') - interval '{hours} hours')::date"
+    wall = column if local else sql_local_time(column)
+    return f"(({wall}) - interval '{hours} hours')::date"
 
 
-def sql_slot_of(column: str) -> str:
-    """SQL expression equal to ``slot_of`` for a timestamptz column or expression."""
-    tz = settings.TIME_ZONE.replace("'", "''")
-    hour = f"extract(hour from (({column}) AT TIME ZONE '{tz}'))::int"
+def sql_slot_of(column: str, *, local: bool = False) -> str:
+    """SQL expression equal to ``slot_of`` for a timestamptz column or expression (``local`` as above)."""
+    wall = column if local else sql_local_time(column)
+    hour = f"extract(hour from ({wall}))::int"
     codes = config()[2]
     # One array lookup rather than a CASE ladder: hours 0..23 map to array positions 1..24.
     array = "ARRAY[" + ",".join(f"'{c}'" for c in codes) + "]::text[]"

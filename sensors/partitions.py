@@ -10,6 +10,7 @@ partition already holds rows for. Old months can be detached or dropped whole (d
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 
 from django.db import connection
@@ -71,6 +72,90 @@ def ensure_month_partitions(months: Iterable[dt.date]) -> list[str]:
             cursor.execute(f"INSERT INTO {PARENT} SELECT * FROM _parked; DROP TABLE _parked")
             created.append(name)
     return created
+
+
+LOAD_PARENT = "sensors_reading_load"
+
+
+def load_new_months(cursor, months: Iterable[dt.date], *, source: str, columns: str) -> list[dt.date]:
+    """Load the rows of months that have no partition yet from ``source`` as new partitions; returns those months.
+
+    Indexing a whole month at once is several times faster than inserting row by row into its
+    indexes. The new months' tables are first partitions of an unindexed parent, so one INSERT
+    routes every row; then each is detached, given the keys and indexes of ``sensors_reading``
+    (read from it, so they stay what the migrations made them) in one sort each, and attached as
+    that month's partition. A duplicate reading fails a primary key's build (IntegrityError), and the
+    caller's savepoint takes all of it back. Months whose partition exists, or whose rows the default
+    partition holds (the ordinary path moves them), are left to the caller.
+    """
+    months = sorted(set(months))
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext('sensors_reading_partitions'))")
+    fresh = []
+    for month in months:
+        cursor.execute(
+            f"SELECT to_regclass(%s) IS NULL AND NOT EXISTS (SELECT 1 FROM {DEFAULT_PARTITION}"
+            " WHERE observed_at >= %s AND observed_at < %s)",
+            [partition_name(month), *_bounds(month)],
+        )
+        if cursor.fetchone()[0]:
+            fresh.append(month)
+    if not fresh:
+        return []
+    cursor.execute(
+        """
+        SELECT contype, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY conname
+        """,
+        [PARENT],
+    )
+    keys = cursor.fetchall()
+    cursor.execute(
+        """
+        SELECT pg_get_indexdef(x.indexrelid) FROM pg_index x
+        WHERE x.indrelid = %s::regclass
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid)
+        ORDER BY x.indexrelid
+        """,
+        [PARENT],
+    )
+    indexes = [row[0] for row in cursor.fetchall()]
+    cursor.execute(
+        f"DROP TABLE IF EXISTS {LOAD_PARENT}; "
+        f"CREATE TABLE {LOAD_PARENT} (LIKE {PARENT} INCLUDING DEFAULTS) PARTITION BY RANGE (observed_at)"
+    )
+    for month in fresh:
+        cursor.execute(
+            f"CREATE TABLE {partition_name(month)} PARTITION OF {LOAD_PARENT} FOR VALUES FROM (%s) TO (%s)",
+            _bounds(month),
+        )
+    if len(fresh) == len(set(months)):  # every row is of a new month: no need to look at which
+        cursor.execute(f"INSERT INTO {LOAD_PARENT} ({columns}) SELECT {columns} FROM {source}")
+    else:
+        cursor.execute(
+            f"INSERT INTO {LOAD_PARENT} ({columns}) SELECT {columns} FROM {source}"
+            " WHERE date_trunc('month', observed_at AT TIME ZONE 'UTC')::date = ANY(%s::date[])",
+            [fresh],
+        )
+    for month in fresh:
+        name = partition_name(month)
+        cursor.execute(f"ALTER TABLE {LOAD_PARENT} DETACH PARTITION {name}")
+        for number, (kind, definition) in enumerate(keys):
+            suffix = "pkey" if kind == "p" else f"key{number}"
+            cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_{suffix} {definition}")
+        for definition in indexes:
+            match = re.match(r"^CREATE (UNIQUE )?INDEX (\S+) ON (ONLY )?\S+ (USING .*)$", definition)
+            if match is None:
+                raise RuntimeError(f"unexpected index definition {definition!r}")
+            unique, parent_index, _only, rest = match.groups()
+            suffix = parent_index.removeprefix(PARENT + "_")
+            cursor.execute(f"CREATE {unique or ''}INDEX {name}_{suffix} ON {name} {rest}")
+        cursor.execute(f"ALTER TABLE {PARENT} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", _bounds(month))
+    cursor.execute(f"DROP TABLE {LOAD_PARENT}")
+    return fresh
+
+
+def _bounds(month: dt.date) -> list[str]:
+    return [f"{month.isoformat()} 00:00:00+00", f"{_next_month(month).isoformat()} 00:00:00+00"]
 
 
 def partitions() -> list[tuple[str, int]]:

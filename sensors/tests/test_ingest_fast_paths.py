@@ -120,3 +120,29 @@ def test_no_staging_table_is_left_behind_by_an_import_good_or_refused(tmp_path, 
     with pytest.raises(CommandError):
         import_csv(tmp_path, "observed_at,value\n2026-11-27T23:10:00,3.2\n", "--sensor", "LUX-W")
     assert staging_tables() == []
+
+
+def test_a_month_new_to_the_table_is_loaded_as_a_partition_with_the_parents_keys_and_indexes(tmp_path, west_sensor):
+    """A new month's rows are indexed in one go and attached: the result is an ordinary partition."""
+    out = import_csv(
+        tmp_path, "observed_at,value\n2019-03-02T23:10:00+01:00,3.2\n2019-03-02T23:25:00+01:00,3\n", "--sensor", "LUX-W"
+    )
+    assert "2 readings read, 2 stored" in out
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid"
+            " WHERE c.relname = 'sensors_reading_y2019m03' AND i.inhparent = 'sensors_reading'::regclass"
+        )
+        assert cursor.fetchone()[0] == "FOR VALUES FROM ('2019-03-01 00:00:00+00') TO ('2019-04-01 00:00:00+00')"
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'sensors_reading_y2019m03' ORDER BY indexname"
+        )
+        definitions = [row[0] for row in cursor.fetchall()]
+    assert any("UNIQUE INDEX" in d and "(sensor_id, observed_at)" in d for d in definitions)
+    assert sum("USING brin" in d for d in definitions) == 2
+    # The month's key holds: the same reading again is recognised, a new one goes in.
+    out = import_csv(
+        tmp_path, "observed_at,value\n2019-03-02T23:10:00+01:00,3.2\n2019-03-03T00:10:00+01:00,1\n", "--sensor", "LUX-W"
+    )
+    assert "2 readings read, 1 stored, 1 already there" in out
+    assert Reading.objects.filter(observed_at__year=2019).count() == 3

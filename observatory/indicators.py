@@ -175,7 +175,7 @@ def _prepare_cells(cursor, anchor: dt.date) -> None:
         CREATE INDEX ON _cells (zone_id, period_start, period_end);
         CREATE TEMP TABLE _groups ON COMMIT DROP AS
             SELECT DISTINCT c.period_kind, c.period_start, s.slot FROM _cells c CROSS JOIN unnest(%s::text[]) s(slot);
-        ANALYZE _cells;
+        ANALYZE _cells; ANALYZE _groups;
         """,
         [
             [SHARE_FEELING_SAFE, REPORT_RATE, PSI],
@@ -974,7 +974,7 @@ def _add_kept_windows(cursor) -> None:
         INSERT INTO _groups
         SELECT DISTINCT c.period_kind, c.period_start, s.slot FROM _cells c CROSS JOIN unnest(%s::text[]) s(slot)
         EXCEPT SELECT * FROM _groups;
-        ANALYZE _cells;
+        ANALYZE _cells; ANALYZE _groups;
         """,
         [ROLLING_NIGHTS - 1, ROLLING_NIGHTS - 1, nightslots.slot_codes()],
     )

@@ -166,6 +166,14 @@ def readings_import(
 TYPED_OK = "(SELECT sensor_id, observed_at, value, zone_id, night, slot, 'ok'::text AS quality FROM _readings_typed) t"
 
 
+GROUPS_SQL = """
+    CREATE TEMP TABLE _readings_groups ON COMMIT DROP AS
+    SELECT sensor_id, zone_id, night, count(*) AS n, min(observed_at) AS first, max(observed_at) AS last,
+           bool_or(reason IS NOT NULL) AS doubtful
+    FROM _readings_typed GROUP BY 1, 2, 3
+"""
+
+
 def _move(cursor) -> int:
     """Insert the typed rows into sensors_reading, mark their (zone, night) pairs stale; returns rows inserted.
 
@@ -177,13 +185,9 @@ def _move(cursor) -> int:
     same reading twice in the file, or a concurrent writer), the rows go in with ``ON CONFLICT DO
     NOTHING``, which skips the known ones: importing a file twice stays harmless.
     """
-    cursor.execute(
-        """
-        CREATE TEMP TABLE _readings_groups ON COMMIT DROP AS
-        SELECT sensor_id, zone_id, night, count(*) AS n, min(observed_at) AS first, max(observed_at) AS last
-        FROM _readings_typed GROUP BY 1, 2, 3
-        """
-    )
+    cursor.execute("SELECT to_regclass('pg_temp._readings_groups') IS NULL")
+    if cursor.fetchone()[0]:  # the fast typing pass made them already
+        cursor.execute(GROUPS_SQL)
     cursor.execute(
         """
         SELECT DISTINCT date_trunc('month', t AT TIME ZONE 'UTC')::date
@@ -334,7 +338,8 @@ def _typed_rows(cursor, *, params: dict, **parts) -> tuple[list[tuple[int, str]]
     try:
         with transaction.atomic():
             cursor.execute(_fast_typed_sql(**parts), params)
-            cursor.execute("SELECT EXISTS (SELECT 1 FROM _readings_typed WHERE reason IS NOT NULL)")
+            # The groups the move needs, and in the same scan whether any row is doubtful.
+            cursor.execute(GROUPS_SQL + "; SELECT bool_or(doubtful) FROM _readings_groups")
             if cursor.fetchone()[0]:
                 raise _LookAgain
         return None

@@ -39,6 +39,7 @@ from .models import Alert, HotSpot, Zone
 
 ISTAT_FEELING_SAFE = 0.76  # ISTAT BES 2022-23: share of people feeling very or fairly safe walking alone after dark
 MAP_GEOMETRY_TOLERANCE = 0.0002  # degrees, about 20 m: plenty for a city-wide choropleth
+MIN_MAP_ZOOM, MAX_MAP_ZOOM = 8, 18  # zooms outside are simplified as at the nearest of these
 RECENT_REPORTS = 10
 MAX_CUSTOM_NIGHTS = 366
 MAX_COMPARE = 6
@@ -252,9 +253,21 @@ def format_value(metric: str, value: float | None) -> str:
     return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
 
 
-def zone_geometries() -> dict[int, dict]:
-    """Simplified zone geometries as GeoJSON dicts, cached until zones change."""
-    key = "zone-geometries:" + _zones_version()
+def tolerance_for_zoom(zoom: int | None) -> float:
+    """Simplification tolerance in degrees: about half a screen pixel at that web-map zoom.
+
+    Without a zoom (exports, tables), the fixed city-wide tolerance (about 20 m).
+    """
+    if zoom is None:
+        return MAP_GEOMETRY_TOLERANCE
+    zoom = max(MIN_MAP_ZOOM, min(MAX_MAP_ZOOM, zoom))
+    return 360.0 / (256 * 2**zoom) / 2
+
+
+def zone_geometries(zoom: int | None = None) -> dict[int, dict]:
+    """Zone geometries as GeoJSON dicts, simplified for the zoom, cached until zones change."""
+    tolerance = tolerance_for_zoom(zoom)
+    key = f"zone-geometries:{tolerance:.3e}:" + _zones_version()
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -265,7 +278,7 @@ def zone_geometries() -> dict[int, dict]:
                    ST_AsGeoJSON(ST_Multi(ST_SimplifyPreserveTopology(geom, %s)), 6)
             FROM observatory_zone ORDER BY id
             """,
-            [MAP_GEOMETRY_TOLERANCE],
+            [tolerance],
         )
         geometries = {
             zone_id: {"code": code, "name": name, "population": population, "geometry": json.loads(geojson)}
@@ -354,9 +367,9 @@ def _round(x: float | None, digits: int = 4) -> float | None:
     return None if x is None else round(float(x), digits)
 
 
-def zone_features(f: Filters) -> dict:
+def zone_features(f: Filters, *, zoom: int | None = None) -> dict:
     rows, classes = zone_table(f)
-    geometries = zone_geometries()
+    geometries = zone_geometries(zoom)
     return {
         "type": "FeatureCollection",
         "features": [

@@ -154,7 +154,14 @@ def dashboard_zones_geojson(request: HttpRequest) -> HttpResponse:
     f = dashboards.parse_filters(request.GET)
     if request.GET.get("format") == "csv":
         return _export(request, rows=dashboards.zone_table(f)[0], name="zones")
-    return JsonResponse(dashboards.zone_features(f))
+    zoom = request.GET.get("zoom")
+    try:
+        zoom = int(zoom) if zoom is not None and len(zoom) <= 3 else zoom
+    except ValueError:
+        pass
+    if zoom is not None and not isinstance(zoom, int):
+        return HttpResponseBadRequest(_("The zoom must be a whole number."))
+    return JsonResponse(dashboards.zone_features(f, zoom=zoom))
 
 
 @role_required(*DASHBOARD_ROLES)

@@ -152,6 +152,28 @@ def test_unknown_metric_slot_and_layers_fall_back_to_defaults(client, officer, t
     assert data["properties"]["period"] == "rolling28"
 
 
+def test_zone_outlines_are_simplified_for_the_maps_zoom(client, officer):
+    """A detailed boundary keeps its detail close up and loses it at city scale; a bad zoom is a 400."""
+    from django.contrib.gis.geos import MultiPolygon
+
+    from observatory.models import Zone
+
+    circle = Point(7.68, 45.07, srid=4326).buffer(0.02, quadsegs=64)  # 257 vertices, ~1.6 km radius
+    Zone.objects.create(code="C", name="Cerchio", kind=Zone.Kind.OTHER, geom=MultiPolygon(circle, srid=4326))
+    client.force_login(officer)
+
+    def vertices(zoom: str) -> int:
+        data = client.get(reverse("dashboard-zones-geojson"), {"zoom": zoom}).json()
+        return len(data["features"][0]["geometry"]["coordinates"][0][0])
+
+    assert vertices("9") < vertices("13") < vertices("17") <= 257
+    assert dashboards.tolerance_for_zoom(40) == dashboards.tolerance_for_zoom(dashboards.MAX_MAP_ZOOM)
+    for bad in ("twelve", "1.5", "9" * 5000):
+        response = client.get(reverse("dashboard-zones-geojson"), {"zoom": bad})
+        assert response.status_code == 400
+        assert "zoom" in response.content.decode().lower()
+
+
 def test_layers_come_from_checkboxes_or_the_bookmarkable_list():
     from django.http import QueryDict
 

@@ -23,38 +23,53 @@
     var map = L.map(el).setView([parseFloat(d.lat), parseFloat(d.lon)], 12);
     L.tileLayer(d.tiles, { attribution: d.attribution, maxZoom: 19 }).addTo(map);
 
-    getJSON(d.geojson).then(function (data) {
-      var layer = L.geoJSON(data, {
-        style: function (f) {
-          var p = f.properties;
-          return { color: "#333", weight: 1, fillColor: p.colour, fillOpacity: p.opacity };
-        },
-        onEachFeature: function (f, lyr) {
-          var p = f.properties;
-          var text = "<strong>" + esc(p.name) + "</strong> (" + esc(p.code) + ")<br>";
-          if (p.value === null) text += esc(d.labelNone);
-          else {
-            text += esc(p.label) + " (n=" + p.n + ")";
-            if (p.lower !== null) text += "<br>" + esc(d.labelInterval) + ": " + p.lower + "–" + p.upper;
-            if (p.coverage !== null) text += "<br>" + esc(d.labelCoverage) + ": " + Math.round(100 * p.coverage) + "%";
-            if (p.grade) text += "<br>" + esc(d.labelGrade) + ": " + esc(p.grade);
-          }
-          lyr.bindTooltip(text, { sticky: true });
-          lyr.on("click", function () { window.location.href = d.zoneUrl.replace("CODE", encodeURIComponent(p.code)); });
-        },
-      }).addTo(map);
-      layer.eachLayer(function (lyr) {
-        var path = lyr.getElement && lyr.getElement();
-        if (!path) return;
-        var p = lyr.feature.properties;
-        path.setAttribute("data-zone", p.code);
-        path.setAttribute("data-n", String(p.n));
-        path.setAttribute("data-colour", p.colour);
-        path.classList.add("zone", p.value === null ? "zone-empty" : "zone-data");
-      });
-      if (data.features.length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
-      el.setAttribute("data-zones-loaded", String(data.features.length));
-    }).catch(function (err) { el.setAttribute("data-error", String(err)); });
+    // Zone outlines come simplified for the map's zoom (about half a pixel): fetched again, from the
+    // server's cache, when the zoom changes.
+    var zoneLayer = null;
+    var zonesZoom = null;
+    function loadZones(first) {
+      var zoom = map.getZoom();
+      zonesZoom = zoom;
+      return getJSON(d.geojson + "&zoom=" + zoom).then(function (data) {
+        var layer = L.geoJSON(data, {
+          style: function (f) {
+            var p = f.properties;
+            return { color: "#333", weight: 1, fillColor: p.colour, fillOpacity: p.opacity };
+          },
+          onEachFeature: function (f, lyr) {
+            var p = f.properties;
+            var text = "<strong>" + esc(p.name) + "</strong> (" + esc(p.code) + ")<br>";
+            if (p.value === null) text += esc(d.labelNone);
+            else {
+              text += esc(p.label) + " (n=" + p.n + ")";
+              if (p.lower !== null) text += "<br>" + esc(d.labelInterval) + ": " + p.lower + "–" + p.upper;
+              if (p.coverage !== null) text += "<br>" + esc(d.labelCoverage) + ": " + Math.round(100 * p.coverage) + "%";
+              if (p.grade) text += "<br>" + esc(d.labelGrade) + ": " + esc(p.grade);
+            }
+            lyr.bindTooltip(text, { sticky: true });
+            lyr.on("click", function () { window.location.href = d.zoneUrl.replace("CODE", encodeURIComponent(p.code)); });
+          },
+        });
+        if (zoneLayer) map.removeLayer(zoneLayer);
+        zoneLayer = layer.addTo(map);
+        layer.bringToBack();
+        layer.eachLayer(function (lyr) {
+          var path = lyr.getElement && lyr.getElement();
+          if (!path) return;
+          var p = lyr.feature.properties;
+          path.setAttribute("data-zone", p.code);
+          path.setAttribute("data-n", String(p.n));
+          path.setAttribute("data-colour", p.colour);
+          path.classList.add("zone", p.value === null ? "zone-empty" : "zone-data");
+        });
+        if (first && data.features.length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+        el.setAttribute("data-zones-loaded", String(data.features.length));
+        el.setAttribute("data-zones-zoom", String(zoom));
+      }).catch(function (err) { el.setAttribute("data-error", String(err)); });
+    }
+    loadZones(true).then(function () {
+      map.on("zoomend", function () { if (map.getZoom() !== zonesZoom) loadZones(false); });
+    });
 
     var layerUrl = function (name, extra) { return d.layersUrl.replace("LAYER", name) + (extra || ""); };
     var on = (d.layers || "").split(",").filter(Boolean);

@@ -124,9 +124,12 @@ def load_new_months(cursor, months: Iterable[dt.date], *, source: str, columns: 
         f"CREATE TABLE {LOAD_PARENT} (LIKE {PARENT} INCLUDING DEFAULTS) PARTITION BY RANGE (observed_at)"
     )
     for month in fresh:
+        # The CHECK (the bounds again) survives the detach and lets the final ATTACH skip its scan.
+        name = partition_name(month)
         cursor.execute(
-            f"CREATE TABLE {partition_name(month)} PARTITION OF {LOAD_PARENT} FOR VALUES FROM (%s) TO (%s)",
-            _bounds(month),
+            f"CREATE TABLE {name} PARTITION OF {LOAD_PARENT} (CONSTRAINT {name}_bounds"
+            " CHECK (observed_at >= %s AND observed_at < %s)) FOR VALUES FROM (%s) TO (%s)",
+            _bounds(month) * 2,
         )
     if len(fresh) == len(set(months)):  # every row is of a new month: no need to look at which
         cursor.execute(f"INSERT INTO {LOAD_PARENT} ({columns}) SELECT {columns} FROM {source}")
@@ -150,6 +153,7 @@ def load_new_months(cursor, months: Iterable[dt.date], *, source: str, columns: 
             suffix = parent_index.removeprefix(PARENT + "_")
             cursor.execute(f"CREATE {unique or ''}INDEX {name}_{suffix} ON {name} {rest}")
         cursor.execute(f"ALTER TABLE {PARENT} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", _bounds(month))
+        cursor.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bounds")
     cursor.execute(f"DROP TABLE {LOAD_PARENT}")
     return fresh
 

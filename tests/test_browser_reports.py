@@ -198,8 +198,9 @@ def test_the_chosen_categorys_extra_questions_are_asked_and_stored(page, city):
     page.select_option("#id_category", value=str(dark.pk))
     assert questions.is_hidden()
     page.select_option("#id_category", value=str(lamp.pk))
-    page.get_by_label("Pole number").fill("TO-1234")
-    page.get_by_label("How many lights are out?").select_option("several")
+    # The page speaks Italian (the city's default); the seeded questions carry both languages.
+    page.get_by_label("Numero del palo").fill("TO-1234")
+    page.get_by_label("Quante luci sono spente?").select_option("several")
     page.locator("#report-map").click()
     page.fill("#id_occurred_at", last_night())
     page.click("label[for=id_perceived_safety_2]")

@@ -14,9 +14,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import transaction
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -215,6 +218,14 @@ class ApplicationAttachment(models.Model):
         return self.original_name
 
 
+@receiver(post_delete, sender=ApplicationAttachment)
+def _attachment_deleted(sender, instance: ApplicationAttachment, **kwargs) -> None:
+    """The stored PDF goes with its row, once the deletion has committed (a rollback keeps both)."""
+    if instance.file:
+        storage, name = instance.file.storage, instance.file.name
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 class ApplicationEvent(models.Model):
     """One step of an application's workflow: who moved it, when, from which status to which."""
 
@@ -375,8 +386,10 @@ class Disbursement(models.Model):
         related_name="corrections",
         help_text=_("The entry this one corrects, if any."),
     )
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
         ordering = ["project", "paid_on", "id"]

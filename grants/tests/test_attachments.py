@@ -180,3 +180,13 @@ def test_a_pdf_added_in_the_admin_is_downloadable_and_a_non_pdf_is_refused(clien
     assert saved.status_code == 302
     added = ApplicationAttachment.objects.get(original_name="piano.pdf")
     assert_served_as_a_pdf_download(client.get(url(added.pk)), name="piano.pdf")
+
+
+def test_deleting_an_attachment_removes_its_file_once_committed(attachment, django_capture_on_commit_callbacks):
+    """No orphan files: the PDF goes with its row, and only when the deletion commits."""
+    storage, name = attachment.file.storage, attachment.file.name
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment.application.delete()  # the attachment goes with its application
+    assert not ApplicationAttachment.objects.exists()
+    assert not storage.exists(name)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from django.utils import timezone
 
 from reports.models import SafetyAudit
 
-from . import nightslots
+from . import ddl, nightslots
 from . import statistics as st
 from .statistics import Z_95, wilson_interval
 
@@ -44,7 +43,6 @@ ROLLING_NIGHTS = 28
 LOCK_KEY = "observatory.indicators"
 LIVE_TABLE = "observatory_indicator"  # Indicator._meta.db_table
 BUILD_TABLE = "observatory_indicator_build"  # a full rebuild's new table, swapped in at commit
-INDEX_DEFINITION = re.compile(r"^CREATE (?P<unique>UNIQUE )?INDEX \S+ ON \S+ (?P<rest>USING .*)$")
 # The audit's parameters and what counts as feeling safe are the audit model's rules, stated once there.
 AUDIT_PARAMETERS = SafetyAudit.PARAMETERS
 AUDIT_FEELS_SAFE_MIN = SafetyAudit.FEELS_SAFE_MIN
@@ -790,24 +788,8 @@ def _swap_in_build_table(cursor) -> None:
     under temporary names on the new rows (one sort each, in parallel where PostgreSQL can), and
     renamed back once the old table is dropped, so the schema Django's migrations know is unchanged.
     """
-    cursor.execute(
-        """
-        SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass
-        ORDER BY contype <> 'p', contype <> 'u', conname
-        """,
-        [LIVE_TABLE],
-    )
-    constraints = cursor.fetchall()
-    cursor.execute(
-        """
-        SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-        WHERE x.indrelid = %s::regclass
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid)
-        ORDER BY i.relname
-        """,
-        [LIVE_TABLE],
-    )
-    indexes = cursor.fetchall()
+    constraints = ddl.constraints_of(cursor, LIVE_TABLE)
+    indexes = ddl.plain_indexes_of(cursor, LIVE_TABLE)
     cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [LIVE_TABLE])
     live_sequence = cursor.fetchone()[0]
     cursor.execute(
@@ -822,11 +804,7 @@ def _swap_in_build_table(cursor) -> None:
         if built != name:
             renames.append(f'ALTER TABLE {LIVE_TABLE} RENAME CONSTRAINT "{built}" TO "{name}"')
     for name, definition in indexes:
-        match = INDEX_DEFINITION.match(definition)
-        if match is None:
-            raise RuntimeError(f"cannot rebuild index {name}: unexpected definition {definition!r}")
-        unique, rest = match.group("unique") or "", match.group("rest")
-        cursor.execute(f'CREATE {unique}INDEX "{_build_name(name)}" ON {BUILD_TABLE} {rest}')
+        cursor.execute(ddl.index_on(definition, name=_build_name(name), table=BUILD_TABLE))
         renames.append(f'ALTER INDEX "{_build_name(name)}" RENAME TO "{name}"')
     cursor.execute(f"SELECT pg_get_serial_sequence('{BUILD_TABLE}', 'id')")
     build_sequence = cursor.fetchone()[0]

@@ -154,14 +154,21 @@ def dashboard_zones_geojson(request: HttpRequest) -> HttpResponse:
     f = dashboards.parse_filters(request.GET)
     if request.GET.get("format") == "csv":
         return _export(request, rows=dashboards.zone_table(f)[0], name="zones")
-    zoom = request.GET.get("zoom")
     try:
-        zoom = int(zoom) if zoom is not None and len(zoom) <= 3 else zoom
+        zoom = _zoom(request)
     except ValueError:
-        pass
-    if zoom is not None and not isinstance(zoom, int):
         return HttpResponseBadRequest(_("The zoom must be a whole number."))
     return JsonResponse(dashboards.zone_features(f, zoom=zoom))
+
+
+def _zoom(request: HttpRequest, default: int | None = None) -> int | None:
+    """The map's zoom from ?zoom= (``default`` without one); ValueError unless a short whole number."""
+    value = request.GET.get("zoom")
+    if value is None:
+        return default
+    if len(value) > 3:
+        raise ValueError(value)
+    return int(value)
 
 
 @role_required(*DASHBOARD_ROLES)
@@ -177,7 +184,7 @@ def dashboard_layer(request: HttpRequest, layer: str) -> HttpResponse:
         features = dashboards.sensor_features()
     elif layer == "reports":
         try:
-            zoom = int(request.GET.get("zoom", "12"))
+            zoom = _zoom(request, default=12)
         except ValueError:
             return HttpResponseBadRequest(_("The zoom must be a whole number."))
         features = dashboards.report_cluster_features(f, zoom=zoom)

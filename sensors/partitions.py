@@ -10,10 +10,11 @@ partition already holds rows for. Old months can be detached or dropped whole (d
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 
 from django.db import connection
+
+from observatory import ddl
 
 PARENT = "sensors_reading"
 DEFAULT_PARTITION = "sensors_reading_default"
@@ -101,24 +102,8 @@ def load_new_months(cursor, months: Iterable[dt.date], *, source: str, columns: 
             fresh.append(month)
     if not fresh:
         return []
-    cursor.execute(
-        """
-        SELECT contype, pg_get_constraintdef(oid) FROM pg_constraint
-        WHERE conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY conname
-        """,
-        [PARENT],
-    )
-    keys = cursor.fetchall()
-    cursor.execute(
-        """
-        SELECT pg_get_indexdef(x.indexrelid) FROM pg_index x
-        WHERE x.indrelid = %s::regclass
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid)
-        ORDER BY x.indexrelid
-        """,
-        [PARENT],
-    )
-    indexes = [row[0] for row in cursor.fetchall()]
+    keys = ddl.constraints_of(cursor, PARENT, "pu")
+    indexes = ddl.plain_indexes_of(cursor, PARENT)
     cursor.execute(
         f"DROP TABLE IF EXISTS {LOAD_PARENT}; "
         f"CREATE TABLE {LOAD_PARENT} (LIKE {PARENT} INCLUDING DEFAULTS) PARTITION BY RANGE (observed_at)"
@@ -142,16 +127,12 @@ def load_new_months(cursor, months: Iterable[dt.date], *, source: str, columns: 
     for month in fresh:
         name = partition_name(month)
         cursor.execute(f"ALTER TABLE {LOAD_PARENT} DETACH PARTITION {name}")
-        for number, (kind, definition) in enumerate(keys):
+        for number, (_key, kind, definition) in enumerate(keys):
             suffix = "pkey" if kind == "p" else f"key{number}"
             cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_{suffix} {definition}")
-        for definition in indexes:
-            match = re.match(r"^CREATE (UNIQUE )?INDEX (\S+) ON (ONLY )?\S+ (USING .*)$", definition)
-            if match is None:
-                raise RuntimeError(f"unexpected index definition {definition!r}")
-            unique, parent_index, _only, rest = match.groups()
+        for parent_index, definition in indexes:
             suffix = parent_index.removeprefix(PARENT + "_")
-            cursor.execute(f"CREATE {unique or ''}INDEX {name}_{suffix} ON {name} {rest}")
+            cursor.execute(ddl.index_on(definition, name=f"{name}_{suffix}", table=name))
         cursor.execute(f"ALTER TABLE {PARENT} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", _bounds(month))
         cursor.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bounds")
     cursor.execute(f"DROP TABLE {LOAD_PARENT}")

@@ -152,6 +152,36 @@ def test_unknown_metric_slot_and_layers_fall_back_to_defaults(client, officer, t
     assert data["properties"]["period"] == "rolling28"
 
 
+def test_cached_pages_follow_each_recompute_and_acknowledgement(
+    client, officer, answered, category, django_capture_on_commit_callbacks
+):
+    """Pages cache derived data under the indicator data version: what a recompute or an officer
+    changes shows on the next request, never later."""
+    west, _east = answered
+    client.force_login(officer)
+    params = {"metric": indicators.SHARE_FEELING_SAFE, "slot": "night"}
+
+    def west_answers() -> int:
+        features = client.get(reverse("dashboard-zones-geojson"), params).json()["features"]
+        return next(f["properties"]["n"] for f in features if f["properties"]["code"] == "W")
+
+    assert west_answers() == 3
+    submit_answers(category, Point(7.675, 45.065), [PerceivedSafety.FAIRLY_SAFE])
+    assert west_answers() == 3  # the indicators themselves are not recomputed yet
+    with django_capture_on_commit_callbacks(execute=True):
+        indicators.recompute_stale()
+    assert west_answers() == 4
+
+    alert = make_alert(west)
+    with django_capture_on_commit_callbacks(execute=True):
+        indicators.bump_data_version()  # as the nightly alert run's recompute would
+    zone_page = reverse("dashboard-zone", args=["W"])
+    assert not client.get(zone_page).context["alerts"][0]["acknowledged_at"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("dashboard-alert-ack", args=[alert.pk]))
+    assert client.get(zone_page).context["alerts"][0]["acknowledged_at"]
+
+
 def test_zone_outlines_are_simplified_for_the_maps_zoom(client, officer):
     """A detailed boundary keeps its detail close up and loses it at city scale; a bad zoom is a 400."""
     from django.contrib.gis.geos import MultiPolygon

@@ -204,6 +204,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": [
+        "observatory.jsonparser.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
@@ -230,6 +235,13 @@ OBSERVATORY_NIGHT_STARTS_HOURS = int(env("OBSERVATORY_NIGHT_STARTS_HOURS", "6"))
 OBSERVATORY_SLOTS = env("OBSERVATORY_SLOTS", "evening=18-22,night=22-2,late_night=2-6,day=6-18")
 OBSERVATORY_CITY_CENTRE = (45.0703, 7.6869)  # Torino, Piazza Castello (lat, lon)
 OBSERVATORY_REPORT_MAX_AGE_DAYS = int(env("OBSERVATORY_REPORT_MAX_AGE_DAYS", "365"))
+# The plausible window for any date sent to the observatory (reports, readings, period filters, Open311
+# dates): from this day to today plus OBSERVATORY_FUTURE_DAYS. Outside it a date is refused with a 400.
+OBSERVATORY_EARLIEST_DATE = env("OBSERVATORY_EARLIEST_DATE", "2000-01-01")
+OBSERVATORY_FUTURE_DAYS = int(env("OBSERVATORY_FUTURE_DAYS", "366"))
+# Every JSON body (API, sensor batches, MQTT payloads) is parsed within these limits (observatory/jsonparser.py).
+OBSERVATORY_JSON_MAX_BYTES = int(env("OBSERVATORY_JSON_MAX_BYTES", str(4 * 1024 * 1024)))
+OBSERVATORY_JSON_MAX_DEPTH = int(env("OBSERVATORY_JSON_MAX_DEPTH", "20"))
 OBSERVATORY_MAP_TILES_URL = env("OBSERVATORY_MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 OBSERVATORY_MAP_TILES_ATTRIBUTION = env("OBSERVATORY_MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "observatory-demo")

@@ -1,0 +1,113 @@
+"""The one JSON parser of the observatory: every JSON body (REST API, sensor batches, MQTT payloads) is read here.
+
+It refuses, with a message naming the limit, what the standard library would turn into a server error
+or silently accept: nesting deeper than ``OBSERVATORY_JSON_MAX_DEPTH`` (a 50,000-deep array makes the
+C decoder recurse until RecursionError), bodies over ``OBSERVATORY_JSON_MAX_BYTES``, invalid UTF-8 or
+lone surrogates (``"\\ud800"`` cannot be stored in PostgreSQL text), NaN and Infinity (not JSON), and
+duplicate keys in one object (``{"readings": [...], "readings": [...]}`` would keep the last silently).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+# Strings are removed before brackets are counted, so a "[" inside a string does not count as nesting.
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+class JSONInputError(ValueError):
+    """A JSON text the observatory refuses; the message says why, in the active language."""
+
+
+def _max_depth(text: str) -> int:
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_STRING.sub('""', text)):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    seen: dict[str, object] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise JSONInputError(_("The key “%(key)s” appears twice in one JSON object; send it once.") % {"key": key})
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str):
+    raise JSONInputError(_("%(name)s is not a JSON number; send null or a finite number.") % {"name": name})
+
+
+def _check_strings(value) -> None:
+    """Refuse lone surrogates anywhere (keys or values): PostgreSQL cannot store them."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise JSONInputError(
+                    _("The JSON text holds an unpaired surrogate (\\ud800-\\udfff), which is not a character.")
+                ) from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def loads_limited(data: bytes | str, *, max_bytes: int | None = None, max_depth: int | None = None):
+    """Parse a JSON text within the observatory's limits; raises JSONInputError with a readable message."""
+    max_bytes = settings.OBSERVATORY_JSON_MAX_BYTES if max_bytes is None else max_bytes
+    max_depth = settings.OBSERVATORY_JSON_MAX_DEPTH if max_depth is None else max_depth
+    if len(data) > max_bytes:
+        raise JSONInputError(
+            _("The JSON body is %(size)s bytes; at most %(limit)s are accepted.") % {"size": len(data), "limit": max_bytes}
+        )
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise JSONInputError(_("The body is not valid UTF-8 (byte %(position)s).") % {"position": exc.start}) from None
+    if _max_depth(data) > max_depth:
+        raise JSONInputError(
+            _("The JSON is nested more than %(limit)s levels deep; flatten it.") % {"limit": max_depth}
+        )
+    try:
+        value = json.loads(data, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+    except JSONInputError:
+        raise
+    except json.JSONDecodeError as exc:
+        raise JSONInputError(
+            _("The body is not valid JSON: %(reason)s at line %(line)s, column %(column)s.")
+            % {"reason": exc.msg, "line": exc.lineno, "column": exc.colno}
+        ) from None
+    except RecursionError:  # a guard behind the depth check
+        raise JSONInputError(_("The JSON is nested more than %(limit)s levels deep; flatten it.") % {"limit": max_depth}) from None
+    _check_strings(value)
+    return value
+
+
+class LimitedJSONParser(JSONParser):
+    """DRF's JSON parser with the observatory's limits; a refused body is a 400 whose detail says why."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.OBSERVATORY_JSON_MAX_BYTES
+        data = stream.read(limit + 1) if stream is not None else b""
+        try:
+            return loads_limited(data)
+        except JSONInputError as exc:
+            raise ParseError(str(exc)) from None

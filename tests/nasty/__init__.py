@@ -1,0 +1,31 @@
+"""Tables of hostile inputs, one module per channel, read by tests/test_nasty_inputs.py.
+
+Each row is a ``Nasty``: the request an attacker or a broken client sends, the status it must get, and
+words the answer must contain so a person can act on it. Placeholders in paths, bodies and headers
+(``{sensor_id}``, ``{sensor_token}``, ``{report_code}``, ``{open311_key}``, ``{zone_code}``) are filled
+from the world the test builds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Nasty:
+    id: str
+    method: str
+    path: str
+    # A dict (form fields or JSON, by content_type), raw bytes/str, or a callable(world) -> one of those.
+    body: object = None
+    content_type: str | None = None  # None: form-encoded for dicts; "json": the dict as JSON
+    headers: dict[str, str] = field(default_factory=dict)
+    as_role: str | None = None  # None (anonymous), "officer", "moderator", "grants_admin", "sensor"
+    status: int | tuple[int, ...] = 400
+    # Each must appear (case-insensitive) in the answer's text; say the field and the limit.
+    says: tuple[str, ...] = ()
+    # The answer's format: "json", "xml", "html", "csv" or None (not checked).
+    format: str | None = None
+    # Extra check on the response (e.g. no partition created); gets (response, world).
+    check: Callable | None = None

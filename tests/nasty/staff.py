@@ -1,0 +1,8 @@
+"""Hostile inputs for the staff side (see tests/nasty/__init__.py)."""
+
+from __future__ import annotations
+
+from tests.nasty import Nasty
+
+CASES: list[Nasty] = [
+]

@@ -58,7 +58,10 @@ def check_datetime(
         raise _window_error(field, label, earliest, latest)
     if not_after is not None and value > not_after:
         raise ValidationError(
-            {field: _("%(label)s is in the future (after %(limit)s).") % {"label": label, "limit": not_after.isoformat()}},
+            {
+                field: _("%(label)s is in the future (after %(limit)s).")
+                % {"label": label, "limit": not_after.isoformat()}
+            },
             code="future",
         )
     return value
@@ -79,12 +82,17 @@ def parse_date(raw: object, *, field: str, label: str | None = None, future_days
         value = dt.date.fromisoformat(text)
     except ValueError:
         raise ValidationError(
-            {field: _("%(label)s must be a date like 2026-11-30, not “%(value)s”.") % {"label": label, "value": text[:40]}}
+            {
+                field: _("%(label)s must be a date like 2026-11-30, not “%(value)s”.")
+                % {"label": label, "value": text[:40]}
+            }
         ) from None
     return check_date(value, field=field, label=label, future_days=future_days)
 
 
-def parse_datetime(raw: object, *, field: str, label: str | None = None, not_after: dt.datetime | None = None) -> dt.datetime:
+def parse_datetime(
+    raw: object, *, field: str, label: str | None = None, not_after: dt.datetime | None = None
+) -> dt.datetime:
     """An ISO 8601 instant with a time zone, in the plausible window; a ValidationError on ``field`` otherwise."""
     label = label or field
     text = _text(raw, field, label)

@@ -75,13 +75,16 @@ def loads_limited(data: bytes | str, *, max_bytes: int | None = None, max_depth:
     max_depth = settings.OBSERVATORY_JSON_MAX_DEPTH if max_depth is None else max_depth
     if len(data) > max_bytes:
         raise JSONInputError(
-            _("The JSON body is %(size)s bytes; at most %(limit)s are accepted.") % {"size": len(data), "limit": max_bytes}
+            _("The JSON body is %(size)s bytes; at most %(limit)s are accepted.")
+            % {"size": len(data), "limit": max_bytes}
         )
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise JSONInputError(_("The body is not valid UTF-8 (byte %(position)s).") % {"position": exc.start}) from None
+            raise JSONInputError(
+                _("The body is not valid UTF-8 (byte %(position)s).") % {"position": exc.start}
+            ) from None
     if _max_depth(data) > max_depth:
         raise JSONInputError(
             _("The JSON is nested more than %(limit)s levels deep; flatten it.") % {"limit": max_depth}
@@ -96,7 +99,9 @@ def loads_limited(data: bytes | str, *, max_bytes: int | None = None, max_depth:
             % {"reason": exc.msg, "line": exc.lineno, "column": exc.colno}
         ) from None
     except RecursionError:  # a guard behind the depth check
-        raise JSONInputError(_("The JSON is nested more than %(limit)s levels deep; flatten it.") % {"limit": max_depth}) from None
+        raise JSONInputError(
+            _("The JSON is nested more than %(limit)s levels deep; flatten it.") % {"limit": max_depth}
+        ) from None
     _check_strings(value)
     return value
 

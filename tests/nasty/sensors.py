@@ -4,5 +4,4 @@ from __future__ import annotations
 
 from tests.nasty import Nasty
 
-CASES: list[Nasty] = [
-]
+CASES: list[Nasty] = []

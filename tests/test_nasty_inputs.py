@@ -90,6 +90,10 @@ def fill(value, world):
 
 
 def send(client, case, world):
+    if case.language:
+        from django.conf import settings
+
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = case.language
     if case.as_role and case.as_role != "sensor":
         client.force_login(world.users[case.as_role])
     body = case.body(world) if callable(case.body) else fill(case.body, world)

@@ -27,5 +27,7 @@ class Nasty:
     says: tuple[str, ...] = ()
     # The answer's format: "json", "xml", "html", "csv" or None (not checked).
     format: str | None = None
+    # The language cookie to send ("en"); None: none, so the city's language (Italian) answers.
+    language: str | None = None
     # Extra check on the response (e.g. no partition created); gets (response, world).
     check: Callable | None = None

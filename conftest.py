@@ -9,7 +9,7 @@ from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 from django.contrib.gis.geos import MultiPolygon, Polygon
 
-from observatory.models import Zone
+from city.models import Zone
 from reports.models import Category
 
 # The real processes (Celery worker, gunicorn, Chromium) as fixtures, shared by every app's tests.
@@ -48,7 +48,7 @@ def reference_data(request):
     request.getfixturevalue("transactional_db" if transactional or "transactional_db" in request.fixturenames else "db")
     ensure_reference_data()
     # Pages cache derived data under the indicator data version: each test starts a version of its own.
-    from observatory.indicators import bump_data_version
+    from city.dataversion import bump_data_version
 
     bump_data_version()
 

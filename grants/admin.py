@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from observatory.models import Zone
+from city.models import Zone
 
 from . import exports, permissions, services
 from .forms import (

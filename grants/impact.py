@@ -32,7 +32,8 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from observatory import indicators, nightslots
+from city import nightslots
+from indicators import engine
 
 DEFAULT_WINDOW_NIGHTS = 84  # twelve weeks each side: long enough to pool sparse answers, short enough to be local
 AFTER_DARK = "after_dark"  # every slot but the daytime baseline, pooled: the headline when slots are sparse
@@ -267,9 +268,9 @@ class Outcome:
 
 
 SHARE = Outcome(
-    "share", indicators.SHARE_FEELING_SAFE, gettext_lazy("Share feeling safe"), gettext_lazy("percentage points"), 100.0
+    "share", engine.SHARE_FEELING_SAFE, gettext_lazy("Share feeling safe"), gettext_lazy("percentage points"), 100.0
 )
-PSI = Outcome("psi", indicators.PSI, gettext_lazy("Perceived Safety Index (0-100)"), gettext_lazy("index points"), 1.0)
+PSI = Outcome("psi", engine.PSI, gettext_lazy("Perceived Safety Index (0-100)"), gettext_lazy("index points"), 1.0)
 OUTCOMES = (SHARE, PSI)
 
 
@@ -365,8 +366,8 @@ def _share_windows(first: dt.date, start: dt.date, last: dt.date) -> dict[tuple[
                 "start": start,
                 "first": first,
                 "last": last,
-                "metric": indicators.SHARE_FEELING_SAFE,
-                "version": indicators.METHOD_VERSION,
+                "metric": engine.SHARE_FEELING_SAFE,
+                "version": engine.METHOD_VERSION,
             },
         )
         counts = {(zone, slot): tuple(rest) for zone, slot, *rest in cursor.fetchall()}
@@ -422,8 +423,8 @@ def _psi_windows(first: dt.date, start: dt.date, last: dt.date) -> dict[tuple[in
                 "start": start,
                 "first": first,
                 "last": last,
-                "metric": indicators.PSI,
-                "version": indicators.METHOD_VERSION,
+                "metric": engine.PSI,
+                "version": engine.METHOD_VERSION,
                 "after_dark": AFTER_DARK,
                 "day": DAY_SLOT,
             },
@@ -468,7 +469,7 @@ def project_impact(
     """The stacked-DiD experiment of one project, per outcome and slot (one query per outcome when the
     caller passes the shared parts)."""
     all_treatments = treatments() if all_treatments is None else all_treatments
-    latest = latest or indicators.latest_night()
+    latest = latest or engine.latest_night()
     populations = _populations() if populations is None else populations
     pre_first = treatment.start_on - dt.timedelta(days=window_nights)
     result = ProjectImpact(treatment.project_id, treatment.start_on, pre_first, None)
@@ -569,7 +570,7 @@ class ProgrammeImpact:
 def programme_impact(**options) -> ProgrammeImpact:
     """Every project's experiment and, per outcome and slot, the stacked estimate over the projects with one."""
     everything = treatments()
-    latest = options.pop("latest", None) or indicators.latest_night()
+    latest = options.pop("latest", None) or engine.latest_night()
     populations = _populations()
     projects = [
         project_impact(t, all_treatments=everything, latest=latest, populations=populations, **options)

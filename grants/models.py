@@ -23,7 +23,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from observatory.i18n import in_language
+from city.i18n import in_language
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -314,7 +314,7 @@ class Project(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
     sites = models.GeometryCollectionField(_("sites"), srid=4326)
     zones = models.ManyToManyField(
-        "observatory.Zone", verbose_name=_("zones"), blank=True, related_name="grant_projects", editable=False
+        "city.Zone", verbose_name=_("zones"), blank=True, related_name="grant_projects", editable=False
     )
     night_service = models.BooleanField(_("night-time service"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)

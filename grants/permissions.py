@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from city.roles import GRANTS_ADMIN
+
 # model -> actions. Disbursements and workflow events are history: added, never changed or deleted.
 GRANTS_ADMIN_PERMISSIONS = {
     "call": ("add", "change", "delete", "view"),
@@ -39,8 +41,6 @@ def codenames() -> list[str]:
 
 def grant_group_permissions(group_model, permission_model) -> None:
     """Give the grants_admin group exactly the permissions above (idempotent)."""
-    from observatory.roles import GRANTS_ADMIN
-
     group, _created = group_model.objects.get_or_create(name=GRANTS_ADMIN)
     permissions = permission_model.objects.filter(content_type__app_label="grants", codename__in=codenames())
     group.permissions.add(*permissions)

@@ -1,4 +1,4 @@
-"""The observatory project package and core app: settings, urls, Celery app, zones, night slots, indicators."""
+"""The project shell: settings, urls, the Celery app, wsgi, middleware, login throttling and the health check."""
 
 from .celery import app as celery_app
 

@@ -9,6 +9,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from .celery import app
+
 
 def check_database() -> None:
     with connection.cursor() as cursor:
@@ -25,8 +27,6 @@ def check_redis() -> None:
 
 
 def check_celery() -> None:
-    from observatory.celery import app
-
     with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         replies = app.control.ping(timeout=1.0, limit=1, connection=conn)  # return on the first reply

@@ -5,19 +5,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import views
+from . import pages
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/zones.geojson", views.dashboard_zones_geojson, name="dashboard-zones-geojson"),
-    path("dashboard/layers/<slug:layer>.geojson", views.dashboard_layer, name="dashboard-layer"),
-    path("dashboard/zones/<str:code>/", views.dashboard_zone, name="dashboard-zone"),
-    path("dashboard/alerts/", views.dashboard_alerts, name="dashboard-alerts"),
-    path("dashboard/alerts/<int:alert_id>/acknowledge/", views.dashboard_alert_acknowledge, name="dashboard-alert-ack"),
-    path("dashboard/hotspots/", views.dashboard_hotspots, name="dashboard-hotspots"),
-    path("dashboard/compare/", views.dashboard_compare, name="dashboard-compare"),
+    path("", pages.home, name="home"),
+    path("healthz", pages.healthz, name="healthz"),
+    path("dashboard/", include("dashboards.urls")),
     path("reports/", include("reports.urls")),
     path("projects/", include("grants.urls")),
     path("map/", include("reports.map_urls")),
@@ -28,7 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Machine interfaces: each app adds its API routes under /api/v1/ with its own include line.
     path("api/v1/", include("sensors.api_urls")),
-    path("api/v1/", include("observatory.api_urls")),
+    path("api/v1/", include("indicators.api_urls")),
     path("api/v1/reports/", include("reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

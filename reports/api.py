@@ -25,8 +25,8 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from observatory.models import Zone
-from observatory.roles import MODERATOR, has_role
+from city.models import Zone
+from city.roles import MODERATOR, has_role
 
 from . import services
 from .models import Category, Department, PerceivedSafety, Report

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 
-from observatory.models import Zone
+from city.models import Zone
 
 from .models import Category, Department, PerceivedSafety, Report, SafetyAudit
 

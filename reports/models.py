@@ -10,7 +10,9 @@ from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from observatory.i18n import in_language
+from city.i18n import in_language
+
+from .privacy import snapped
 
 # Crockford-like alphabet: no 0/O or 1/I/L, so a code read aloud or typed from paper survives.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -165,8 +167,6 @@ class ReportQuerySet(models.QuerySet):
 
     def with_public_location(self) -> ReportQuerySet:
         """Annotate ``public_location``: the location snapped to the privacy grid (see privacy.py)."""
-        from .privacy import snapped
-
         return self.annotate(public_location=snapped("location"))
 
     def open(self) -> ReportQuerySet:
@@ -207,7 +207,7 @@ class Report(models.Model):
     occurred_at = models.DateTimeField(_("when it happened"))
     description = models.TextField(_("description"), blank=True, max_length=2000)
     zone = models.ForeignKey(
-        "observatory.Zone", verbose_name=_("zone"), null=True, on_delete=models.SET_NULL, related_name="reports"
+        "city.Zone", verbose_name=_("zone"), null=True, on_delete=models.SET_NULL, related_name="reports"
     )
     night = models.DateField(_("night of"))
     slot = models.CharField(_("slot"), max_length=32)
@@ -423,7 +423,7 @@ class SafetyAudit(models.Model):
     feeling = models.PositiveSmallIntegerField(_("feeling"), choices=SCORE_CHOICES)
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
     zone = models.ForeignKey(
-        "observatory.Zone", verbose_name=_("zone"), null=True, on_delete=models.SET_NULL, related_name="audits"
+        "city.Zone", verbose_name=_("zone"), null=True, on_delete=models.SET_NULL, related_name="audits"
     )
     night = models.DateField(_("night of"))
     slot = models.CharField(_("slot"), max_length=32)

@@ -21,9 +21,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from observatory import indicators
-from observatory.models import Zone
-from observatory.nightslots import night_and_slot
+from city import stale
+from city.models import Zone
+from city.nightslots import night_and_slot
 
 from .models import (
     INDICATOR_EXCLUDED_STATUSES,
@@ -334,7 +334,7 @@ def report_submit(
                     to_status=Report.Status.HIDDEN,
                 )
             elif not joining:  # a joined report counts once, through the original
-                indicators.mark_stale([(zone_found.id, night)])
+                stale.mark_stale([(zone_found.id, night)])
     except BaseException:
         if saved_photo_name:
             report.photo.storage.delete(saved_photo_name)
@@ -395,7 +395,7 @@ def _locked(report: Report) -> Report:
 
 def _mark_if_counting_changed(report: Report, before: str, after: str) -> None:
     if (before in INDICATOR_EXCLUDED_STATUSES) != (after in INDICATOR_EXCLUDED_STATUSES) and report.zone_id:
-        indicators.mark_stale([(report.zone_id, report.night)])
+        stale.mark_stale([(report.zone_id, report.night)])
 
 
 def _record(report: Report, action: str, *, user, before: str, public_note: str = "", detail: str = "") -> StatusChange:
@@ -634,5 +634,5 @@ def audit_submit(
             source=source,
             **{p: scores[p] for p in SafetyAudit.PARAMETERS},
         )
-        indicators.mark_stale([(zone.id, night)])
+        stale.mark_stale([(zone.id, night)])
     return audit

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from observatory.i18n import english_active
-from observatory.roles import MODERATOR, role_required
+from city.i18n import english_active
+from city.roles import MODERATOR, role_required
 
 from . import services
 from .forms import FORM_FIELD_FOR, AbuseForm, AssignForm, AuditForm, MergeForm, PublishForm, ReportForm, StatusForm

@@ -23,6 +23,8 @@ from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from city.models import Zone
+
 from . import selectors, services
 from .models import Quality, Reading, Sensor, SensorKind
 
@@ -296,8 +298,6 @@ class ZoneSlotSummaryView(APIView):
         data = params.validated_data
         zone_id = None
         if data.get("zone"):
-            from observatory.models import Zone
-
             zone = Zone.objects.filter(code=data["zone"]).first()
             if zone is None:
                 return Response({"zone": [_("No such zone.")]}, status=status.HTTP_400_BAD_REQUEST)

@@ -9,7 +9,7 @@ in one transaction, so a refused file writes nothing.
 
 Steps (docs/benchmarks.md has the time each takes): COPY into an UNLOGGED staging table of text
 columns; one typing pass, run by parallel workers, that casts each column once behind its regular
-expression, stamps night and slot with the project's SQL twins (``observatory.nightslots``) and
+expression, stamps night and slot with the project's SQL twins (``city.nightslots``) and
 gives each bad row its reason; one GROUP BY for the months, the stale (zone, night) pairs and each
 sensor's span; then one INSERT ... SELECT: a plain one when no stored reading lies within any
 sensor's span, else (or on a duplicate after all) ``ON CONFLICT DO NOTHING``, so importing a file
@@ -28,7 +28,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.db import DataError, IntegrityError, connection, transaction
 
-from observatory import nightslots
+from city import nightslots
 
 from .models import Sensor
 from .partitions import ensure_month_partitions, load_new_months

@@ -20,8 +20,8 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from observatory.i18n import in_language
-from observatory.models import Zone
+from city.i18n import in_language
+from city.models import Zone
 
 TOKEN_BYTES = 32
 

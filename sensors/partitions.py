@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from observatory import ddl
+from city import ddl
 
 PARENT = "sensors_reading"
 DEFAULT_PARTITION = "sensors_reading_default"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
-from observatory import nightslots
+from city import nightslots
 
 from .models import Quality, SensorKind
 

@@ -21,8 +21,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from observatory import indicators, nightslots
-from observatory.models import Zone
+from city import nightslots, stale
+from city.models import Zone
 
 from .models import Quality, Sensor, SensorKind, new_token, token_hash
 from .partitions import ensure_month_partitions, month_start
@@ -318,9 +318,7 @@ def readings_finish(cursor, stamped: list[tuple]) -> int:
 
     ``stamped`` are the rows ``insert_readings_sql`` returned; returns how many readings were inserted.
     """
-    indicators.mark_stale(
-        ((zone_id, night) for _sensor, zone_id, night, _n, _latest in stamped), source=indicators.SENSORS
-    )
+    stale.mark_stale(((zone_id, night) for _sensor, zone_id, night, _n, _latest in stamped), source=stale.SENSORS)
     latest: dict[int, dt.datetime] = {}
     for sensor_id, _zone, _night, _n, last in stamped:
         latest[sensor_id] = max(last, latest.get(sensor_id, last))

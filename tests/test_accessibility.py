@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.gis.geos import MultiPolygon, Polygon
 
-from observatory.models import Zone
+from city.models import Zone
 from reports.models import Category
 from reports.ratelimit import rate_limit_reset
 

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.utils import timezone
 
+from city.models import Zone
 from conftest import TEST_PASSWORD, make_user
-from observatory.models import Zone
 from reports.models import Category
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.django_db(transaction=True)]

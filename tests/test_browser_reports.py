@@ -10,8 +10,8 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.utils import timezone
 from PIL import Image
 
+from city.models import Zone
 from conftest import TEST_PASSWORD, make_user
-from observatory.models import Zone
 from reports.models import Category, Report
 from reports.ratelimit import rate_limit_reset
 

@@ -18,10 +18,11 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 
-from observatory import alerts, hotspots, indicators, roles
-from observatory.demo import demo_seed
-from observatory.models import Alert, HotSpot, Indicator
-from observatory.tasks import indicator_pipeline
+from city import roles
+from demo.seed import demo_seed
+from indicators import alerts, engine, hotspots
+from indicators.models import Alert, HotSpot, Indicator
+from indicators.tasks import indicator_pipeline
 from tests.processes import BASE_DIR, OUTPUT_DIR, process_env, stop
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -59,7 +60,7 @@ def recompute_lock_held() -> bool:
             SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
                            AND objid = (hashtext(%s)::bigint & x'ffffffff'::bigint) AND pid <> pg_backend_pid())
             """,
-            [indicators.LOCK_KEY],
+            [engine.LOCK_KEY],
         )
         return cursor.fetchone()[0]
 
@@ -101,7 +102,7 @@ def test_a_worker_killed_mid_recompute_leaves_the_same_tables_as_a_clean_run(cat
     demo_seed(scale="small", months=6)
     # The clean run, synchronous.
     empty_derived_tables()
-    indicators.recompute_all()
+    engine.recompute_all()
     hotspots.compute_hotspots()
     alerts.compute_alerts()
     clean = tables()

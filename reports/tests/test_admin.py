@@ -16,7 +16,7 @@ def admin_client(client):
 @pytest.mark.parametrize(
     "model",
     ["reports_category", "reports_report", "reports_blockedsender", "reports_abuseflag", "reports_safetyaudit",
-     "observatory_zone", "observatory_indicator", "observatory_alert", "observatory_hotspot"],
+     "city_zone", "indicators_indicator", "indicators_alert", "indicators_hotspot"],
 )  # fmt: skip
 def test_every_changelist_opens_for_an_administrator(admin_client, model, two_zones):
     assert admin_client.get(reverse(f"admin:{model}_changelist")).status_code == 200

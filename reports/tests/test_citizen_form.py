@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import ExifTags, Image
 
-from observatory.models import StaleZoneNight
+from city.models import StaleZoneNight
 from reports.models import BlockedSender, PerceivedSafety, Report, StatusChange
 
 from .factories import jpeg_with_gps, png, submit

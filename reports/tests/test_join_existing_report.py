@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from observatory import indicators
-from observatory.models import Indicator, StaleZoneNight
+from city.models import StaleZoneNight
+from indicators import engine
+from indicators.models import Indicator
 from reports.models import BlockedSender, Category, PerceivedSafety, Report, StatusChange
 from reports.services import report_merge, report_reject_spam, report_set_status, report_submit
 
@@ -78,13 +79,13 @@ def test_a_joined_report_is_kept_closed_as_a_duplicate_of_the_one_chosen(origina
 
 
 def test_a_joined_report_counts_once_in_the_indicators(original):
-    indicators.recompute_stale()
+    engine.recompute_stale()
     StaleZoneNight.objects.all().delete()
     join(original, occurred_at=original.occurred_at)
     assert not StaleZoneNight.objects.exists()  # nothing changes in the indicators
-    indicators.recompute_all()
+    engine.recompute_all()
     share = Indicator.objects.get(
-        metric=indicators.SHARE_FEELING_SAFE, period_kind="night", zone=original.zone, period_start=original.night
+        metric=engine.SHARE_FEELING_SAFE, period_kind="night", zone=original.zone, period_start=original.night
     )
     assert share.n == 1
 

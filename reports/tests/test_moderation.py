@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from city.models import StaleZoneNight
 from conftest import make_user
-from observatory.models import StaleZoneNight
 from reports.models import Report, StatusChange
 from reports.services import report_merge, report_publish, report_reject_spam, report_set_status
 

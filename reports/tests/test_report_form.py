@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from observatory.models import StaleZoneNight
+from city.models import StaleZoneNight
 from reports.models import PerceivedSafety, Report
 
 pytestmark = pytest.mark.django_db

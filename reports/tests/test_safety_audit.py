@@ -7,7 +7,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from observatory.models import StaleZoneNight
+from city.models import StaleZoneNight
 from reports.models import SafetyAudit
 from reports.services import audit_submit
 

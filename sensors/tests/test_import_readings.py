@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from observatory.models import StaleZoneNight
+from city.models import StaleZoneNight
 from sensors.models import Reading
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from observatory.models import StaleZoneNight
+from city.models import StaleZoneNight
 from sensors.models import Reading
 
 pytestmark = pytest.mark.django_db

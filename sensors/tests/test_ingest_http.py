@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from observatory.models import StaleZoneNight
+from city.models import StaleZoneNight
 from sensors.models import Reading, Sensor
 
 pytestmark = pytest.mark.django_db

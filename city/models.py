@@ -1,0 +1,84 @@
+"""The base of every app: the zones of the city and the ledger of what derived data is stale."""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from .dataversion import bump_data_version
+
+# The zone of a point, for set-based SQL (bulk imports, seeding, re-stamping). It must agree with
+# ZoneQuerySet.covering(): ST_Covers, so a point on a shared border belongs to both candidates and
+# the lowest id wins; a point outside every zone gets NULL.
+ZONE_FOR_POINT_SQL = "(SELECT z.id FROM observatory_zone z WHERE ST_Covers(z.geom, {point}) ORDER BY z.id LIMIT 1)"
+
+
+class ZoneQuerySet(models.QuerySet):
+    def covering(self, point: Point) -> ZoneQuerySet:
+        """Zones whose boundary or interior contains the point, lowest id first."""
+        return self.filter(geom__covers=point).order_by("id")
+
+    def zone_for_point(self, point: Point) -> Zone | None:
+        """The one zone a point is stamped with: lowest id on a shared border, None outside."""
+        return self.covering(point).first()
+
+
+class Zone(models.Model):
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Municipality")
+        DISTRICT = "district", _("District")
+        STATISTICAL_ZONE = "statistical_zone", _("Statistical zone")
+        HEX = "hex", _("Hexagonal cell")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, default=Kind.OTHER)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    geom = models.MultiPolygonField(_("boundary"), srid=4326, spatial_index=True)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    area_km2 = models.FloatField(_("area (km²)"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ZoneQuerySet.as_manager()
+
+    class Meta:
+        db_table = "observatory_zone"  # the table predates the city app (migrations keep its rows)
+        ordering = ["name"]
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class StaleZoneNight(models.Model):
+    """A (zone, night) whose indicators must be recomputed; written in the same transaction as the raw row."""
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE)
+    night = models.DateField()
+    marked_at = models.DateTimeField(auto_now_add=True)
+    # What changed: citizens' reports or audits, sensor readings, or both. A recompute after reports
+    # alone leaves the sensor medians (the costliest part) as they are; they cannot have changed.
+    citizens = models.BooleanField(default=True, db_default=True)
+    sensors = models.BooleanField(default=False, db_default=False)
+
+    class Meta:
+        db_table = "observatory_stalezonenight"
+        constraints = [models.UniqueConstraint(fields=["zone", "night"], name="stale_zone_night_unique")]
+
+    def __str__(self) -> str:
+        return f"stale {self.zone_id} {self.night}"
+
+
+@receiver([post_save, post_delete], sender=Zone)
+def _zone_changed(**kwargs) -> None:
+    """Pages cache derived data per zone under the indicator data version: a changed zone moves it on."""
+    transaction.on_commit(bump_data_version)

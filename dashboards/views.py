@@ -1,0 +1,378 @@
+"""The officers' dashboards (overview, zone, alerts, hot spots, compare): thin views over the selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.graph_objects as go
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from city import nightslots
+from city.models import Zone
+from city.roles import DASHBOARD_ROLES, role_required
+from indicators import engine
+from indicators.alerts import alert_acknowledge
+from indicators.models import Alert
+
+from . import selectors
+
+# --- the officers' dashboards: thin views over dashboards.selectors ------------------------------------
+# Every page reads its filters from the URL (a view can be bookmarked) and every table or map layer
+# is exported with the same filters and the same selector: ?format=csv or ?format=geojson.
+
+
+def _export(request: HttpRequest, *, rows: list[dict], name: str, features: dict | None = None):
+    """CSV or GeoJSON of a table when ?format= asks for it; None otherwise (render the page)."""
+    fmt = request.GET.get("format", "")
+    if fmt == "csv":
+        response = HttpResponse(selectors.to_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt == "geojson" and features is not None:
+        response = JsonResponse(features)
+        response["Content-Type"] = "application/geo+json"
+        response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
+        return response
+    if fmt:
+        return HttpResponseBadRequest(_("Unknown export format: use csv or geojson."))
+    return None
+
+
+def _figure_json(figure: go.Figure) -> dict:
+    """The figure as plain data for json_script (to_plotly_json: no second validation pass, unlike to_json)."""
+    return figure.to_plotly_json()
+
+
+def _common(f: selectors.Filters) -> dict:
+    return {
+        "filters": f,
+        "slots": nightslots.slot_choices(),
+        "slot_labels": dict(nightslots.slot_choices()),
+        "periods": list(selectors.PERIODS.items()),
+        "metrics": list(selectors.METRICS.items()),
+        "metric_label": selectors.METRICS[f.metric],
+        "query": f.query(),
+    }
+
+
+def _map_context() -> dict:
+    return {
+        "tiles_url": settings.OBSERVATORY_MAP_TILES_URL,
+        "tiles_attribution": settings.OBSERVATORY_MAP_TILES_ATTRIBUTION,
+        "centre": settings.OBSERVATORY_CITY_CENTRE,
+    }
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    f = selectors.parse_filters(request.GET)
+    rows, classes = selectors.zone_table(f)
+    exported = _export(request, rows=rows, name="zones", features=selectors.zone_features(f)
+                       if request.GET.get("format") == "geojson" else None)  # fmt: skip
+    if exported:
+        return exported
+    trend_figure, trend_rows = _city_trend(f.last_night)
+    ctx = {
+        **_common(f),
+        **_map_context(),
+        "kpis": selectors.kpis(f),
+        "zones": sorted(rows, key=lambda r: (r["value"] is None, r["value"] or 0)),
+        "legend": selectors.legend(f.metric, classes),
+        "layers": [(name, name in f.layers) for name in selectors.LAYERS],
+        "trend_figure": trend_figure,
+        "trend_rows": trend_rows,
+    }
+    # Rendered once per data version, filters and live counts, then served from the cache: the long
+    # tables on their own key (data and filters), the whole page on one that also holds the counts.
+    page = (*selectors.filter_key(f), f.query(), tuple(f.errors))
+    ctx["fragment_key"] = selectors.fragment_key("overview", page)
+    ctx["page_key"] = selectors.fragment_key("overview-page", (*page, sorted(ctx["kpis"].items())))
+    return render(request, "dashboards/dashboard.html", ctx)
+
+
+CITY_TREND_CACHE_SECONDS = 60  # derived data; the nightly and stale recomputes refresh it at most this late
+
+
+def _city_trend(last_night: dt.date) -> tuple[dict, list[tuple]]:
+    """The city-wide weekly trend (figure and table rows), the same for every filter: cached briefly."""
+    key = f"dashboard-city-trend:{last_night.isoformat()}:{get_language()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    trend = engine.city_weekly_trend(first_night=last_night - dt.timedelta(days=26 * 7), last_night=last_night)
+    figure = go.Figure()
+    for code, label in nightslots.slot_choices():
+        weeks = [(week, n, k) for week, s, n, k in trend if s == code]
+        if weeks:
+            figure.add_trace(
+                go.Scatter(
+                    x=[w.isoformat() for w, _n, _k in weeks],
+                    y=[round(100 * k / n, 1) for _w, n, k in weeks],
+                    customdata=[n for _w, n, _k in weeks],
+                    name=str(label),
+                    mode="lines+markers",
+                    hovertemplate="%{x}: %{y}% (n=%{customdata})<extra>" + str(label) + "</extra>",
+                )
+            )
+    figure.add_hline(y=100 * selectors.ISTAT_FEELING_SAFE, line_dash="dot", annotation_text="ISTAT 2022-23")
+    figure.update_layout(
+        yaxis={"title": _("Percent feeling safe (very or fairly)"), "range": [0, 100]},
+        xaxis={"title": _("Week"), "type": "date", "tickformat": "%d %b %Y"},
+        margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        height=340,
+        legend={"orientation": "h"},
+    )
+    result = (_figure_json(figure), [(w, s, n, round(100 * k / n, 1) if n else None) for w, s, n, k in trend])
+    cache.set(key, result, timeout=CITY_TREND_CACHE_SECONDS)
+    return result
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+def dashboard_zones_geojson(request: HttpRequest) -> HttpResponse:
+    """Zones as a GeoJSON FeatureCollection: value, colour class and uncertainty of the chosen metric."""
+    f = selectors.parse_filters(request.GET)
+    if request.GET.get("format") == "csv":
+        return _export(request, rows=selectors.zone_table(f)[0], name="zones")
+    try:
+        zoom = _zoom(request)
+    except ValueError:
+        return HttpResponseBadRequest(_("The zoom must be a whole number."))
+    return JsonResponse(selectors.zone_features(f, zoom=zoom))
+
+
+def _zoom(request: HttpRequest, default: int | None = None) -> int | None:
+    """The map's zoom from ?zoom= (``default`` without one); ValueError unless a short whole number."""
+    value = request.GET.get("zoom")
+    if value is None:
+        return default
+    if len(value) > 3:
+        raise ValueError(value)
+    return int(value)
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+def dashboard_layer(request: HttpRequest, layer: str) -> HttpResponse:
+    """One switchable map layer as GeoJSON (or CSV): hot spots, project sites, sensors, report clusters."""
+    f = selectors.parse_filters(request.GET)
+    if layer == "hotspots":
+        features = selectors.hotspot_features(f)
+    elif layer == "projects":
+        features = selectors.project_features()
+    elif layer == "sensors":
+        features = selectors.sensor_features()
+    elif layer == "reports":
+        try:
+            zoom = _zoom(request, default=12)
+        except ValueError:
+            return HttpResponseBadRequest(_("The zoom must be a whole number."))
+        features = selectors.report_cluster_features(f, zoom=zoom)
+    else:
+        raise Http404
+    if request.GET.get("format") == "csv":
+        return _export(request, rows=[feat["properties"] for feat in features["features"]], name=layer)
+    return JsonResponse(features)
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
+    zone = get_object_or_404(Zone.objects.defer("geom"), code=code)
+    f = selectors.parse_filters(request.GET)
+    table = request.GET.get("table", "series")
+    if request.GET.get("format"):
+        tables = {
+            "series": selectors.zone_series(zone, last_night=f.last_night),
+            "slots": selectors.zone_slot_comparison(zone, f),
+            "categories": selectors.category_breakdown(zone, f),
+            "reports": selectors.recent_reports(zone),
+            "sensors": selectors.sensor_rows(zone_id=zone.pk),
+            "alerts": selectors.alert_rows(status="all", zone_id=zone.pk),
+        }
+        if table not in tables:
+            raise Http404
+        return _export(request, rows=tables[table], name=f"zone-{zone.code}-{table}")
+    parts = (zone.pk, *selectors.filter_key(f), f.query(), tuple(f.errors))
+    derived = selectors.cached_by_data("zone-page", parts, lambda: _zone_derived(zone, f))
+    live = selectors.cached_by_data(
+        "zone-live",
+        parts,
+        lambda: {
+            "sensors": selectors.sensor_rows(zone_id=zone.pk),
+            "projects": selectors.project_rows(zone_id=zone.pk),
+            "alerts": selectors.alert_rows(status="all", zone_id=zone.pk),
+            "hotspot": next(iter(selectors.hotspot_rows(f, zone_id=zone.pk)), None),
+        },
+        timeout=selectors.LIVE_CACHE_SECONDS,
+    )
+    ctx = {
+        **_common(f),
+        **derived,
+        **live,
+        "zone": zone,
+        "fragment_key": selectors.fragment_key("zone", parts),
+        "page_key": selectors.fragment_key("zone-page", (*parts, repr(live), zone.code, zone.name, zone.population)),
+    }
+    return render(request, "dashboards/dashboard_zone.html", ctx)
+
+
+def _zone_derived(zone: Zone, f: selectors.Filters) -> dict:
+    """The zone page's derived parts (series, figures, slot comparison, categories, recent reports)."""
+    series = selectors.zone_series(zone, last_night=f.last_night, metric=f.metric)
+    slot_labels = dict(nightslots.slot_choices())
+    figure = go.Figure()
+    for slot, label in nightslots.slot_choices():
+        points = [r for r in series if r["slot"] == slot and r["metric"] == f.metric and r["value"] is not None]
+        if points:
+            figure.add_trace(
+                go.Scatter(
+                    x=[p["week"] for p in points],
+                    y=[p["value"] for p in points],
+                    error_y={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": [(p["upper"] - p["value"]) if p["upper"] is not None else 0 for p in points],
+                        "arrayminus": [(p["value"] - p["lower"]) if p["lower"] is not None else 0 for p in points],
+                    },
+                    customdata=[p["n"] for p in points],
+                    name=str(label),
+                    mode="lines+markers",
+                    hovertemplate="%{x}: %{y} (n=%{customdata})<extra>" + str(label) + "</extra>",
+                )
+            )
+    figure.update_layout(
+        yaxis={"title": str(selectors.METRICS[f.metric])},
+        xaxis={"title": _("Week"), "type": "date", "tickformat": "%d %b %Y"},
+        margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        height=320,
+        legend={"orientation": "h"},
+    )
+    comparison = selectors.zone_slot_comparison(zone, f)
+    bars = [r for r in comparison if r["metric"] == f.metric]
+    slots_figure = go.Figure(
+        go.Bar(
+            x=[str(slot_labels.get(r["slot"], r["slot"])) for r in bars],
+            y=[r["value"] for r in bars],
+            customdata=[r["n"] for r in bars],
+            hovertemplate="%{x}: %{y} (n=%{customdata})<extra></extra>",
+            marker_color=["#fdae61" if r["slot"] == "day" else "#2c7bb6" for r in bars],
+        )
+    )
+    slots_figure.update_layout(
+        yaxis={"title": str(selectors.METRICS[f.metric])}, margin={"l": 50, "r": 10, "t": 10, "b": 40}, height=260
+    )
+    return {
+        "series_rows": series,
+        "trend_figure": _figure_json(figure),
+        "slots_figure": _figure_json(slots_figure),
+        "comparison": comparison,
+        "categories": selectors.category_breakdown(zone, f),
+        "recent": selectors.recent_reports(zone),
+    }
+
+
+def _alert_status(request: HttpRequest) -> str:
+    status = request.GET.get("status", "open")
+    return status if status in ("open", "acknowledged", "all") else "open"
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+def dashboard_alerts(request: HttpRequest) -> HttpResponse:
+    status = _alert_status(request)
+    rows = selectors.alert_rows(status=status)
+    if request.GET.get("format"):
+        geometries = selectors.zone_geometries() if request.GET.get("format") == "geojson" else {}
+        by_code = {z["code"]: z["geometry"] for z in geometries.values()}
+        features = {
+            "type": "FeatureCollection",
+            "features": [{"type": "Feature", "geometry": by_code.get(r["zone_code"]), "properties": r} for r in rows],
+        }
+        return _export(request, rows=rows, name="alerts", features=features)
+    ctx = {
+        "alerts": rows,
+        "status": status,
+        "statuses": [("open", _("Open")), ("acknowledged", _("Acknowledged")), ("all", _("All"))],
+        "slot_labels": dict(nightslots.slot_choices()),
+        "metric_labels": selectors.METRICS,
+    }
+    return render(request, "dashboards/dashboard_alerts.html", ctx)
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_POST
+def dashboard_alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(Alert, pk=alert_id)
+    alert_acknowledge(alert=alert, user=request.user)
+    messages.success(request, _("Alert acknowledged."))
+    status = _alert_status(request)
+    return redirect(reverse("dashboard-alerts") + f"?status={status}")
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+def dashboard_hotspots(request: HttpRequest) -> HttpResponse:
+    f = selectors.parse_filters(request.GET)
+    rows = selectors.hotspot_rows(f)
+    if request.GET.get("format"):
+        features = selectors.hotspot_features(f) if request.GET.get("format") == "geojson" else None
+        return _export(request, rows=rows, name="hotspots", features=features)
+    return render(request, "dashboards/dashboard_hotspots.html", {**_common(f), "hotspots": rows})
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+def dashboard_compare(request: HttpRequest) -> HttpResponse:
+    f = selectors.parse_filters(request.GET)
+    codes = [c.strip() for c in request.GET.get("zones", "").split(",") if c.strip()][: selectors.MAX_COMPARE]
+    found = {z.code: z for z in Zone.objects.defer("geom").filter(code__in=codes)}
+    zones = [found[c] for c in codes if c in found]
+    missing = [c for c in codes if c not in found]
+    rows = selectors.compare_rows(zones, f) if zones else []
+    if request.GET.get("format"):
+        return _export(request, rows=rows, name="compare")
+    chosen = [r for r in rows if r["metric"] == f.metric]
+    figure = go.Figure(
+        go.Bar(
+            x=[r["code"] for r in chosen],
+            y=[r["value"] for r in chosen],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [(r["upper"] - r["value"]) if r["upper"] is not None and r["value"] is not None else 0
+                          for r in chosen],
+                "arrayminus": [(r["value"] - r["lower"]) if r["lower"] is not None and r["value"] is not None else 0
+                               for r in chosen],
+            },
+            customdata=[r["n"] for r in chosen],
+            hovertemplate="%{x}: %{y} (n=%{customdata})<extra></extra>",
+            marker_color="#2c7bb6",
+        )
+    )  # fmt: skip
+    figure.update_layout(
+        yaxis={"title": str(selectors.METRICS[f.metric])}, margin={"l": 50, "r": 10, "t": 10, "b": 40}, height=300
+    )
+    table = {}
+    for r in rows:
+        table.setdefault(r["metric"], {"label": selectors.METRICS[r["metric"]], "cells": []})["cells"].append(r)
+    ctx = {
+        **_common(f),
+        "zones": zones,
+        "zone_codes": ",".join(z.code for z in zones),
+        "compare_hidden": [("zones", ",".join(z.code for z in zones))],
+        "missing": missing,
+        "all_zones": Zone.objects.order_by("code").values_list("code", "name")[:500],
+        "figure": _figure_json(figure) if zones else None,
+        "table": list(table.values()),
+    }
+    return render(request, "dashboards/dashboard_compare.html", ctx)

@@ -1,0 +1,260 @@
+"""Demo grants: Torino's two calls, their applications through the whole workflow, funded projects with money.
+
+Runs inside ``demo.seed.demo_seed`` after the reports and before the indicator recompute.
+Everything goes through the grants services (a few dozen rows: the rules matter more than speed
+here); one project is suspended and then withdrawn, so the budgets show money released back to its
+call. Then, so that the impact view has both outcomes to show, the synthetic reports of the zones
+of some funded projects are nudged towards feeling safe after the project's start, in one SQL
+UPDATE on the seeded rows; the other funded zones are left as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.contrib.gis.geos import GeometryCollection, LineString, Polygon
+from django.db import connection
+
+from city.models import Zone
+from grants import services
+from grants.models import Call, Criterion, Milestone, OutputIndicator
+
+# (title, English title, organisation, requested EUR, night service, outcome, improves after start)
+SOCIAL_INNOVATION = [
+    ("Portierato di comunità serale", "Evening community concierge", "Cooperativa Il Ponte", "260000", True,
+     "funded", True),
+    ("Passeggiate di quartiere al buio", "Neighbourhood night walks", "Associazione Donne in Cammino", "230000", True,
+     "funded", False),
+    ("Bar sociale aperto fino a mezzanotte", "Social café open until midnight", "Impresa sociale Mezzanotte", "190000",
+     True, "funded", True),
+    ("Educativa di strada notturna", "Night-time street outreach", "Cooperativa Strade", "160000", True, "funded",
+     False),
+    ("Festival diffuso d'estate", "Summer street festival", "Comitato Feste Borgo", "120000", False, "not_funded",
+     False),
+    ("Sportello digitale", "Digital help desk", "Studio Privato Srl", "90000", False, "ineligible", False),
+]  # fmt: skip
+INFRASTRUCTURE = [
+    ("Nuova illuminazione del sottopasso", "New lighting of the underpass", "Circoscrizione 6", "470000", True,
+     "funded", True),
+    ("Recupero del bocciodromo come casa di quartiere", "Old bowling hall reopened as a community house",
+     "Fondazione Case del Quartiere", "400000", True, "funded", False),
+    ("Giardino condiviso sull'area dismessa", "Shared garden on the vacant lot", "Orti Alti APS", "310000", False,
+     "funded", True),
+    ("Riqualificazione della piazza del mercato", "Market square renewal", "Consorzio Mercato", "520000", False,
+     "not_funded", False),
+    ("Parcheggio multipiano", "Multi-storey car park", "Parcheggi Spa", "900000", False, "ineligible", False),
+]  # fmt: skip
+GRANT_SHARE = Decimal("0.95")  # grants cover 95% of what was asked, rounded to hundreds
+START_FRACTIONS = (0.42, 0.50, 0.58, 0.66, 0.74)  # staggered starts within the demo window
+IMPROVING_SHIFT_PERCENT = 80  # share of unsafe answers nudged up one step in improving zones after the start
+# Suspended, then withdrawn: the part of its grant not paid goes back to the call (see the budgets).
+WITHDRAWN_TITLE = "Educativa di strada notturna"
+NIGHT_SLOTS = ("evening", "night", "late_night")
+
+
+def _evaluator() -> User:
+    # The accounts step later sets this login's password and group; the workflow needs an actor now.
+    user, _created = User.objects.get_or_create(username="demo-grants")
+    return user
+
+
+def _busy_zones(limit: int) -> list[Zone]:
+    """Zones with the most night-time reports: there the impact view has data to work with."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT zone_id FROM reports_report WHERE zone_id IS NOT NULL AND slot = ANY(%s)
+            GROUP BY zone_id ORDER BY count(*) DESC, zone_id LIMIT %s
+            """,
+            [list(NIGHT_SLOTS), limit],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    zones = Zone.objects.in_bulk(ids)
+    return [zones[i] for i in ids]
+
+
+def _site(zone: Zone, kind: str, rng) -> GeometryCollection:
+    """A small site inside the zone: a building footprint (about 80 m) or a relit street (about 300 m)."""
+    centre = zone.geom.point_on_surface
+    dx, dy = rng.uniform(-0.0008, 0.0008, size=2)
+    lon, lat = centre.x + dx, centre.y + dy
+    if not zone.geom.contains(type(centre)(lon, lat, srid=4326)):
+        lon, lat = centre.x, centre.y
+    if kind == "line":
+        geometry = LineString((lon - 0.002, lat), (lon + 0.002, lat + 0.0004), srid=4326)
+        geometry = geometry.intersection(zone.geom) if not zone.geom.contains(geometry) else geometry
+        if geometry.empty or geometry.geom_type not in ("LineString", "MultiLineString"):
+            geometry = Polygon.from_bbox((lon - 0.0005, lat - 0.0004, lon + 0.0005, lat + 0.0004))
+    else:
+        geometry = Polygon.from_bbox((lon - 0.0005, lat - 0.0004, lon + 0.0005, lat + 0.0004))
+    geometry.srid = 4326
+    return GeometryCollection(geometry, srid=4326)
+
+
+def seed_grants(ctx) -> int:
+    """The two calls (EUR 1.0 M social innovation, EUR 1.4 M infrastructure), applications, projects, money."""
+    rng = ctx.rng("grants")
+    evaluator = _evaluator()
+    zones = _busy_zones(30)
+    if len(zones) < 8:
+        ctx.notes.append("grants: too few zones with reports; no demo grants were made")
+        return 0
+    order = rng.permutation(len(zones))
+    zone_queue = [zones[i] for i in order]
+    rows = 0
+    improving: list[tuple[int, dt.date]] = []
+    funded_index = 0
+    for kind, budget, title_it, title_en, specs, opens_days in (
+        (Call.Kind.SOCIAL_INNOVATION, "1000000.00", "Bando innovazione sociale per la notte",
+         "Social innovation for the night call", SOCIAL_INNOVATION, 150),
+        (Call.Kind.INFRASTRUCTURE_REGENERATION, "1400000.00", "Bando rigenerazione di infrastrutture sociali degradate",
+         "Regeneration of degraded social infrastructure call", INFRASTRUCTURE, 140),
+    ):  # fmt: skip
+        opens = ctx.first_night - dt.timedelta(days=opens_days)
+        call = Call.objects.create(
+            kind=kind,
+            title_it=title_it,
+            title_en=title_en,
+            budget=Decimal(budget),
+            opens_on=opens,
+            closes_on=opens + dt.timedelta(days=60),
+            eligibility="Enti del terzo settore, associazioni e enti pubblici con sede a Torino.",
+        )
+        criteria = [
+            Criterion.objects.create(call=call, name=name, weight=Decimal(weight))
+            for name, weight in (("Impatto sulla sicurezza percepita", "0.4"), ("Qualità del progetto", "0.3"),
+                                 ("Coinvolgimento del territorio", "0.2"), ("Sostenibilità economica", "0.1"))
+        ]  # fmt: skip
+        rows += 1 + len(criteria)
+        applications = []
+        for number, (title, english, organisation, requested, night, outcome, improves) in enumerate(specs):
+            zone = zone_queue.pop()
+            application = services.application_submit(
+                call=call,
+                organisation=organisation,
+                contact_name=f"Referente {number + 1}",
+                contact_email=f"referente{number + 1}.{kind[:6]}@example.org",
+                contact_phone=f"+39 011 000 {1000 + number}",
+                title=title,
+                summary=f"{title}: proposta per rendere più vivibile e sicura la zona {zone.name} nelle ore serali.",
+                requested_amount=requested,
+                co_financing=str(int(int(requested) * 0.1)),
+                sites=_site(zone, "line" if "illuminazione" in title else "polygon", rng),
+                night_service=night,
+                submitted_on=opens + dt.timedelta(days=int(rng.integers(5, 55))),
+                actor=evaluator,
+            )
+            applications.append((application, english, outcome, improves))
+            if outcome == "ineligible":
+                services.application_transition(
+                    application=application, to_status="ineligible", actor=evaluator,
+                    note="Soggetto proponente non ammissibile.",
+                )  # fmt: skip
+                continue
+            services.application_transition(application=application, to_status="eligible", actor=evaluator)
+            quality = 8.5 if outcome == "funded" else 5.0
+            for criterion in criteria:
+                score = round(float(min(10, max(0, quality + rng.normal(0, 0.8)))), 1)
+                services.score_record(application=application, criterion=criterion, evaluator=evaluator, score=score)
+            services.application_transition(application=application, to_status="scored", actor=evaluator)
+        services.call_rank(call=call, actor=evaluator)
+        for application, english, outcome, improves in applications:
+            rows += 1
+            if outcome == "not_funded":
+                services.application_transition(application=application, to_status="not_funded", actor=evaluator)
+            if outcome != "funded":
+                continue
+            fraction = START_FRACTIONS[funded_index % len(START_FRACTIONS)]
+            funded_index += 1
+            start = ctx.first_night + dt.timedelta(days=int(ctx.nights * fraction))
+            granted = (application.requested_amount * GRANT_SHARE).quantize(Decimal("100"))
+            project = services.project_award(
+                application=application,
+                granted_amount=granted,
+                start_on=start,
+                end_on=start + dt.timedelta(days=540),
+                actor=evaluator,
+                title_en=english,
+                description_en=f"{english}: a project to make the area livelier and safer in the evening.",
+                status="active" if start <= ctx.last_night else "planned",
+            )
+            rows += _milestones_and_money(ctx, project, granted, start, evaluator, rng)
+            if application.title == WITHDRAWN_TITLE:
+                rows += _suspend_then_withdraw(project, evaluator)
+            elif improves:
+                improving.append((project.pk, start))
+    shifted = _improve_treated_zones(improving)
+    ctx.notes.append(
+        f"grants: {len(improving)} funded projects' zones made to feel safer after their start "
+        f"({shifted} reports nudged); the other funded zones were left unchanged"
+    )
+    return rows
+
+
+def _milestones_and_money(ctx, project, granted: Decimal, start: dt.date, actor, rng) -> int:
+    steps = [
+        ("Avvio delle attività", "Activities start", start),
+        ("Prima verifica intermedia", "First interim review", start + dt.timedelta(days=90)),
+        ("Chiusura e rendicontazione", "Closure and final report", project.end_on),
+    ]
+    for title_it, title_en, due in steps:
+        Milestone.objects.create(
+            project=project, title_it=title_it, title_en=title_en, due_on=due,
+            done_on=due + dt.timedelta(days=int(rng.integers(0, 10))) if due + dt.timedelta(days=10) <= ctx.last_night
+            else None,
+        )  # fmt: skip
+    payments = [(start, Decimal("0.40"), "Anticipo del 40%"), (start + dt.timedelta(days=75), Decimal("0.30"), "SAL 1")]
+    made = 0
+    for paid_on, share, note in payments:
+        if paid_on <= ctx.last_night:
+            tranche = services.disbursement_record(
+                project=project, amount=(granted * share).quantize(Decimal("0.01")), paid_on=paid_on, note=note,
+                actor=actor,
+            )  # fmt: skip
+            made += 1
+    if made and project.pk % 3 == 0:  # one correction, as a new entry: how history is fixed
+        services.disbursement_record(
+            project=project, amount="-250.00", paid_on=tranche.paid_on, note="Rettifica: spese non ammissibili",
+            corrects=tranche, actor=actor,
+        )  # fmt: skip
+        made += 1
+    OutputIndicator.objects.create(
+        project=project, name_it="Serate di apertura", name_en="Evenings open", unit="serate",
+        target=Decimal(120), value=Decimal(int(rng.integers(10, 80))), declared_on=ctx.last_night,
+    )  # fmt: skip
+    return len(steps) + made + 1
+
+
+def _suspend_then_withdraw(project, actor) -> int:
+    services.project_status_change(project=project, status="suspended", actor=actor)
+    services.project_status_change(
+        project=project, status="withdrawn", actor=actor,
+        reason="Ritirato dal beneficiario: la parte non erogata torna al bando.",
+    )  # fmt: skip
+    return project.releases.count()
+
+
+def _improve_treated_zones(improving: list[tuple[int, dt.date]]) -> int:
+    """Nudge unsafe answers up one step in the zones of improving projects after their start (one UPDATE)."""
+    if not improving:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH treated AS (
+                SELECT pz.zone_id, min(t.start_on) AS start_on
+                FROM unnest(%s::bigint[], %s::date[]) AS t(project_id, start_on)
+                JOIN grants_project_zones pz ON pz.project_id = t.project_id
+                GROUP BY pz.zone_id
+            )
+            UPDATE reports_report r SET perceived_safety = r.perceived_safety + 1
+            FROM treated
+            WHERE r.zone_id = treated.zone_id AND r.night >= treated.start_on AND r.slot = ANY(%s)
+              AND r.perceived_safety IN (1, 2)
+              AND abs(hashtext(r.tracking_code)) %% 100 < %s
+            """,
+            [[p for p, _s in improving], [s for _p, s in improving], list(NIGHT_SLOTS), IMPROVING_SHIFT_PERCENT],
+        )
+        return cursor.rowcount

@@ -1,0 +1,231 @@
+"""REST API of the indicator engine: indicators (with CSV and GeoJSON export), hot spots, alerts, sensitivity.
+
+Indicators and hot spots are public derived data (aggregates per zone, no personal data); alerts
+are for the staff roles, who can acknowledge them. Filtering by django-filter, paginated lists.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+
+from django.db import connection
+from django.http import HttpResponse, StreamingHttpResponse
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from city import nightslots
+from city.roles import DASHBOARD_ROLES, has_role
+
+from . import alerts, engine
+from .models import Alert, HotSpot, Indicator
+
+EXPORT_MAX_ROWS = 200_000
+GEOJSON_MAX_FEATURES = 20_000
+EXPORT_FIELDS = (
+    "zone", "period_kind", "period_start", "slot", "metric", "method_version", "value", "lower", "upper", "n",
+    "numerator", "raw_value", "denominator", "unit", "coverage", "grade", "computed_at",
+)  # fmt: skip
+
+
+class IndicatorFilter(filters.FilterSet):
+    zone = filters.CharFilter(field_name="zone__code", help_text="Zone code")
+    slot = filters.CharFilter()
+    period_kind = filters.ChoiceFilter(choices=Indicator.PeriodKind.choices)
+    period_start = filters.DateFromToRangeFilter(help_text="period_start_after / period_start_before (inclusive)")
+    metric = filters.CharFilter()
+    method_version = filters.CharFilter()
+
+    class Meta:
+        model = Indicator
+        fields = ["zone", "slot", "period_kind", "period_start", "metric", "method_version"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = list(EXPORT_FIELDS)
+
+
+class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+    """Indicators per zone x slot x period x metric x method version (see docs/methodology.md)."""
+
+    queryset = Indicator.objects.select_related("zone").order_by(
+        "period_kind", "period_start", "slot", "metric", "zone__code"
+    )
+    serializer_class = IndicatorSerializer
+    filterset_class = IndicatorFilter
+    permission_classes = [permissions.AllowAny]
+
+    def _export_rows(self):
+        queryset = self.filter_queryset(self.get_queryset())
+        if queryset.count() > EXPORT_MAX_ROWS:
+            raise ValidationError(f"More than {EXPORT_MAX_ROWS} rows: narrow the filters (metric, period, slot).")
+        return queryset.values_list("zone__code", *EXPORT_FIELDS[1:])
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR}, filters=True)
+    def export_csv(self, request):
+        """The filtered indicators as CSV (same filters as the list)."""
+        rows = self._export_rows()
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+
+        def lines():
+            yield writer.writerow(EXPORT_FIELDS)
+            for row in rows.iterator(chunk_size=5000):
+                yield writer.writerow(["" if v is None else v.isoformat() if hasattr(v, "isoformat") else v
+                                       for v in row])  # fmt: skip
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="indicators.csv"'
+        return response
+
+    @extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT}, filters=True)
+    def export_geojson(self, request):
+        """The filtered indicators as a GeoJSON FeatureCollection, one feature per row with its zone's boundary."""
+        queryset = self.filter_queryset(self.get_queryset())
+        if queryset.count() > GEOJSON_MAX_FEATURES:
+            raise ValidationError(
+                f"More than {GEOJSON_MAX_FEATURES} features: narrow the filters (metric, period, slot)."
+            )
+        ids = list(queryset.values_list("id", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT z.id, ST_AsGeoJSON(ST_Multi(ST_SimplifyPreserveTopology(z.geom, 0.0002)), 6)
+                FROM observatory_zone z
+                WHERE z.id IN (SELECT zone_id FROM observatory_indicator WHERE id = ANY(%s))
+                """,
+                [ids],
+            )
+            geometries = {zone_id: json.loads(geometry) for zone_id, geometry in cursor.fetchall()}
+        features = []
+        for row in queryset.values("zone_id", "zone__code", "zone__name", *EXPORT_FIELDS[1:]):
+            zone_id = row.pop("zone_id")
+            properties = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+            properties["zone"] = properties.pop("zone__code")
+            properties["zone_name"] = properties.pop("zone__name")
+            features.append({"type": "Feature", "geometry": geometries.get(zone_id), "properties": properties})
+        body = json.dumps({"type": "FeatureCollection", "features": features})
+        response = HttpResponse(body, content_type="application/geo+json")
+        response["Content-Disposition"] = 'attachment; filename="indicators.geojson"'
+        return response
+
+
+class HotSpotFilter(filters.FilterSet):
+    zone = filters.CharFilter(field_name="zone__code")
+    slot = filters.CharFilter()
+    period_kind = filters.ChoiceFilter(choices=Indicator.PeriodKind.choices)
+    period_start = filters.DateFilter()
+    cluster = filters.ChoiceFilter(choices=HotSpot.Cluster.choices)
+    method_version = filters.CharFilter()
+
+    class Meta:
+        model = HotSpot
+        fields = ["zone", "slot", "period_kind", "period_start", "cluster", "method_version"]
+
+
+class HotSpotSerializer(serializers.ModelSerializer):
+    zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = HotSpot
+        exclude = ["id"]
+
+
+class HotSpotViewSet(viewsets.ReadOnlyModelViewSet):
+    """Getis-Ord Gi* and local Moran's I of the index, with permutation p-values and BH q-values."""
+
+    queryset = HotSpot.objects.select_related("zone").order_by("period_kind", "-period_start", "slot", "zone__code")
+    serializer_class = HotSpotSerializer
+    filterset_class = HotSpotFilter
+    permission_classes = [permissions.AllowAny]
+
+
+class IsStaffRole(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return has_role(request.user, *DASHBOARD_ROLES)
+
+
+class AlertFilter(filters.FilterSet):
+    zone = filters.CharFilter(field_name="zone__code")
+    slot = filters.CharFilter()
+    metric = filters.CharFilter()
+    acknowledged = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Alert
+        fields = ["zone", "slot", "metric", "acknowledged"]
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id", "zone", "slot", "metric", "window_start", "window_end", "method_version", "baseline", "current",
+            "baseline_n", "current_n", "statistic", "p_value", "q_value", "created_at", "acknowledged_by",
+            "acknowledged_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    """Significant deteriorations of a zone against its own baseline (officers, moderators, grants staff)."""
+
+    queryset = Alert.objects.select_related("zone", "acknowledged_by")
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+    permission_classes = [IsStaffRole]
+
+    @extend_schema(request=None, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        alert = alerts.alert_acknowledge(alert=self.get_object(), user=request.user)
+        return Response(AlertSerializer(alert).data)
+
+
+class SensitivityView(APIView):
+    """Sensitivity of the index ranking to its weights for one slot and period (OECD/JRC step 7)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("slot", str, description="slot code (default night)"),
+            OpenApiParameter("period_kind", str, enum=[c for c, _l in Indicator.PeriodKind.choices]),
+            OpenApiParameter("period_start", OpenApiTypes.DATE, description="default: latest rolling window"),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        slot = request.query_params.get("slot", "night")
+        kind = request.query_params.get("period_kind", Indicator.PeriodKind.ROLLING_28)
+        if slot not in nightslots.slot_codes():
+            raise ValidationError({"slot": f"unknown slot; choose from {', '.join(nightslots.slot_codes())}"})
+        if kind not in Indicator.PeriodKind.values:
+            raise ValidationError({"period_kind": "unknown period kind"})
+        raw_start = request.query_params.get("period_start")
+        try:
+            start = (
+                dt.date.fromisoformat(raw_start)
+                if raw_start
+                else engine.anchor_night() - dt.timedelta(days=engine.ROLLING_NIGHTS - 1)
+            )
+        except ValueError:
+            raise ValidationError({"period_start": "use YYYY-MM-DD"}) from None
+        return Response(engine.sensitivity_run(period_kind=kind, period_start=start, slot=slot))

@@ -1,0 +1,60 @@
+"""manage.py recompute_indicators: the indicator engine, synchronously, with a progress bar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from indicators import alerts, engine, hotspots
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute indicators synchronously: the stale (zone, night) pairs by default, everything with --full, "
+        "or the periods from --since DATE on; then hot spots and alerts (unless --no-statistics). "
+        "--sensitivity prints the sensitivity analysis of one group's index as JSON."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--full", action="store_true", help="rebuild every indicator from raw rows")
+        parser.add_argument("--since", type=dt.date.fromisoformat, help="recompute periods with nights from DATE on")
+        parser.add_argument("--no-statistics", action="store_true", help="skip hot spots and alerts")
+        parser.add_argument("--sensitivity", action="store_true", help="print the sensitivity analysis and stop")
+        parser.add_argument("--slot", default="night")
+        parser.add_argument("--period-kind", default="rolling28", choices=["night", "week", "month", "rolling28"])
+        parser.add_argument("--period-start", type=dt.date.fromisoformat, help="default: the latest rolling window")
+
+    def handle(self, *args, **options):
+        if options["full"] and options["since"]:
+            raise CommandError("use either --full or --since, not both")
+        if options["sensitivity"]:
+            start = options["period_start"] or engine.anchor_night() - dt.timedelta(days=27)
+            result = engine.sensitivity_run(
+                period_kind=options["period_kind"], period_start=start, slot=options["slot"]
+            )
+            self.stdout.write(json.dumps(result, indent=2))
+            return
+        started = time.perf_counter()
+        if options["full"] or options["since"]:
+            pairs = engine.recompute_all(since=options["since"], progress=self._progress)
+        else:
+            pairs = engine.recompute_stale()
+        self.stderr.write("")
+        self.stdout.write(f"{pairs} (zone, night) pairs recomputed in {time.perf_counter() - started:.2f} s")
+        if not options["no_statistics"]:
+            step = time.perf_counter()
+            count = hotspots.compute_hotspots()
+            self.stdout.write(f"hot spots: {count} zone x slot rows in {time.perf_counter() - step:.2f} s")
+            step = time.perf_counter()
+            count = alerts.compute_alerts()
+            self.stdout.write(f"alerts: {count} standing in {time.perf_counter() - step:.2f} s")
+
+    def _progress(self, label: str, done: int, total: int) -> None:
+        width = 30
+        filled = round(width * done / total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<20}")
+        sys.stderr.flush()

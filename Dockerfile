@@ -3,7 +3,8 @@
 
 # Front-end libraries (Bootstrap Italia, Leaflet, Plotly) come from npm at build time, exactly as
 # package-lock.json pins them; they are served from /static/, never from a CDN.
-FROM node:20-bookworm-slim AS front-end
+# Node.js 24 is the active LTS line (Node 20 left support in April 2026).
+FROM node:24-bookworm-slim AS front-end
 WORKDIR /build
 COPY package.json package-lock.json ./
 # axe-core is a devDependency used only by the accessibility tests, so it stays out of the image.
@@ -25,8 +26,9 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
+# Exactly the releases of requirements.lock, each file checked against its hash.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 
 COPY --from=front-end /build/node_modules ./node_modules
 COPY . .

@@ -173,6 +173,33 @@ def test_every_variable_compose_sets_for_the_app_is_documented(services):
     assert set_by_compose - documented_variables() == set()
 
 
+def django_services(services: dict) -> dict[str, dict]:
+    """The services built from the image: each runs Django (migrate, web, worker, beat, ingest)."""
+    return {name: service for name, service in services.items() if "build" in service}
+
+
+def test_every_django_service_takes_every_variable_of_dot_env(services):
+    assert set(django_services(services)) == {"migrate", "web", "worker", "beat", "ingest"}
+    for name, service in django_services(services).items():
+        paths = [entry["path"] if isinstance(entry, dict) else entry for entry in service.get("env_file") or []]
+        assert ".env" in paths, f"{name} does not read .env"
+
+
+def test_no_service_blanks_out_a_variable_of_dot_env(services):
+    # `NAME:` with no value in `environment` would hide the value `.env` gives that variable.
+    for name, service in django_services(services).items():
+        blank = [variable for variable, value in (service.get("environment") or {}).items() if value is None]
+        assert blank == [], f"{name} blanks {blank}"
+
+
+def test_compose_points_the_services_at_its_own_database_and_redis(services):
+    for name, service in django_services(services).items():
+        environment = service["environment"]
+        assert "@db:5432/" in environment["DATABASE_URL"], name
+        for variable in ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+            assert environment[variable].startswith("redis://redis:"), (name, variable)
+
+
 @pytest.mark.parametrize("reader", ENV_READERS)
 def test_every_variable_read_by_the_code_is_documented(reader):
     read_here = variables_read_by(reader)
@@ -221,6 +248,59 @@ def test_image_runs_the_web_process_as_a_non_root_user():
     assert "8000" in dockerfile_arguments("EXPOSE")
     # CMD in exec form is a JSON list, which YAML reads too.
     assert yaml.safe_load(dockerfile_arguments("CMD")[-1]) == procfile()["web"]
+
+
+def test_front_end_stage_uses_a_supported_node_lts():
+    node = next(stage for stage in dockerfile_arguments("FROM") if stage.startswith("node:"))
+    major = int(re.match(r"node:(\d+)", node).group(1))
+    assert major >= 22 and major % 2 == 0, f"{node}: Node 20 left support in April 2026; use an even (LTS) line"
+
+
+# --- locked dependencies ----------------------------------------------------------------------
+
+
+def locked(name: str) -> dict[str, tuple[str, list[str]]]:
+    """{normalised package name: (version, [hashes])} of a pip-compile lock file."""
+    packages: dict[str, tuple[str, list[str]]] = {}
+    current = None
+    for line in read(name).splitlines():
+        pin = re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)", line)
+        if pin:
+            current = re.sub(r"[-_.]+", "-", pin.group(1)).lower()
+            packages[current] = (pin.group(2), [])
+        for digest in re.findall(r"--hash=sha256:([0-9a-f]{64})", line):
+            packages[current][1].append(digest)
+    return packages
+
+
+def direct_pins(name: str) -> dict[str, str]:
+    pins = {}
+    for line in read(name).splitlines():
+        pin = re.match(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==(\S+)", line)
+        if pin:
+            pins[re.sub(r"[-_.]+", "-", pin.group(1)).lower()] = pin.group(2)
+    return pins
+
+
+LOCKS = [
+    ("requirements.lock", ["requirements.txt"]),
+    ("requirements-dev.lock", ["requirements.txt", "requirements-dev.txt"]),
+]
+
+
+@pytest.mark.parametrize(("lock", "requirements"), LOCKS)
+def test_lock_file_pins_every_package_with_its_hashes_at_the_direct_pins(lock, requirements):
+    packages = locked(lock)
+    assert len(packages) > sum(len(direct_pins(r)) for r in requirements), "transitive packages are locked too"
+    assert [name for name, (_version, hashes) in packages.items() if not hashes] == []
+    for requirement in requirements:
+        for name, version in direct_pins(requirement).items():
+            assert packages.get(name, ("missing",))[0] == version, f"{lock}: {name} is not at {requirement}'s {version}"
+
+
+def test_dev_and_the_image_install_from_the_locks_checking_hashes():
+    assert "install -q --require-hashes -r requirements-dev.lock" in read("dev")
+    assert any("--require-hashes -r requirements.lock" in run for run in dockerfile_arguments("RUN"))
 
 
 def test_secrets_and_local_state_stay_out_of_the_build_context():

@@ -3,6 +3,7 @@ so geometries are not editable (and no map widget pulls scripts from a CDN)."""
 
 from django.contrib import admin
 
+from . import services
 from .models import Zone
 
 
@@ -13,3 +14,13 @@ class ZoneAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     exclude = ["geom"]
     readonly_fields = ["area_km2"]
+
+    def save_model(self, request, obj, form, change):
+        services.zone_save(zone=obj)
+
+    def delete_model(self, request, obj):
+        services.zone_delete(zone=obj)
+
+    def delete_queryset(self, request, queryset):
+        for zone in queryset:
+            services.zone_delete(zone=zone)

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
-
-from .dataversion import bump_data_version
 
 # The zone of a point, for set-based SQL (bulk imports, seeding, re-stamping). It must agree with
 # ZoneQuerySet.covering(): ST_Covers, so a point on a shared border belongs to both candidates and
@@ -76,9 +71,3 @@ class StaleZoneNight(models.Model):
 
     def __str__(self) -> str:
         return f"stale {self.zone_id} {self.night}"
-
-
-@receiver([post_save, post_delete], sender=Zone)
-def _zone_changed(**kwargs) -> None:
-    """Pages cache derived data per zone under the indicator data version: a changed zone moves it on."""
-    transaction.on_commit(bump_data_version)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     # Local, from the shell down to the base (the layers contract in pyproject.toml)
     "observatory",  # the shell; it keeps its migration history (the tables its models had moved to city/indicators)
     "demo",
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "observatory.urls"
@@ -195,17 +197,31 @@ CELERY_TASK_TIME_LIMIT = int(env("CELERY_TASK_TIME_LIMIT", "1800"))
 CELERY_TASK_SOFT_TIME_LIMIT = int(env("CELERY_TASK_SOFT_TIME_LIMIT", "1700"))
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+# Redis redelivers a task whose worker died after this many seconds (acks_late); the default outlasts
+# the longest task. Tests that kill a worker set it short.
+_VISIBILITY_TIMEOUT = int(env("CELERY_VISIBILITY_TIMEOUT", str(CELERY_TASK_TIME_LIMIT + 600)))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    # kombu scans for expired unacked messages every interval x throttle seconds (10 x 10 by default);
+    # a short visibility timeout gets a scan about as often as the timeout itself.
+    "unacked_restore_interval": min(10, _VISIBILITY_TIMEOUT),
+    "unacked_restore_throttle": max(1, min(10, _VISIBILITY_TIMEOUT // 10)),
+}
 CELERY_TIMEZONE = TIME_ZONE
+# The one beat schedule: every periodic task of every app.
 CELERY_BEAT_SCHEDULE = {
-    "recompute-stale-indicators": {
-        "task": "indicators.tasks.recompute_stale_indicators",
-        "schedule": 60.0,
-    },
+    # Stale markers whose queued recompute was lost (broker down) are picked up within a minute.
+    "recompute-stale-indicators": {"task": "indicators.tasks.recompute_stale_indicators", "schedule": 60.0},
+    # The nightly full recompute, then hot spots and alerts, chained (indicators.tasks.nightly_indicators).
     "recompute-all-indicators-nightly": {
-        "task": "indicators.tasks.recompute_all_indicators",
+        "task": "indicators.tasks.nightly_indicators",
         "schedule": crontab(hour=7, minute=15),
     },
+    "erase-expired-report-contacts": {
+        "task": "reports.tasks.erase_expired_contacts",
+        "schedule": crontab(hour=3, minute=40),
+    },
+    "sensors-health": {"task": "sensors.tasks.check_sensor_health", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {
@@ -275,10 +291,6 @@ OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", "comune.torino.it")
 OPEN311_KEY_SERVICE = env(
     "OPEN311_KEY_SERVICE", "Ask the observatory team for a key (manage.py open311_key create NAME)"
 )
-CELERY_BEAT_SCHEDULE["erase-expired-report-contacts"] = {
-    "task": "reports.tasks.erase_expired_contacts",
-    "schedule": crontab(hour=3, minute=40),
-}
 
 # --- grants: how far a funded site reaches into zones, and the size limit of application PDFs ---
 GRANTS_ZONE_BUFFER_METRES = float(env("GRANTS_ZONE_BUFFER_METRES", "150"))
@@ -294,9 +306,8 @@ MQTT_USERNAME = env("MQTT_USERNAME", "")
 MQTT_PASSWORD = env("MQTT_PASSWORD", "")
 MQTT_CLIENT_ID = env("MQTT_CLIENT_ID", "observatory-ingest")
 MQTT_TOPIC = "observatory/sensors/+/readings"
-CELERY_BEAT_SCHEDULE["sensors-health"] = {"task": "sensors.tasks.check_sensor_health", "schedule": 300.0}
 
-# --- observatory indicators: composite weights, alerts, beat schedule of the engine ---
+# --- indicators: composite weights, alerts, hot spots ---
 # Perceived Safety Index weights (docs/methodology.md): "component=weight,..."; unnamed components keep
 # their defaults (share_feeling_safe 0.4, report_rate 0.2, audit_score 0.2, illuminance 0.1, footfall 0.1, noise 0).
 OBSERVATORY_PSI_WEIGHTS = env("OBSERVATORY_PSI_WEIGHTS", "")
@@ -305,32 +316,10 @@ OBSERVATORY_ALERT_MIN_N = int(env("OBSERVATORY_ALERT_MIN_N", "30"))
 OBSERVATORY_ALERT_FDR = float(env("OBSERVATORY_ALERT_FDR", "0.05"))
 # Hot spots: permutations of the conditional randomisation (fixed seed) and the FDR level.
 OBSERVATORY_HOTSPOT_PERMUTATIONS = int(env("OBSERVATORY_HOTSPOT_PERMUTATIONS", "999"))
-# Redis redelivers a task whose worker died after this many seconds (acks_late); the default outlasts
-# the longest task. Tests that kill a worker set it short.
-_VISIBILITY_TIMEOUT = int(env("CELERY_VISIBILITY_TIMEOUT", str(CELERY_TASK_TIME_LIMIT + 600)))
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    **CELERY_BROKER_TRANSPORT_OPTIONS,
-    "visibility_timeout": _VISIBILITY_TIMEOUT,
-    # kombu scans for expired unacked messages every interval x throttle seconds (10 x 10 by default);
-    # a short visibility timeout gets a scan about as often as the timeout itself.
-    "unacked_restore_interval": min(10, _VISIBILITY_TIMEOUT),
-    "unacked_restore_throttle": max(1, min(10, _VISIBILITY_TIMEOUT // 10)),
-}
-CELERY_BEAT_SCHEDULE = {
-    **CELERY_BEAT_SCHEDULE,
-    "recompute-stale-indicators": {"task": "indicators.tasks.recompute_stale_indicators", "schedule": 60.0},
-    # The nightly full recompute, then hot spots and alerts, chained (indicators.tasks.nightly_indicators).
-    "recompute-all-indicators-nightly": {
-        "task": "indicators.tasks.nightly_indicators",
-        "schedule": crontab(hour=7, minute=15),
-    },
-}
 
 # --- dashboards: login brute-force protection (django-axes) and session expiry ---
-INSTALLED_APPS = [*INSTALLED_APPS, "axes"]
 # axes' check first (observatory.auth: AxesStandaloneBackend for every login that carries a request).
 AUTHENTICATION_BACKENDS = ["observatory.auth.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
-MIDDLEWARE = [*MIDDLEWARE, "axes.middleware.AxesMiddleware"]
 AXES_FAILURE_LIMIT = 5
 AXES_VERBOSE = False  # no banner on every manage.py command
 AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes

@@ -88,6 +88,14 @@ def slot_choices() -> list[tuple[str, str]]:
     return [(s.code, s.label) for s in slots()]
 
 
+BASELINE_HOUR = 12  # the daytime comparison baseline is the slot that holds midday
+
+
+def baseline_slot() -> str:
+    """The daytime slot night-time slots are compared against: whichever configured slot covers midday."""
+    return next(s.code for s in slots() if s.covers_hour(BASELINE_HOUR))
+
+
 def city_timezone() -> ZoneInfo:
     return config()[1]
 

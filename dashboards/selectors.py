@@ -38,10 +38,12 @@ from city import dataversion, nightslots
 from city.i18n import english_active
 from city.models import Zone
 from grants.models import Project
-from indicators import engine
+from indicators import engine, registry
+from indicators import selectors as indicator_selectors
 from indicators import statistics as st
 from indicators.models import Alert, HotSpot
-from reports.models import INDICATOR_EXCLUDED_STATUSES, Report
+from indicators.selectors import ZoneValue
+from reports.models import INDICATOR_EXCLUDED_STATUSES, PerceivedSafety, Report
 from reports.privacy import snapped_sql
 from sensors.models import Sensor
 
@@ -70,6 +72,8 @@ DATA_CACHE_SECONDS = 6 * 3600
 # at once after a recompute or an acknowledgement, which move the data version on).
 LIVE_CACHE_SECONDS = 15
 BACKLOG_CAP = 1_000
+# What counts as feeling safe is the reports model's rule (very or fairly safe).
+FEELING_SAFE = [int(v) for v in PerceivedSafety.feeling_safe()]
 T = TypeVar("T")
 
 PERIODS = {
@@ -79,17 +83,9 @@ PERIODS = {
     "rolling28": gettext_lazy("Rolling 28 nights"),
     "custom": gettext_lazy("Custom range"),
 }
-METRICS = {
-    engine.PSI: gettext_lazy("Perceived Safety Index (0-100)"),
-    engine.SHARE_FEELING_SAFE: gettext_lazy("Share feeling safe"),
-    engine.REPORT_RATE: gettext_lazy("Report rate"),
-    engine.AUDIT_SCORE: gettext_lazy("Audit score (0-3)"),
-    "illuminance_median": gettext_lazy("Illuminance (median)"),
-    "footfall_median": gettext_lazy("Footfall (median)"),
-    "noise_median": gettext_lazy("Noise (median)"),
-}
-# Higher value = safer? (the composite's own directions; the index itself is 'safer = higher').
-SAFER_IF_HIGHER = {engine.PSI: True, **{c.metric: c.higher_is_safer for c in st.COMPONENTS}}
+# The metrics a page may show and their directions: the component registry's.
+METRICS = registry.METRIC_LABELS
+SAFER_IF_HIGHER = registry.SAFER_IF_HIGHER
 LAYERS = ("hotspots", "projects", "sensors", "reports")
 
 
@@ -172,51 +168,11 @@ def _date(value: str | None) -> dt.date | None:
 # --- zone values and the choropleth ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ZoneValue:
-    value: float | None
-    lower: float | None
-    upper: float | None
-    n: int
-    coverage: float | None
-    grade: str
-    numerator: float | None = None
-
-
 def zone_values(f: Filters, *, metric: str | None = None) -> dict[int, ZoneValue]:
     """Value per zone id of a metric for the filters' slot and period (one query)."""
-    metric = metric or f.metric
-    with connection.cursor() as cursor:
-        if f.period_kind:
-            cursor.execute(
-                """
-                SELECT zone_id, value, lower, upper, n, coverage, grade, numerator FROM observatory_indicator
-                WHERE metric = %s AND method_version = %s AND period_kind = %s AND period_start = %s AND slot = %s
-                """,
-                [metric, engine.METHOD_VERSION, f.period_kind, f.first_night, f.slot],
-            )
-            return {r[0]: ZoneValue(*r[1:]) for r in cursor.fetchall()}
-        # Custom range: nights pooled. Shares pool k/n exactly (Wilson interval); other metrics are the
-        # n-weighted mean of the nightly values, without an interval.
-        cursor.execute(
-            """
-            SELECT zone_id, sum(value * greatest(n, 1)) / nullif(sum(greatest(n, 1)), 0), sum(n)::int,
-                   sum(numerator), avg(coverage)
-            FROM observatory_indicator
-            WHERE metric = %s AND method_version = %s AND period_kind = 'night' AND slot = %s
-              AND period_start BETWEEN %s AND %s AND value IS NOT NULL
-            GROUP BY zone_id
-            """,
-            [metric, engine.METHOD_VERSION, f.slot, f.first_night, f.last_night],
-        )
-        out = {}
-        for zone_id, value, n, numerator, coverage in cursor.fetchall():
-            lower = upper = None
-            if metric == engine.SHARE_FEELING_SAFE and n:
-                value = numerator / n
-                lower, upper = st.wilson_interval(round(numerator), n)
-            out[zone_id] = ZoneValue(value, lower, upper, n, coverage, "", numerator)
-        return out
+    return indicator_selectors.zone_values(
+        metric=metric or f.metric, slot=f.slot, period_kind=f.period_kind, first=f.first_night, last=f.last_night
+    )
 
 
 def classify(values: list[float], *, safer_if_higher: bool = True) -> list[dict]:
@@ -405,24 +361,10 @@ def legend(metric: str, classes: list[dict]) -> list[dict]:
 
 def _indicator_kpis(f: Filters) -> dict[str, tuple[float, int, float]]:
     """Reports (now, previous period) and answers feeling safe, from the nightly indicator rows."""
-    prev_first, prev_last = f.previous
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT metric,
-                   coalesce(sum(numerator) FILTER (WHERE period_start BETWEEN %s AND %s), 0),
-                   coalesce(sum(n) FILTER (WHERE period_start BETWEEN %s AND %s), 0),
-                   coalesce(sum(numerator) FILTER (WHERE period_start BETWEEN %s AND %s), 0)
-            FROM observatory_indicator
-            WHERE metric = ANY(%s) AND method_version = %s AND period_kind = 'night' AND slot = %s
-              AND period_start BETWEEN %s AND %s
-            GROUP BY metric
-            """,
-            [f.first_night, f.last_night, f.first_night, f.last_night, prev_first, prev_last,
-             [engine.REPORT_RATE, engine.SHARE_FEELING_SAFE], engine.METHOD_VERSION, f.slot,
-             prev_first, f.last_night],
-        )  # fmt: skip
-        return {m: (float(num), int(n), float(prev)) for m, num, n, prev in cursor.fetchall()}
+    return indicator_selectors.night_sums(
+        metrics=[engine.REPORT_RATE, engine.SHARE_FEELING_SAFE], slot=f.slot, first=f.first_night,
+        last=f.last_night, previous=f.previous,
+    )  # fmt: skip
 
 
 def kpis(f: Filters) -> dict:
@@ -591,11 +533,11 @@ def report_clusters(f: Filters, *, zoom: int) -> list[dict]:
                 WHERE night BETWEEN %s AND %s AND slot = %s AND status <> ALL(%s)
             )
             SELECT ST_X(ST_Transform(cell, 4326)), ST_Y(ST_Transform(cell, 4326)), count(*),
-                   avg((perceived_safety >= 3)::int)
+                   avg((perceived_safety = ANY(%s))::int)
             FROM cells GROUP BY cell ORDER BY count(*) DESC LIMIT 2000
             """,
             [*snap_params, cluster_grid_m(zoom), f.first_night, f.last_night, f.slot,
-             list(INDICATOR_EXCLUDED_STATUSES)],
+             list(INDICATOR_EXCLUDED_STATUSES), FEELING_SAFE],
         )  # fmt: skip
         return [
             {"lon": round(x, 6), "lat": round(y, 6), "count": count, "share_feeling_safe": _round(share)}
@@ -668,57 +610,21 @@ def zone_series(zone: Zone, *, last_night: dt.date, metric: str | None = None, w
     """Weekly values of one zone for every slot: one metric, or the index and every component."""
     first = last_night - dt.timedelta(days=7 * weeks)
     metrics = [metric] if metric else list(METRICS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT period_start, slot, metric, value, lower, upper, n, grade FROM observatory_indicator
-            WHERE zone_id = %s AND period_kind = 'week' AND method_version = %s AND metric = ANY(%s)
-              AND period_start BETWEEN %s AND %s
-            ORDER BY period_start, slot, metric
-            """,
-            [zone.pk, engine.METHOD_VERSION, metrics, first, last_night],
-        )
-        labels = {code: str(label) for code, label in nightslots.slot_choices()}
-        return [
-            {"week": w.isoformat(), "slot": s, "slot_label": labels.get(s, s), "metric": m, "value": _round(v),
-             "lower": _round(lo), "upper": _round(hi), "n": n, "grade": g}
-            for w, s, m, v, lo, hi, n, g in cursor.fetchall()
-        ]  # fmt: skip
+    rows = indicator_selectors.zone_weekly_rows(zone_id=zone.pk, metrics=metrics, first=first, last=last_night)
+    labels = {code: str(label) for code, label in nightslots.slot_choices()}
+    return [
+        {"week": w.isoformat(), "slot": s, "slot_label": labels.get(s, s), "metric": m, "value": _round(v),
+         "lower": _round(lo), "upper": _round(hi), "n": n, "grade": g}
+        for w, s, m, v, lo, hi, n, g in rows
+    ]  # fmt: skip
 
 
 def zone_slot_comparison(zone: Zone, f: Filters) -> list[dict]:
     """Every metric of the zone for every slot in the filters' period: day against the night slots."""
     metrics = list(METRICS)
-    with connection.cursor() as cursor:
-        if f.period_kind:
-            cursor.execute(
-                """
-                SELECT slot, metric, value, lower, upper, n, grade FROM observatory_indicator
-                WHERE zone_id = %s AND period_kind = %s AND period_start = %s AND method_version = %s
-                  AND metric = ANY(%s)
-                """,
-                [zone.pk, f.period_kind, f.first_night, engine.METHOD_VERSION, metrics],
-            )
-            rows = cursor.fetchall()
-        else:  # a custom range: the nights pooled as zone_values pools them, every slot and metric at once
-            cursor.execute(
-                """
-                SELECT slot, metric, sum(value * greatest(n, 1)) / nullif(sum(greatest(n, 1)), 0), sum(n)::int,
-                       sum(numerator)
-                FROM observatory_indicator
-                WHERE zone_id = %s AND period_kind = 'night' AND method_version = %s AND metric = ANY(%s)
-                  AND period_start BETWEEN %s AND %s AND value IS NOT NULL
-                GROUP BY slot, metric
-                """,
-                [zone.pk, engine.METHOD_VERSION, metrics, f.first_night, f.last_night],
-            )
-            rows = []
-            for slot, metric, value, n, numerator in cursor.fetchall():
-                lower = upper = None
-                if metric == engine.SHARE_FEELING_SAFE and n:
-                    value = numerator / n
-                    lower, upper = st.wilson_interval(round(numerator), n)
-                rows.append((slot, metric, value, lower, upper, n, ""))
+    rows = indicator_selectors.zone_slot_rows(
+        zone_id=zone.pk, metrics=metrics, period_kind=f.period_kind, first=f.first_night, last=f.last_night
+    )
     by_key = {(r[0], r[1]): r for r in rows}
     labels = {code: str(label) for code, label in nightslots.slot_choices()}
     out = []
@@ -739,12 +645,12 @@ def category_breakdown(zone: Zone, f: Filters) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT c.code, c.name_it, c.name_en, count(*), avg((r.perceived_safety >= 3)::int)
+            SELECT c.code, c.name_it, c.name_en, count(*), avg((r.perceived_safety = ANY(%s))::int)
             FROM reports_report r JOIN reports_category c ON c.id = r.category_id
             WHERE r.zone_id = %s AND r.night BETWEEN %s AND %s AND r.slot = %s AND r.status <> ALL(%s)
             GROUP BY c.code, c.name_it, c.name_en ORDER BY count(*) DESC, c.code
             """,
-            [zone.pk, f.first_night, f.last_night, f.slot, list(INDICATOR_EXCLUDED_STATUSES)],
+            [FEELING_SAFE, zone.pk, f.first_night, f.last_night, f.slot, list(INDICATOR_EXCLUDED_STATUSES)],
         )
         english = english_active()
         return [
@@ -774,21 +680,12 @@ def recent_reports(zone: Zone, *, limit: int = RECENT_REPORTS) -> list[dict]:
 def compare_rows(zones: list[Zone], f: Filters) -> list[dict]:
     """Every metric for each of the zones, for the filters' slot and period."""
     ids = [z.pk for z in zones]
-    values = {m: zone_values(f, metric=m) for m in METRICS} if not f.period_kind else None
     if f.period_kind:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT zone_id, metric, value, lower, upper, n, coverage, grade, numerator
-                FROM observatory_indicator
-                WHERE zone_id = ANY(%s) AND period_kind = %s AND period_start = %s AND slot = %s
-                  AND method_version = %s AND metric = ANY(%s)
-                """,
-                [ids, f.period_kind, f.first_night, f.slot, engine.METHOD_VERSION, list(METRICS)],
-            )
-            values = {m: {} for m in METRICS}
-            for zone_id, metric, *rest in cursor.fetchall():
-                values[metric][zone_id] = ZoneValue(*rest)
+        values = indicator_selectors.zones_period_values(
+            zone_ids=ids, metrics=list(METRICS), slot=f.slot, period_kind=f.period_kind, start=f.first_night
+        )
+    else:
+        values = {m: zone_values(f, metric=m) for m in METRICS}
     rows = []
     for metric in METRICS:
         for z in zones:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from city import nightslots
 from city.models import Zone
 from city.roles import DASHBOARD_ROLES, role_required
-from indicators import engine
+from indicators import selectors as indicator_selectors
 from indicators.alerts import alert_acknowledge
 from indicators.models import Alert
 
@@ -108,7 +108,9 @@ def _city_trend(last_night: dt.date) -> tuple[dict, list[tuple]]:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    trend = engine.city_weekly_trend(first_night=last_night - dt.timedelta(days=26 * 7), last_night=last_night)
+    trend = indicator_selectors.city_weekly_trend(
+        first_night=last_night - dt.timedelta(weeks=selectors.TREND_WEEKS), last_night=last_night
+    )
     figure = go.Figure()
     for code, label in nightslots.slot_choices():
         weeks = [(week, n, k) for week, s, n, k in trend if s == code]
@@ -259,13 +261,14 @@ def _zone_derived(zone: Zone, f: selectors.Filters) -> dict:
     )
     comparison = selectors.zone_slot_comparison(zone, f)
     bars = [r for r in comparison if r["metric"] == f.metric]
+    baseline = nightslots.baseline_slot()
     slots_figure = go.Figure(
         go.Bar(
             x=[str(slot_labels.get(r["slot"], r["slot"])) for r in bars],
             y=[r["value"] for r in bars],
             customdata=[r["n"] for r in bars],
             hovertemplate="%{x}: %{y} (n=%{customdata})<extra></extra>",
-            marker_color=["#fdae61" if r["slot"] == "day" else "#2c7bb6" for r in bars],
+            marker_color=["#fdae61" if r["slot"] == baseline else "#2c7bb6" for r in bars],
         )
     )
     slots_figure.update_layout(

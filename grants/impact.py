@@ -33,11 +33,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from city import nightslots
-from indicators import engine
+from indicators import registry, selectors
 
 DEFAULT_WINDOW_NIGHTS = 84  # twelve weeks each side: long enough to pool sparse answers, short enough to be local
 AFTER_DARK = "after_dark"  # every slot but the daytime baseline, pooled: the headline when slots are sparse
-DAY_SLOT = "day"
 MIN_POST_NIGHTS = 14
 MIN_ANSWERS = 10  # per zone and window: a zone with fewer answers in either window is left out
 MIN_PSI_WEEKS = 2  # per zone and window: full weeks with an index value, for the index
@@ -267,10 +266,15 @@ class Outcome:
     scale: float  # from the stored value to the points shown (a share 0..1 -> percentage points)
 
 
+# Metric codes and labels are the component registry's.
 SHARE = Outcome(
-    "share", engine.SHARE_FEELING_SAFE, gettext_lazy("Share feeling safe"), gettext_lazy("percentage points"), 100.0
+    "share",
+    registry.SHARE_FEELING_SAFE,
+    registry.METRIC_LABELS[registry.SHARE_FEELING_SAFE],
+    gettext_lazy("percentage points"),
+    100.0,
 )
-PSI = Outcome("psi", engine.PSI, gettext_lazy("Perceived Safety Index (0-100)"), gettext_lazy("index points"), 1.0)
+PSI = Outcome("psi", registry.PSI, registry.METRIC_LABELS[registry.PSI], gettext_lazy("index points"), 1.0)
 OUTCOMES = (SHARE, PSI)
 
 
@@ -349,31 +353,10 @@ def treatments() -> list[Treatment]:
 
 def _share_windows(first: dt.date, start: dt.date, last: dt.date) -> dict[tuple[int, str], ZoneWindow]:
     """(zone, slot) -> the share feeling safe pooled over the answers of each window (nightly rows)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT zone_id, slot,
-                   coalesce(sum(n) FILTER (WHERE period_start < %(start)s), 0)::int,
-                   coalesce(round(sum(numerator) FILTER (WHERE period_start < %(start)s)), 0)::int,
-                   coalesce(sum(n) FILTER (WHERE period_start >= %(start)s), 0)::int,
-                   coalesce(round(sum(numerator) FILTER (WHERE period_start >= %(start)s)), 0)::int
-            FROM observatory_indicator
-            WHERE metric = %(metric)s AND method_version = %(version)s AND period_kind = 'night'
-              AND period_start BETWEEN %(first)s AND %(last)s
-            GROUP BY zone_id, slot
-            """,
-            {
-                "start": start,
-                "first": first,
-                "last": last,
-                "metric": engine.SHARE_FEELING_SAFE,
-                "version": engine.METHOD_VERSION,
-            },
-        )
-        counts = {(zone, slot): tuple(rest) for zone, slot, *rest in cursor.fetchall()}
+    counts = selectors.share_counts_around(first=first, start=start, last=last)
     pooled: dict[tuple[int, str], list[int]] = {}
     for (zone, slot), values in counts.items():
-        if slot != DAY_SLOT:
+        if slot != nightslots.baseline_slot():
             totals = pooled.setdefault((zone, AFTER_DARK), [0, 0, 0, 0])
             for i, value in enumerate(values):
                 totals[i] += value
@@ -397,39 +380,9 @@ def _psi_windows(first: dt.date, start: dt.date, last: dt.date) -> dict[tuple[in
     start or wholly after it. After dark: each week's mean over the evening and night slots first.
     The variance of a zone's change is its week-to-week variance over the weeks of each window.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH weeks AS (
-                SELECT zone_id, slot, period_start, value, n, period_start >= %(start)s AS post
-                FROM observatory_indicator
-                WHERE metric = %(metric)s AND method_version = %(version)s AND period_kind = 'week'
-                  AND value IS NOT NULL AND period_start >= %(first)s AND period_start + 6 <= %(last)s
-                  AND (period_start + 6 < %(start)s OR period_start >= %(start)s)
-            ), pooled AS (
-                SELECT zone_id, slot, post, value, n FROM weeks
-                UNION ALL
-                SELECT zone_id, %(after_dark)s, post, avg(value), sum(n) FROM weeks WHERE slot <> %(day)s
-                GROUP BY zone_id, period_start, post
-            )
-            SELECT zone_id, slot,
-                   count(*) FILTER (WHERE NOT post), avg(value) FILTER (WHERE NOT post),
-                   var_samp(value) FILTER (WHERE NOT post), coalesce(sum(n) FILTER (WHERE NOT post), 0)::int,
-                   count(*) FILTER (WHERE post), avg(value) FILTER (WHERE post),
-                   var_samp(value) FILTER (WHERE post), coalesce(sum(n) FILTER (WHERE post), 0)::int
-            FROM pooled GROUP BY zone_id, slot
-            """,
-            {
-                "start": start,
-                "first": first,
-                "last": last,
-                "metric": engine.PSI,
-                "version": engine.METHOD_VERSION,
-                "after_dark": AFTER_DARK,
-                "day": DAY_SLOT,
-            },
-        )
-        rows = cursor.fetchall()
+    rows = selectors.weekly_index_windows(
+        first=first, start=start, last=last, after_dark=AFTER_DARK, day_slot=nightslots.baseline_slot()
+    )
     windows = {}
     for zone, slot, pre_weeks, pre, pre_var, pre_n, post_weeks, post, post_var, post_n in rows:
         usable = pre_weeks >= MIN_PSI_WEEKS and post_weeks >= MIN_PSI_WEEKS
@@ -469,7 +422,7 @@ def project_impact(
     """The stacked-DiD experiment of one project, per outcome and slot (one query per outcome when the
     caller passes the shared parts)."""
     all_treatments = treatments() if all_treatments is None else all_treatments
-    latest = latest or engine.latest_night()
+    latest = latest or selectors.latest_night()
     populations = _populations() if populations is None else populations
     pre_first = treatment.start_on - dt.timedelta(days=window_nights)
     result = ProjectImpact(treatment.project_id, treatment.start_on, pre_first, None)
@@ -570,7 +523,7 @@ class ProgrammeImpact:
 def programme_impact(**options) -> ProgrammeImpact:
     """Every project's experiment and, per outcome and slot, the stacked estimate over the projects with one."""
     everything = treatments()
-    latest = options.pop("latest", None) or engine.latest_night()
+    latest = options.pop("latest", None) or selectors.latest_night()
     populations = _populations()
     projects = [
         project_impact(t, all_treatments=everything, latest=latest, populations=populations, **options)

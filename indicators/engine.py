@@ -16,7 +16,6 @@ import datetime as dt
 import io
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
@@ -27,18 +26,20 @@ from city import ddl, nightslots
 from city.dataversion import bump_data_version
 from reports.models import INDICATOR_EXCLUDED_STATUSES, PerceivedSafety, SafetyAudit
 
+from . import registry, selectors
 from . import statistics as st
-from .statistics import Z_95, wilson_interval
+from .statistics import Z_95
 
 logger = logging.getLogger(__name__)
 
-METHOD_VERSION = "2.0"
-SHARE_FEELING_SAFE = "share_feeling_safe"
-REPORT_RATE = "report_rate"
-AUDIT_SCORE = "audit_score"
-PSI = "psi"
-SENSOR_METRICS = ("illuminance", "footfall", "noise")  # sensors.models.IndicatorMetric values
-ROLLING_NIGHTS = 28
+# The method version, the metric codes and the sensor kinds are the registry's.
+METHOD_VERSION = registry.METHOD_VERSION
+SHARE_FEELING_SAFE = registry.SHARE_FEELING_SAFE
+REPORT_RATE = registry.REPORT_RATE
+AUDIT_SCORE = registry.AUDIT_SCORE
+PSI = registry.PSI
+SENSOR_METRICS = registry.SENSOR_KINDS
+ROLLING_NIGHTS = registry.ROLLING_NIGHTS
 LOCK_KEY = "observatory.indicators"
 LIVE_TABLE = "observatory_indicator"  # Indicator._meta.db_table
 BUILD_TABLE = "observatory_indicator_build"  # a full rebuild's new table, swapped in at commit
@@ -57,7 +58,7 @@ def audit_metric(parameter: str) -> str:
 
 
 def sensor_metric(kind: str) -> str:
-    return f"{kind}_median"
+    return registry.sensor_median(kind)
 
 
 def anchor_night(now: dt.datetime | None = None) -> dt.date:
@@ -887,94 +888,9 @@ def _add_kept_windows(cursor) -> None:
 # --- reads -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ZoneShare:
-    zone_id: int
-    n: int
-    feeling_safe: int
-
-    @property
-    def share(self) -> float | None:
-        return self.feeling_safe / self.n if self.n else None
-
-    @property
-    def interval(self) -> tuple[float, float] | tuple[None, None]:
-        return wilson_interval(self.feeling_safe, self.n)
-
-
-def zone_shares(*, slot: str, first_night: dt.date, last_night: dt.date) -> dict[int, ZoneShare]:
-    """Share feeling safe per zone, pooled over the nights in [first_night, last_night], for a slot."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT zone_id, sum(n)::int, round(sum(numerator))::int FROM observatory_indicator
-            WHERE metric = %s AND method_version = %s AND period_kind = 'night' AND slot = %s
-              AND period_start BETWEEN %s AND %s
-            GROUP BY zone_id
-            """,
-            [SHARE_FEELING_SAFE, METHOD_VERSION, slot, first_night, last_night],
-        )
-        return {zone_id: ZoneShare(zone_id, n, k) for zone_id, n, k in cursor.fetchall()}
-
-
-def city_weekly_trend(*, first_night: dt.date, last_night: dt.date) -> list[tuple[dt.date, str, int, int]]:
-    """City-wide (week start, slot, n, feeling safe) rows, from the indicator table."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT date_trunc('week', period_start)::date AS week, slot, sum(n)::int, round(sum(numerator))::int
-            FROM observatory_indicator
-            WHERE metric = %s AND method_version = %s AND period_kind = 'night'
-              AND period_start BETWEEN %s AND %s
-            GROUP BY week, slot ORDER BY week, slot
-            """,
-            [SHARE_FEELING_SAFE, METHOD_VERSION, first_night, last_night],
-        )
-        return cursor.fetchall()
-
-
-def latest_night() -> dt.date | None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT max(period_start) FROM observatory_indicator WHERE metric = %s AND period_kind = 'night'",
-            [SHARE_FEELING_SAFE],
-        )
-        return cursor.fetchone()[0]
-
-
-def group_component_scores(*, period_kind: str, period_start: dt.date, slot: str) -> tuple[list[int], np.ndarray]:
-    """(zone ids, zones x components scores 0-100) of one group, normalised as the composite does."""
-    components = st.COMPONENTS
-    by_metric = {c.metric: j for j, c in enumerate(components)}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT zone_id, metric, value FROM observatory_indicator
-            WHERE period_kind = %s AND period_start = %s AND slot = %s AND method_version = %s
-              AND metric = ANY(%s) AND value IS NOT NULL
-            ORDER BY zone_id
-            """,
-            [period_kind, period_start, slot, METHOD_VERSION, list(by_metric)],
-        )
-        rows = cursor.fetchall()
-    zones = sorted({r[0] for r in rows})
-    index = {z: i for i, z in enumerate(zones)}
-    values = np.full((len(zones), len(components)), np.nan)
-    for zone, metric, value in rows:
-        values[index[zone], by_metric[metric]] = value
-    scores = np.full(values.shape, np.nan)
-    for j, component in enumerate(components):
-        column = values[:, j]
-        low = high = None
-        if component.bounds is None and np.isfinite(column).any():
-            low, high = float(np.nanmin(column)), float(np.nanmax(column))
-        scores[:, j] = st.normalise(column, component, low, high)
-    return zones, scores
-
-
 def sensitivity_run(*, period_kind: str, period_start: dt.date, slot: str, draws: int = 200) -> dict:
     """The sensitivity analysis of one group's index (weights perturbed, one component dropped at a time)."""
-    _zones, scores = group_component_scores(period_kind=period_kind, period_start=period_start, slot=slot)
+    _zones, scores = selectors.group_component_scores(period_kind=period_kind, period_start=period_start, slot=slot)
     result = st.sensitivity(scores, psi_weights(), draws=draws)
     result.update(period_kind=period_kind, period_start=period_start.isoformat(), slot=slot,
                   method_version=METHOD_VERSION)  # fmt: skip

@@ -8,6 +8,31 @@ from django.utils.translation import gettext_lazy as _
 
 from city.models import Zone
 
+from . import registry
+
+
+class IndicatorQuerySet(models.QuerySet):
+    """The read API's building blocks: readers outside the engine start from ``Indicator.objects.current()``."""
+
+    def current(self) -> IndicatorQuerySet:
+        """Values computed with the current method (docs/methodology.md); older versions are history."""
+        return self.filter(method_version=registry.METHOD_VERSION)
+
+    def metric(self, *metrics: str) -> IndicatorQuerySet:
+        return self.filter(metric=metrics[0]) if len(metrics) == 1 else self.filter(metric__in=metrics)
+
+    def period(self, kind: str, start) -> IndicatorQuerySet:
+        """One stored period: a night, an ISO week, a month or a rolling 28-night window, by its first night."""
+        return self.filter(period_kind=kind, period_start=start)
+
+    def slot(self, slot: str) -> IndicatorQuerySet:
+        return self.filter(slot=slot)
+
+    def nights(self, first, last, *, with_value: bool = True) -> IndicatorQuerySet:
+        """The nightly rows in [first, last], to be pooled (by default only the nights that have a value)."""
+        rows = self.filter(period_kind=Indicator.PeriodKind.NIGHT, period_start__range=(first, last))
+        return rows.filter(value__isnull=False) if with_value else rows
+
 
 class Indicator(models.Model):
     """One computed value per zone x period x slot x metric x method version (derived data)."""
@@ -37,6 +62,8 @@ class Indicator(models.Model):
     )
     grade = models.CharField(max_length=1, blank=True, default="", help_text="Composite: confidence grade A-D.")
     computed_at = models.DateTimeField()
+
+    objects = IndicatorQuerySet.as_manager()
 
     class Meta:
         db_table = "observatory_indicator"  # the tables predate the indicators app (migrations keep their rows)

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from .registry import COMPONENT_NAMES, COMPONENTS, DEFAULT_WEIGHTS, Component
+
+__all__ = ["COMPONENTS", "COMPONENT_NAMES", "DEFAULT_WEIGHTS", "Component"]  # re-exported: the registry's
+
 Z_95 = 1.959963984540054
 
 
@@ -134,33 +138,7 @@ def eb_marshall_grouped(x, p, groups, level: float = 0.95) -> tuple[np.ndarray, 
 # --- composite index -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Component:
-    """A component of the Perceived Safety Index and how it is normalised to 0-100 (100 = safest)."""
-
-    name: str
-    metric: str  # the indicator metric it is read from
-    higher_is_safer: bool
-    bounds: tuple[float, float] | None  # natural goalposts; None = min-max over the zones of the group
-
-
-COMPONENTS: tuple[Component, ...] = (
-    Component("share_feeling_safe", "share_feeling_safe", True, (0.0, 1.0)),
-    Component("report_rate", "report_rate", False, None),
-    Component("audit_score", "audit_score", True, (0.0, 3.0)),
-    Component("illuminance", "illuminance_median", True, None),
-    Component("footfall", "footfall_median", True, None),
-    Component("noise", "noise_median", False, None),
-)
-COMPONENT_NAMES = tuple(c.name for c in COMPONENTS)
-DEFAULT_WEIGHTS = {
-    "share_feeling_safe": 0.4,
-    "report_rate": 0.2,
-    "audit_score": 0.2,
-    "illuminance": 0.1,
-    "footfall": 0.1,
-    "noise": 0.0,
-}
+# The components, their directions, goalposts and default weights are declared in the registry.
 
 
 def parse_weights(spec: str | Mapping[str, float] | None) -> dict[str, float]:

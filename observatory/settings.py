@@ -309,7 +309,7 @@ MQTT_TOPIC = "observatory/sensors/+/readings"
 
 # --- indicators: composite weights, alerts, hot spots ---
 # Perceived Safety Index weights (docs/methodology.md): "component=weight,..."; unnamed components keep
-# their defaults (share_feeling_safe 0.4, report_rate 0.2, audit_score 0.2, illuminance 0.1, footfall 0.1, noise 0).
+# the default weight their declaration in indicators/registry.py gives them.
 OBSERVATORY_PSI_WEIGHTS = env("OBSERVATORY_PSI_WEIGHTS", "")
 # Alerts: smallest n on each side of the comparison, and the false-discovery rate they are held to.
 OBSERVATORY_ALERT_MIN_N = int(env("OBSERVATORY_ALERT_MIN_N", "30"))

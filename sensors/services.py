@@ -425,7 +425,7 @@ def sensors_health_check(*, now: dt.datetime | None = None) -> dict[str, int]:
         )
         cleared = cursor.rowcount
         flagged = 0
-        if nightslots.slot_of(now) != "day":
+        if nightslots.slot_of(now) != nightslots.baseline_slot():
             cursor.execute(
                 """
                 UPDATE sensors_sensor s SET silent = true,

@@ -7,7 +7,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from city.models import StaleZoneNight
-from indicators import engine
+from indicators import engine, selectors, statistics
 from indicators.models import Indicator
 from reports.models import INDICATOR_EXCLUDED_STATUSES, PerceivedSafety, Report
 from reports.services import report_submit
@@ -49,7 +49,7 @@ def test_two_of_three_feeling_safe_is_two_thirds_with_a_wilson_interval(two_zone
     # Wilson 95% for 2/3, by hand: (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)
     assert row.lower == pytest.approx(0.2077, abs=1e-4)
     assert row.upper == pytest.approx(0.9385, abs=1e-4)
-    assert (row.lower, row.upper) == pytest.approx(engine.wilson_interval(2, 3))
+    assert (row.lower, row.upper) == pytest.approx(statistics.wilson_interval(2, 3))
     assert row.method_version == engine.METHOD_VERSION
     assert not StaleZoneNight.objects.exists()
 
@@ -110,6 +110,6 @@ def test_zone_shares_pool_the_nights_of_a_period(two_zones, category):
     submit(category, PerceivedSafety.VERY_UNSAFE, night_at(23, days_ago=40))
     engine.recompute_stale()
     last = timezone.localdate() - dt.timedelta(days=1)
-    shares = engine.zone_shares(slot="night", first_night=last - dt.timedelta(days=27), last_night=last)
+    shares = selectors.zone_shares(slot="night", first_night=last - dt.timedelta(days=27), last_night=last)
     (share,) = shares.values()
     assert (share.n, share.feeling_safe, share.share) == (2, 1, 0.5)

@@ -558,10 +558,6 @@ def nightslots_label(code: str) -> str:
     return str(dict(nightslots.slot_choices()).get(code, code))
 
 
-def _without(row: dict, key: str) -> dict:
-    return {k: v for k, v in row.items() if k != key}
-
-
 def _collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 from django.conf import settings
@@ -71,14 +71,6 @@ def psi_weights() -> dict[str, float]:
 
 
 # --- the SQL stage: raw rows -> night aggregates -> period cells -----------------------------------
-
-
-def _sensors_available(cursor) -> bool:
-    """Sensor medians need the sensors app's tables (built by another issue): skipped until they exist."""
-    cursor.execute(
-        "SELECT to_regclass('sensors_reading') IS NOT NULL AND to_regclass('sensors_sensorkind') IS NOT NULL"
-    )
-    return bool(cursor.fetchone()[0])
 
 
 def _prepare_cells(cursor, anchor: dt.date) -> None:
@@ -326,8 +318,6 @@ def _write_sensor_medians(cursor, *, full: bool, target: str) -> None:
     Coverage = readings present / readings expected from the zone's installed sensors of that kind
     over the cell's nights (slot length / the kind's expected interval). Only 'ok' readings count.
     """
-    if not _sensors_available(cursor):
-        return
     if full:
         cells, readings_filter, stored, params = "_cells", "", "", []
     else:
@@ -776,19 +766,6 @@ def _count_touched(cursor) -> int:
     return cursor.fetchone()[0]
 
 
-def recompute_zone_nights(zone_nights: Iterable[tuple[int, dt.date]], *, anchor: dt.date | None = None) -> int:
-    """Recompute the indicators of the periods containing the given (zone, night) pairs; returns how many pairs."""
-    pairs = sorted(set(zone_nights))
-    if not pairs:
-        return 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        _lock(cursor)
-        _fill_touched(cursor, [(zone, night, True, True) for zone, night in pairs])
-        _pipeline(cursor, full=False, anchor=anchor or anchor_night())
-        transaction.on_commit(bump_data_version)
-    return len(pairs)
-
-
 def recompute_stale(batch_size: int = 5000, *, anchor: dt.date | None = None) -> int:
     """Claim stale (zone, night) markers and recompute them; returns how many were recomputed.
 
@@ -829,7 +806,6 @@ def recompute_all(
     anchor = anchor or anchor_night()
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor)
-        sensors = _sensors_available(cursor)
         _drop_temp_tables(cursor)
         # Claim the stale markers first: a report committed after this point keeps its marker for the
         # next stale run, whether or not this rebuild's later statements happen to see it.
@@ -840,9 +816,8 @@ def recompute_all(
             "SELECT zone_id, night FROM reports_report WHERE zone_id IS NOT NULL",
             "SELECT zone_id, night FROM reports_safetyaudit WHERE zone_id IS NOT NULL",
             f"SELECT zone_id, period_start FROM {LIVE_TABLE} WHERE period_kind = 'night'",
+            "SELECT zone_id, night FROM sensors_reading WHERE zone_id IS NOT NULL",
         ]
-        if sensors:
-            sources.append("SELECT zone_id, night FROM sensors_reading WHERE zone_id IS NOT NULL")
         where = "WHERE night >= %s" if since else ""
         cursor.execute(
             f"CREATE TEMP TABLE _touched ON COMMIT DROP AS SELECT DISTINCT zone_id, night, true AS citizens, "

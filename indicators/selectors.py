@@ -17,7 +17,6 @@ from django.db.models.functions import Coalesce, Greatest, NullIf, Round, TruncW
 from . import registry
 from . import statistics as st
 from .models import Indicator
-from .statistics import wilson_interval
 
 NIGHT = Indicator.PeriodKind.NIGHT
 WEEK = Indicator.PeriodKind.WEEK
@@ -143,35 +142,6 @@ def zones_period_values(
     for zone_id, metric, *rest in rows:
         values[metric][zone_id] = ZoneValue(*rest)
     return values
-
-
-@dataclass(frozen=True)
-class ZoneShare:
-    zone_id: int
-    n: int
-    feeling_safe: int
-
-    @property
-    def share(self) -> float | None:
-        return self.feeling_safe / self.n if self.n else None
-
-    @property
-    def interval(self) -> tuple[float, float] | tuple[None, None]:
-        return wilson_interval(self.feeling_safe, self.n)
-
-
-def zone_shares(*, slot: str, first_night: dt.date, last_night: dt.date) -> dict[int, ZoneShare]:
-    """Share feeling safe per zone, pooled over the nights in [first_night, last_night], for a slot."""
-    rows = (
-        Indicator.objects.current()
-        .metric(registry.SHARE_FEELING_SAFE)
-        .slot(slot)
-        .nights(first_night, last_night, with_value=False)
-        .values("zone_id")
-        .annotate(total=Sum("n"), k=Round(Sum("numerator")))
-        .values_list("zone_id", "total", "k")
-    )
-    return {zone_id: ZoneShare(zone_id, n, int(k)) for zone_id, n, k in rows}
 
 
 def city_weekly_trend(*, first_night: dt.date, last_night: dt.date) -> list[tuple[dt.date, str, int, int]]:

@@ -59,12 +59,6 @@ def test_the_check_clears_sensors_heard_from_again(west_sensor):
     assert services.sensors_health_check(now=NIGHT + dt.timedelta(minutes=5)) == {"flagged": 0, "cleared": 1}
 
 
-def test_the_beat_schedule_runs_the_health_task(settings):
-    from sensors.tasks import check_sensor_health
-
-    assert settings.CELERY_BEAT_SCHEDULE["sensors-health"]["task"] == check_sensor_health.name
-
-
 def test_the_api_lists_silent_sensors(client, west_sensor, east_sensor):
     Sensor.objects.filter(pk=west_sensor[0].pk).update(silent=True, silent_since=NIGHT)
     response = client.get(reverse("sensors-api:sensor-list") + "?silent=true")

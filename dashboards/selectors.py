@@ -91,7 +91,7 @@ LAYERS = ("hotspots", "projects", "sensors", "reports")
 
 @dataclass
 class Filters:
-    metric: str = engine.PSI
+    metric: str = registry.PSI
     slot: str = "night"
     period: str = "rolling28"
     first_night: dt.date = dt.date.min
@@ -154,7 +154,7 @@ def parse_filters(params, *, anchor: dt.date | None = None) -> Filters:
         else:
             f.first_night, f.last_night = first, last
     if f.period == "rolling28":
-        f.first_night, f.last_night = anchor - dt.timedelta(days=engine.ROLLING_NIGHTS - 1), anchor
+        f.first_night, f.last_night = anchor - dt.timedelta(days=registry.ROLLING_NIGHTS - 1), anchor
     return f
 
 
@@ -210,7 +210,7 @@ def opacity_for(v: ZoneValue | None) -> float:
 def format_value(metric: str, value: float | None) -> str:
     if value is None:
         return "–"
-    if metric == engine.SHARE_FEELING_SAFE:
+    if metric == registry.SHARE_FEELING_SAFE:
         return f"{100 * value:.0f}%"
     if abs(value) >= 100:
         return f"{value:.0f}"
@@ -294,7 +294,7 @@ def zone_table(f: Filters) -> tuple[list[dict], list[dict]]:
 
 def _zone_table(f: Filters) -> tuple[list[dict], list[dict]]:
     values = zone_values(f)
-    shares = values if f.metric == engine.SHARE_FEELING_SAFE else zone_values(f, metric=engine.SHARE_FEELING_SAFE)
+    shares = values if f.metric == registry.SHARE_FEELING_SAFE else zone_values(f, metric=registry.SHARE_FEELING_SAFE)
     classes = classify([v.value for v in values.values()], safer_if_higher=SAFER_IF_HIGHER.get(f.metric, True))
     rows = []
     for zone_id, zone in zone_geometries().items():
@@ -362,7 +362,7 @@ def legend(metric: str, classes: list[dict]) -> list[dict]:
 def _indicator_kpis(f: Filters) -> dict[str, tuple[float, int, float]]:
     """Reports (now, previous period) and answers feeling safe, from the nightly indicator rows."""
     return indicator_selectors.night_sums(
-        metrics=[engine.REPORT_RATE, engine.SHARE_FEELING_SAFE], slot=f.slot, first=f.first_night,
+        metrics=[registry.REPORT_RATE, registry.SHARE_FEELING_SAFE], slot=f.slot, first=f.first_night,
         last=f.last_night, previous=f.previous,
     )  # fmt: skip
 
@@ -390,8 +390,8 @@ def kpis(f: Filters) -> dict:
         backlog = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM observatory_alert WHERE acknowledged_at IS NULL")
         open_alerts = cursor.fetchone()[0]
-    reports_now, _n, reports_before = by_metric.get(engine.REPORT_RATE, (0.0, 0, 0.0))
-    feeling_safe, answers, _p = by_metric.get(engine.SHARE_FEELING_SAFE, (0.0, 0, 0.0))
+    reports_now, _n, reports_before = by_metric.get(registry.REPORT_RATE, (0.0, 0, 0.0))
+    feeling_safe, answers, _p = by_metric.get(registry.SHARE_FEELING_SAFE, (0.0, 0, 0.0))
     share = feeling_safe / answers if answers else None
     return {
         "reports": round(reports_now),
@@ -417,9 +417,9 @@ def kpis(f: Filters) -> dict:
 def hotspot_rows(f: Filters, *, zone_id: int | None = None) -> list[dict]:
     """Hot spots of the filters' slot for the period (a custom range reads the rolling window at its end)."""
     kind = f.period_kind or "rolling28"
-    start = f.first_night if f.period_kind else f.last_night - dt.timedelta(days=engine.ROLLING_NIGHTS - 1)
+    start = f.first_night if f.period_kind else f.last_night - dt.timedelta(days=registry.ROLLING_NIGHTS - 1)
     qs = HotSpot.objects.filter(
-        slot=f.slot, period_kind=kind, period_start=start, method_version=engine.METHOD_VERSION
+        slot=f.slot, period_kind=kind, period_start=start, method_version=registry.METHOD_VERSION
     ).select_related("zone")
     qs = qs.filter(zone_id=zone_id) if zone_id is not None else qs.exclude(cluster=HotSpot.Cluster.NONE)
     return [

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from city import dataversion
 
-from . import engine
+from . import engine, registry
 from . import statistics as st
 from .models import Alert
 
@@ -29,7 +29,7 @@ BASELINE_NIGHTS = 84
 
 def alert_windows(anchor: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date]:
     """(current first, current last, baseline first, baseline last) nights."""
-    current_first = anchor - dt.timedelta(days=engine.ROLLING_NIGHTS - 1)
+    current_first = anchor - dt.timedelta(days=registry.ROLLING_NIGHTS - 1)
     baseline_last = current_first - dt.timedelta(days=1)
     return current_first, anchor, baseline_last - dt.timedelta(days=BASELINE_NIGHTS - 1), baseline_last
 
@@ -53,21 +53,21 @@ def compute_alerts(*, anchor: dt.date | None = None) -> int:
             GROUP BY zone_id, slot, metric ORDER BY zone_id, slot, metric
             """,
             [current_first, current_first, baseline_last, baseline_last,
-             [engine.SHARE_FEELING_SAFE, engine.REPORT_RATE], engine.METHOD_VERSION,
+             [registry.SHARE_FEELING_SAFE, registry.REPORT_RATE], registry.METHOD_VERSION,
              baseline_first, current_last],
         )  # fmt: skip
         rows = cursor.fetchall()
     tests = []  # (zone, slot, metric, baseline, current, baseline_n, current_n, statistic, p)
-    share = [r for r in rows if r[2] == engine.SHARE_FEELING_SAFE and r[4] >= min_n and r[6] >= min_n]
+    share = [r for r in rows if r[2] == registry.SHARE_FEELING_SAFE and r[4] >= min_n and r[6] >= min_n]
     if share:
         k1, n1, k0, n0 = (np.array([r[i] for r in share], dtype=float) for i in (3, 4, 5, 6))
         z, p = st.two_proportion_drop_test(k1, n1, k0, n0)
         tests += [(r[0], r[1], r[2], k0[i] / n0[i], k1[i] / n1[i], int(n0[i]), int(n1[i]), float(z[i]), float(p[i]))
                   for i, r in enumerate(share)]  # fmt: skip
-    rate = [r for r in rows if r[2] == engine.REPORT_RATE and r[3] + r[5] >= min_n]
+    rate = [r for r in rows if r[2] == registry.REPORT_RATE and r[3] + r[5] >= min_n]
     if rate:
         x1, x0 = (np.array([r[i] for r in rate], dtype=float) for i in (3, 5))
-        t1, t0 = engine.ROLLING_NIGHTS, BASELINE_NIGHTS
+        t1, t0 = registry.ROLLING_NIGHTS, BASELINE_NIGHTS
         p = st.rate_increase_test(x1, t1, x0, t0)
         # Reports per night, current against baseline; the statistic is the rate ratio.
         tests += [(r[0], r[1], r[2], x0[i] / t0, x1[i] / t1, int(x0[i]), int(x1[i]),
@@ -111,7 +111,7 @@ def _store(rows: list[tuple], *, window_start: dt.date, window_end: dt.date) -> 
                 q_value = EXCLUDED.q_value;
             DROP TABLE _alerts;
             """,
-            [window_end, engine.METHOD_VERSION, window_start, window_end, engine.METHOD_VERSION],
+            [window_end, registry.METHOD_VERSION, window_start, window_end, registry.METHOD_VERSION],
         )
 
 

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from city import nightslots
 from city.roles import DASHBOARD_ROLES, has_role
 
-from . import alerts, engine
+from . import alerts, engine, registry
 from .models import Alert, HotSpot, Indicator
 
 EXPORT_MAX_ROWS = 200_000
@@ -224,7 +224,7 @@ class SensitivityView(APIView):
             start = (
                 dt.date.fromisoformat(raw_start)
                 if raw_start
-                else engine.anchor_night() - dt.timedelta(days=engine.ROLLING_NIGHTS - 1)
+                else engine.anchor_night() - dt.timedelta(days=registry.ROLLING_NIGHTS - 1)
             )
         except ValueError:
             raise ValidationError({"period_start": "use YYYY-MM-DD"}) from None

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 
 from city import nightslots
 
-from . import engine
+from . import engine, registry
 from . import statistics as st
 
 HOTSPOT_SEED = 20_260_101
@@ -54,7 +54,7 @@ def contiguity_weights(zone_ids: list[int], pairs: list[tuple[int, int]]):
 
 
 def _latest_window() -> dt.date:
-    return engine.anchor_night() - dt.timedelta(days=engine.ROLLING_NIGHTS - 1)
+    return engine.anchor_night() - dt.timedelta(days=registry.ROLLING_NIGHTS - 1)
 
 
 def local_statistics(values: np.ndarray, w, *, permutations: int, seed: int = HOTSPOT_SEED) -> dict[str, np.ndarray]:
@@ -99,7 +99,7 @@ def compute_hotspots(
                   AND value IS NOT NULL
                 ORDER BY zone_id
                 """,
-                [engine.PSI, engine.METHOD_VERSION, period_kind, period_start, slot],
+                [registry.PSI, registry.METHOD_VERSION, period_kind, period_start, slot],
             )
             found = cursor.fetchall()
         if len(found) < MIN_ZONES:
@@ -127,7 +127,7 @@ def compute_hotspots(
             if significant:
                 cluster = "unsafe" if result["gi_z"][i] < 0 else "safe"
             rows.append(
-                (zone, slot, period_kind, period_start, engine.METHOD_VERSION, float(values[i]),
+                (zone, slot, period_kind, period_start, registry.METHOD_VERSION, float(values[i]),
                  *(_num(result[k][i]) for k in ("gi_z", "gi_p")), _num(gi_q[i]),
                  *(_num(result[k][i]) for k in ("moran_i", "moran_p")), _num(moran_q[i]),
                  QUADRANTS.get(int(quadrant[i]), ""), cluster, int(cardinality[i]))
@@ -171,5 +171,5 @@ def _store(rows: list[tuple], *, period_kind: str, period_start: dt.date) -> Non
                 neighbours = EXCLUDED.neighbours, computed_at = EXCLUDED.computed_at;
             DROP TABLE _hotspots;
             """,
-            [engine.METHOD_VERSION, period_kind, period_start],
+            [registry.METHOD_VERSION, period_kind, period_start],
         )

@@ -9,7 +9,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from conftest import TEST_PASSWORD, make_user, square_zone
-from indicators import engine
+from indicators import engine, registry
 from indicators.models import Alert
 from reports.models import Category, PerceivedSafety
 from reports.services import report_submit
@@ -38,8 +38,8 @@ def city():
     engine.recompute_stale()
     anchor = engine.anchor_night()
     alert = Alert.objects.create(
-        zone=west, slot="night", metric=engine.SHARE_FEELING_SAFE, window_start=anchor - dt.timedelta(days=27),
-        window_end=anchor, method_version=engine.METHOD_VERSION, baseline=0.8, current=0.5, baseline_n=120,
+        zone=west, slot="night", metric=registry.SHARE_FEELING_SAFE, window_start=anchor - dt.timedelta(days=27),
+        window_end=anchor, method_version=registry.METHOD_VERSION, baseline=0.8, current=0.5, baseline_n=120,
         current_n=40, statistic=-3.2, p_value=0.0007, q_value=0.004, created_at=timezone.now(),
     )  # fmt: skip
     make_user("officer-dash", "officer")

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from city.models import StaleZoneNight
-from indicators import engine
+from indicators import registry
 from indicators.models import Indicator
 from reports.models import PerceivedSafety, Report
 
@@ -46,7 +46,7 @@ def test_a_submitted_report_ends_up_in_the_aggregate(celery_worker, client, two_
     post_report(client, category, PerceivedSafety.FAIRLY_SAFE)
     report = Report.objects.get()
 
-    nightly = Indicator.objects.filter(metric=engine.SHARE_FEELING_SAFE, period_kind="night", slot="night")
+    nightly = Indicator.objects.filter(metric=registry.SHARE_FEELING_SAFE, period_kind="night", slot="night")
     row = wait_for(lambda: nightly.filter(zone=west, period_start=report.night).first())
     assert (row.n, row.numerator, row.value) == (1, 1, 1.0)
     wait_for(lambda: not StaleZoneNight.objects.exists())

@@ -13,7 +13,7 @@ from django.utils import timezone
 from city import dataversion
 from conftest import make_user, square_zone
 from dashboards import selectors
-from indicators import engine
+from indicators import engine, registry
 from indicators.models import Alert, HotSpot
 from reports.models import PerceivedSafety, Report
 from reports.services import report_submit
@@ -56,9 +56,9 @@ def answered(two_zones, category):
 def make_alert(zone, **fields) -> Alert:
     anchor = engine.anchor_night()
     values = {
-        "zone": zone, "slot": "night", "metric": engine.SHARE_FEELING_SAFE,
+        "zone": zone, "slot": "night", "metric": registry.SHARE_FEELING_SAFE,
         "window_start": anchor - dt.timedelta(days=27), "window_end": anchor,
-        "method_version": engine.METHOD_VERSION,
+        "method_version": registry.METHOD_VERSION,
         "baseline": 0.8, "current": 0.5, "baseline_n": 120, "current_n": 40, "statistic": -3.2, "p_value": 0.0007,
         "q_value": 0.004, "created_at": timezone.now(),
     } | fields  # fmt: skip
@@ -151,7 +151,7 @@ def test_unknown_metric_slot_and_layers_fall_back_to_defaults(client, officer, t
     client.force_login(officer)
     data = client.get(reverse("dashboard-zones-geojson"), {"slot": "brunch", "metric": "x", "period": "y"}).json()
     assert data["properties"]["slot"] == "night"
-    assert data["properties"]["metric"] == engine.PSI
+    assert data["properties"]["metric"] == registry.PSI
     assert data["properties"]["period"] == "rolling28"
 
 
@@ -162,7 +162,7 @@ def test_cached_pages_follow_each_recompute_and_acknowledgement(
     changes shows on the next request, never later."""
     west, _east = answered
     client.force_login(officer)
-    params = {"metric": engine.SHARE_FEELING_SAFE, "slot": "night"}
+    params = {"metric": registry.SHARE_FEELING_SAFE, "slot": "night"}
 
     def west_answers() -> int:
         features = client.get(reverse("dashboard-zones-geojson"), params).json()["features"]
@@ -244,7 +244,7 @@ def test_the_index_is_the_default_with_its_confidence_grade(client, officer, ans
     client.force_login(officer)
     props = {f["properties"]["code"]: f["properties"] for f in client.get(reverse("dashboard-zones-geojson")).json()
              ["features"]}  # fmt: skip
-    assert props["W"]["metric"] == engine.PSI
+    assert props["W"]["metric"] == registry.PSI
     assert 0 <= props["W"]["value"] <= 100
     assert props["W"]["grade"] == "C"  # 3 answers
     assert props["W"]["opacity"] == selectors.GRADE_OPACITY["C"]
@@ -326,7 +326,7 @@ def test_hot_spots_and_sensors_layers(client, officer, two_zones):
     anchor = engine.anchor_night()
     for zone, cluster in ((west, HotSpot.Cluster.UNSAFE), (east, HotSpot.Cluster.NONE)):
         HotSpot.objects.create(zone=zone, slot="night", period_kind="rolling28", period_start=anchor -
-                               dt.timedelta(days=27), method_version=engine.METHOD_VERSION, value=40.0, gi_z=-2.5,
+                               dt.timedelta(days=27), method_version=registry.METHOD_VERSION, value=40.0, gi_z=-2.5,
                                gi_q=0.01, cluster=cluster, computed_at=timezone.now())  # fmt: skip
     services.sensor_register(kind=kind(), location=Point(7.675, 45.065, srid=4326), external_id="LUX-W")
     client.force_login(officer)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from city.models import Zone
 from grants import impact
 from grants.tests.conftest import award, make_call, make_ranked, site_at
-from indicators import engine
+from indicators import registry
 from indicators.models import Indicator
 
 
@@ -183,7 +183,7 @@ def _indicator_rows(zone_share, first, last, slot="night", n=50):
             k = round(share * n)
             rows.append(
                 Indicator(zone=zone, period_kind="night", period_start=night, slot=slot,
-                          metric=engine.SHARE_FEELING_SAFE, method_version=engine.METHOD_VERSION,
+                          metric=registry.SHARE_FEELING_SAFE, method_version=registry.METHOD_VERSION,
                           value=k / n, numerator=k, n=n, computed_at=now)
             )  # fmt: skip
         night += dt.timedelta(days=1)
@@ -197,8 +197,8 @@ def _weekly_psi_rows(zone_psi, first_monday, last_monday, slots=("night", "late_
     while monday <= last_monday:
         for zone, slot, value in zone_psi(monday, slots):
             rows.append(
-                Indicator(zone=zone, period_kind="week", period_start=monday, slot=slot, metric=engine.PSI,
-                          method_version=engine.METHOD_VERSION, value=value, lower=value - 5, upper=value + 5,
+                Indicator(zone=zone, period_kind="week", period_start=monday, slot=slot, metric=registry.PSI,
+                          method_version=registry.METHOD_VERSION, value=value, lower=value - 5, upper=value + 5,
                           n=n, coverage=1.0, grade="A", computed_at=now)
             )  # fmt: skip
         monday += dt.timedelta(days=7)
@@ -209,7 +209,7 @@ def _last_night(night):
     """A single share row: the observatory's latest night (the end of every post window)."""
     Indicator.objects.create(
         zone=Zone.objects.order_by("code").first(), period_kind="night", period_start=night, slot="day",
-        metric=engine.SHARE_FEELING_SAFE, method_version=engine.METHOD_VERSION, value=0.5, numerator=1, n=2,
+        metric=registry.SHARE_FEELING_SAFE, method_version=registry.METHOD_VERSION, value=0.5, numerator=1, n=2,
         computed_at=timezone.now(),
     )  # fmt: skip
 
@@ -348,7 +348,7 @@ def test_a_project_that_started_days_ago_is_not_estimated_yet(grid, evaluator):
     project = award(make_ranked(make_call(), evaluator), "1000", start=timezone.localdate() - dt.timedelta(days=3))
     Indicator.objects.create(
         zone=Zone.objects.first(), period_kind="night", period_start=timezone.localdate() - dt.timedelta(days=1),
-        slot="night", metric=engine.SHARE_FEELING_SAFE, method_version=engine.METHOD_VERSION, value=0.5,
+        slot="night", metric=registry.SHARE_FEELING_SAFE, method_version=registry.METHOD_VERSION, value=0.5,
         numerator=1, n=2, computed_at=timezone.now(),
     )  # fmt: skip
     result = impact.impact_for_project(project.pk)

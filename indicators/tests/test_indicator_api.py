@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from conftest import square_zone
-from indicators import alerts, engine, hotspots
+from indicators import alerts, engine, hotspots, registry
 from indicators.models import Alert, HotSpot
 from reports.models import PerceivedSafety
 
@@ -107,7 +107,7 @@ def test_a_cluster_of_unsafe_zones_is_found_and_the_result_is_reproducible(categ
                 "INSERT INTO observatory_indicator (zone_id, period_kind, period_start, slot, metric, method_version,"
                 " value, n, unit, grade, computed_at) VALUES (%s, 'rolling28', %s, 'night', 'psi', %s, %s, 50, '', 'A',"
                 " now())",
-                [zone.id, start, engine.METHOD_VERSION, 20.0 + r + c if low else 80.0 - r + c],
+                [zone.id, start, registry.METHOD_VERSION, 20.0 + r + c if low else 80.0 - r + c],
             )
     hotspots.compute_hotspots(period_start=start, slots=["night"], permutations=999)
     first = list(HotSpot.objects.order_by("zone_id").values_list("zone__code", "gi_z", "gi_p", "gi_q", "cluster"))

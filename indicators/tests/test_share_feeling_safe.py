@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from city import stale
 from city.models import StaleZoneNight
-from indicators import engine, selectors, statistics
+from indicators import engine, registry, selectors, statistics
 from indicators.models import Indicator
 from indicators.registry import SHARE_FEELING_SAFE
 from reports.models import INDICATOR_EXCLUDED_STATUSES, PerceivedSafety, Report
@@ -30,7 +30,7 @@ def night_at(hour: int, days_ago: int = 2) -> dt.datetime:
 
 def nightly_shares():
     # The engine writes other metrics and periods too; these tests are about the nightly share.
-    return Indicator.objects.filter(metric=engine.SHARE_FEELING_SAFE, period_kind="night")
+    return Indicator.objects.filter(metric=registry.SHARE_FEELING_SAFE, period_kind="night")
 
 
 def rows():
@@ -52,7 +52,7 @@ def test_two_of_three_feeling_safe_is_two_thirds_with_a_wilson_interval(two_zone
     assert row.lower == pytest.approx(0.2077, abs=1e-4)
     assert row.upper == pytest.approx(0.9385, abs=1e-4)
     assert (row.lower, row.upper) == pytest.approx(statistics.wilson_interval(2, 3))
-    assert row.method_version == engine.METHOD_VERSION
+    assert row.method_version == registry.METHOD_VERSION
     assert not StaleZoneNight.objects.exists()
 
 

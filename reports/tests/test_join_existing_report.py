@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from city.models import StaleZoneNight
-from indicators import engine
+from indicators import engine, registry
 from indicators.models import Indicator
 from reports.models import BlockedSender, Category, PerceivedSafety, Report, StatusChange
 from reports.services import report_merge, report_reject_spam, report_set_status, report_submit
@@ -85,7 +85,7 @@ def test_a_joined_report_counts_once_in_the_indicators(original):
     assert not StaleZoneNight.objects.exists()  # nothing changes in the indicators
     engine.recompute_all()
     share = Indicator.objects.get(
-        metric=engine.SHARE_FEELING_SAFE, period_kind="night", zone=original.zone, period_start=original.night
+        metric=registry.SHARE_FEELING_SAFE, period_kind="night", zone=original.zone, period_start=original.night
     )
     assert share.n == 1
 

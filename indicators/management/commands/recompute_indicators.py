@@ -9,7 +9,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators import alerts, engine, hotspots
+from indicators import alerts, engine, hotspots, registry
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         if options["full"] and options["since"]:
             raise CommandError("use either --full or --since, not both")
         if options["sensitivity"]:
-            start = options["period_start"] or engine.anchor_night() - dt.timedelta(days=engine.ROLLING_NIGHTS - 1)
+            start = options["period_start"] or engine.anchor_night() - dt.timedelta(days=registry.ROLLING_NIGHTS - 1)
             result = engine.sensitivity_run(
                 period_kind=options["period_kind"], period_start=start, slot=options["slot"]
             )

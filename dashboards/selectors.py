@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -31,10 +28,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from city import dataversion, nightslots
+from city import nightslots
 from city.i18n import english_active
 from city.models import Zone
 from grants.models import Project
@@ -46,6 +43,8 @@ from indicators.selectors import ZoneValue
 from reports.models import INDICATOR_EXCLUDED_STATUSES, PerceivedSafety, Report
 from reports.privacy import snapped_sql
 from sensors.models import Sensor
+
+from .caching import cached_by_data
 
 ISTAT_FEELING_SAFE = 0.76  # ISTAT BES 2022-23: share of people feeling very or fairly safe walking alone after dark
 MAP_GEOMETRY_TOLERANCE = 0.0002  # degrees, about 20 m: plenty for a city-wide choropleth
@@ -65,16 +64,9 @@ PALETTE = {
     5: ["#d73027", "#fc8d59", "#fee090", "#91bfdb", "#4575b4"],
 }
 NO_DATA_COLOUR = "#bbbbbb"
-# Derived data cached under the indicator data version (a recompute moves it on); the timeout only
-# bounds how long entries of old versions linger in Redis.
-DATA_CACHE_SECONDS = 6 * 3600
-# A zone page's sensors, projects, alerts and hot-spot status: read afresh at most this often (and
-# at once after a recompute or an acknowledgement, which move the data version on).
-LIVE_CACHE_SECONDS = 15
 BACKLOG_CAP = 1_000
 # What counts as feeling safe is the reports model's rule (very or fairly safe).
 FEELING_SAFE = [int(v) for v in PerceivedSafety.feeling_safe()]
-T = TypeVar("T")
 
 PERIODS = {
     "last_night": gettext_lazy("Last night"),
@@ -260,27 +252,6 @@ def _zones_version() -> str:
         )
         count, id_sum, updated = cursor.fetchone()
     return f"{count}-{id_sum}-{updated}"
-
-
-def cached_by_data(name: str, parts: tuple, build: Callable[[], T], *, timeout: int = DATA_CACHE_SECONDS) -> T:
-    """``build()``, cached under the indicator data version: fresh after every recompute, shared by workers.
-
-    Only derived data read from the indicator tables (and the reports a recompute was marked for)
-    goes here; live counts (backlog, alerts) and anything a person just changed are read each time.
-    """
-    digest = hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:24]
-    key = f"dashboard:{name}:{dataversion.data_version()}:{get_language()}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, timeout=timeout)
-    return value
-
-
-def fragment_key(name: str, parts: tuple) -> str:
-    """A key for a template fragment ({% cache %}) built only from derived data: moves with the data version."""
-    raw = repr((name, dataversion.data_version(), get_language(), parts))
-    return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
 
 
 def filter_key(f: Filters) -> tuple:

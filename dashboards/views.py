@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import plotly.graph_objects as go
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,7 +19,7 @@ from indicators import selectors as indicator_selectors
 from indicators.alerts import alert_acknowledge
 from indicators.models import Alert
 
-from . import selectors
+from . import caching, charts, selectors
 
 # --- the officers' dashboards: thin views over dashboards.selectors ------------------------------------
 # Every page reads its filters from the URL (a view can be bookmarked) and every table or map layer
@@ -44,11 +41,6 @@ def _export(request: HttpRequest, *, rows: list[dict], name: str, features: dict
     if fmt:
         return HttpResponseBadRequest(_("Unknown export format: use csv or geojson."))
     return None
-
-
-def _figure_json(figure: go.Figure) -> dict:
-    """The figure as plain data for json_script (to_plotly_json: no second validation pass, unlike to_json)."""
-    return figure.to_plotly_json()
 
 
 def _common(f: selectors.Filters) -> dict:
@@ -94,48 +86,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # Rendered once per data version, filters and live counts, then served from the cache: the long
     # tables on their own key (data and filters), the whole page on one that also holds the counts.
     page = (*selectors.filter_key(f), f.query(), tuple(f.errors))
-    ctx["fragment_key"] = selectors.fragment_key("overview", page)
-    ctx["page_key"] = selectors.fragment_key("overview-page", (*page, sorted(ctx["kpis"].items())))
+    ctx["fragment_key"] = caching.fragment_key("overview", page)
+    ctx["page_key"] = caching.fragment_key("overview-page", (*page, sorted(ctx["kpis"].items())))
     return render(request, "dashboards/dashboard.html", ctx)
 
 
-CITY_TREND_CACHE_SECONDS = 60  # derived data; the nightly and stale recomputes refresh it at most this late
-
-
 def _city_trend(last_night: dt.date) -> tuple[dict, list[tuple]]:
-    """The city-wide weekly trend (figure and table rows), the same for every filter: cached briefly."""
-    key = f"dashboard-city-trend:{last_night.isoformat()}:{get_language()}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    trend = indicator_selectors.city_weekly_trend(
-        first_night=last_night - dt.timedelta(weeks=selectors.TREND_WEEKS), last_night=last_night
-    )
-    figure = go.Figure()
-    for code, label in nightslots.slot_choices():
-        weeks = [(week, n, k) for week, s, n, k in trend if s == code]
-        if weeks:
-            figure.add_trace(
-                go.Scatter(
-                    x=[w.isoformat() for w, _n, _k in weeks],
-                    y=[round(100 * k / n, 1) for _w, n, k in weeks],
-                    customdata=[n for _w, n, _k in weeks],
-                    name=str(label),
-                    mode="lines+markers",
-                    hovertemplate="%{x}: %{y}% (n=%{customdata})<extra>" + str(label) + "</extra>",
-                )
-            )
-    figure.add_hline(y=100 * selectors.ISTAT_FEELING_SAFE, line_dash="dot", annotation_text="ISTAT 2022-23")
-    figure.update_layout(
-        yaxis={"title": _("Percent feeling safe (very or fairly)"), "range": [0, 100]},
-        xaxis={"title": _("Week"), "type": "date", "tickformat": "%d %b %Y"},
-        margin={"l": 50, "r": 10, "t": 10, "b": 40},
-        height=340,
-        legend={"orientation": "h"},
-    )
-    result = (_figure_json(figure), [(w, s, n, round(100 * k / n, 1) if n else None) for w, s, n, k in trend])
-    cache.set(key, result, timeout=CITY_TREND_CACHE_SECONDS)
-    return result
+    """The city-wide weekly trend (figure and table rows), the same for every filter: cached under the data version."""
+
+    def build() -> tuple[dict, list[tuple]]:
+        trend = indicator_selectors.city_weekly_trend(
+            first_night=last_night - dt.timedelta(weeks=selectors.TREND_WEEKS), last_night=last_night
+        )
+        rows = [(w, s, n, round(100 * k / n, 1) if n else None) for w, s, n, k in trend]
+        return charts.city_trend(trend), rows
+
+    return caching.cached_by_data("city-trend", (last_night.isoformat(),), build)
 
 
 @role_required(*DASHBOARD_ROLES)
@@ -205,8 +171,8 @@ def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
             raise Http404
         return _export(request, rows=tables[table], name=f"zone-{zone.code}-{table}")
     parts = (zone.pk, *selectors.filter_key(f), f.query(), tuple(f.errors))
-    derived = selectors.cached_by_data("zone-page", parts, lambda: _zone_derived(zone, f))
-    live = selectors.cached_by_data(
+    derived = caching.cached_by_data("zone-page", parts, lambda: _zone_derived(zone, f))
+    live = caching.cached_by_data(
         "zone-live",
         parts,
         lambda: {
@@ -215,15 +181,15 @@ def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
             "alerts": selectors.alert_rows(status="all", zone_id=zone.pk),
             "hotspot": next(iter(selectors.hotspot_rows(f, zone_id=zone.pk)), None),
         },
-        timeout=selectors.LIVE_CACHE_SECONDS,
+        timeout=caching.LIVE_CACHE_SECONDS,
     )
     ctx = {
         **_common(f),
         **derived,
         **live,
         "zone": zone,
-        "fragment_key": selectors.fragment_key("zone", parts),
-        "page_key": selectors.fragment_key("zone-page", (*parts, repr(live), zone.code, zone.name, zone.population)),
+        "fragment_key": caching.fragment_key("zone", parts),
+        "page_key": caching.fragment_key("zone-page", (*parts, repr(live), zone.code, zone.name, zone.population)),
     }
     return render(request, "dashboards/dashboard_zone.html", ctx)
 
@@ -231,53 +197,11 @@ def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
 def _zone_derived(zone: Zone, f: selectors.Filters) -> dict:
     """The zone page's derived parts (series, figures, slot comparison, categories, recent reports)."""
     series = selectors.zone_series(zone, last_night=f.last_night, metric=f.metric)
-    slot_labels = dict(nightslots.slot_choices())
-    figure = go.Figure()
-    for slot, label in nightslots.slot_choices():
-        points = [r for r in series if r["slot"] == slot and r["metric"] == f.metric and r["value"] is not None]
-        if points:
-            figure.add_trace(
-                go.Scatter(
-                    x=[p["week"] for p in points],
-                    y=[p["value"] for p in points],
-                    error_y={
-                        "type": "data",
-                        "symmetric": False,
-                        "array": [(p["upper"] - p["value"]) if p["upper"] is not None else 0 for p in points],
-                        "arrayminus": [(p["value"] - p["lower"]) if p["lower"] is not None else 0 for p in points],
-                    },
-                    customdata=[p["n"] for p in points],
-                    name=str(label),
-                    mode="lines+markers",
-                    hovertemplate="%{x}: %{y} (n=%{customdata})<extra>" + str(label) + "</extra>",
-                )
-            )
-    figure.update_layout(
-        yaxis={"title": str(selectors.METRICS[f.metric])},
-        xaxis={"title": _("Week"), "type": "date", "tickformat": "%d %b %Y"},
-        margin={"l": 50, "r": 10, "t": 10, "b": 40},
-        height=320,
-        legend={"orientation": "h"},
-    )
     comparison = selectors.zone_slot_comparison(zone, f)
-    bars = [r for r in comparison if r["metric"] == f.metric]
-    baseline = nightslots.baseline_slot()
-    slots_figure = go.Figure(
-        go.Bar(
-            x=[str(slot_labels.get(r["slot"], r["slot"])) for r in bars],
-            y=[r["value"] for r in bars],
-            customdata=[r["n"] for r in bars],
-            hovertemplate="%{x}: %{y} (n=%{customdata})<extra></extra>",
-            marker_color=["#fdae61" if r["slot"] == baseline else "#2c7bb6" for r in bars],
-        )
-    )
-    slots_figure.update_layout(
-        yaxis={"title": str(selectors.METRICS[f.metric])}, margin={"l": 50, "r": 10, "t": 10, "b": 40}, height=260
-    )
     return {
         "series_rows": series,
-        "trend_figure": _figure_json(figure),
-        "slots_figure": _figure_json(slots_figure),
+        "trend_figure": charts.zone_trend(series, metric=f.metric),
+        "slots_figure": charts.zone_slots(comparison, metric=f.metric),
         "comparison": comparison,
         "categories": selectors.category_breakdown(zone, f),
         "recent": selectors.recent_reports(zone),
@@ -344,27 +268,6 @@ def dashboard_compare(request: HttpRequest) -> HttpResponse:
     rows = selectors.compare_rows(zones, f) if zones else []
     if request.GET.get("format"):
         return _export(request, rows=rows, name="compare")
-    chosen = [r for r in rows if r["metric"] == f.metric]
-    figure = go.Figure(
-        go.Bar(
-            x=[r["code"] for r in chosen],
-            y=[r["value"] for r in chosen],
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": [(r["upper"] - r["value"]) if r["upper"] is not None and r["value"] is not None else 0
-                          for r in chosen],
-                "arrayminus": [(r["value"] - r["lower"]) if r["lower"] is not None and r["value"] is not None else 0
-                               for r in chosen],
-            },
-            customdata=[r["n"] for r in chosen],
-            hovertemplate="%{x}: %{y} (n=%{customdata})<extra></extra>",
-            marker_color="#2c7bb6",
-        )
-    )  # fmt: skip
-    figure.update_layout(
-        yaxis={"title": str(selectors.METRICS[f.metric])}, margin={"l": 50, "r": 10, "t": 10, "b": 40}, height=300
-    )
     table = {}
     for r in rows:
         table.setdefault(r["metric"], {"label": selectors.METRICS[r["metric"]], "cells": []})["cells"].append(r)
@@ -375,7 +278,7 @@ def dashboard_compare(request: HttpRequest) -> HttpResponse:
         "compare_hidden": [("zones", ",".join(z.code for z in zones))],
         "missing": missing,
         "all_zones": Zone.objects.order_by("code").values_list("code", "name")[:500],
-        "figure": _figure_json(figure) if zones else None,
+        "figure": charts.compare(rows, metric=f.metric) if zones else None,
         "table": list(table.values()),
     }
     return render(request, "dashboards/dashboard_compare.html", ctx)

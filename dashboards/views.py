@@ -19,38 +19,21 @@ from indicators import selectors as indicator_selectors
 from indicators.alerts import alert_acknowledge
 from indicators.models import Alert
 
-from . import caching, charts, selectors
+from . import caching, charts, exports, filters, selectors
 
 # --- the officers' dashboards: thin views over dashboards.selectors ------------------------------------
 # Every page reads its filters from the URL (a view can be bookmarked) and every table or map layer
 # is exported with the same filters and the same selector: ?format=csv or ?format=geojson.
 
 
-def _export(request: HttpRequest, *, rows: list[dict], name: str, features: dict | None = None):
-    """CSV or GeoJSON of a table when ?format= asks for it; None otherwise (render the page)."""
-    fmt = request.GET.get("format", "")
-    if fmt == "csv":
-        response = HttpResponse(selectors.to_csv(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    if fmt == "geojson" and features is not None:
-        response = JsonResponse(features)
-        response["Content-Type"] = "application/geo+json"
-        response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
-        return response
-    if fmt:
-        return HttpResponseBadRequest(_("Unknown export format: use csv or geojson."))
-    return None
-
-
-def _common(f: selectors.Filters) -> dict:
+def _common(f: filters.Filters) -> dict:
     return {
         "filters": f,
         "slots": nightslots.slot_choices(),
         "slot_labels": dict(nightslots.slot_choices()),
-        "periods": list(selectors.PERIODS.items()),
-        "metrics": list(selectors.METRICS.items()),
-        "metric_label": selectors.METRICS[f.metric],
+        "periods": list(filters.PERIODS.items()),
+        "metrics": list(filters.METRICS.items()),
+        "metric_label": filters.METRICS[f.metric],
         "query": f.query(),
     }
 
@@ -66,9 +49,9 @@ def _map_context() -> dict:
 @role_required(*DASHBOARD_ROLES)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    f = selectors.parse_filters(request.GET)
+    f = filters.parse_filters(request.GET)
     rows, classes = selectors.zone_table(f)
-    exported = _export(request, rows=rows, name="zones", features=selectors.zone_features(f)
+    exported = exports.export_response(request, rows=rows, name="zones", features=selectors.zone_features(f)
                        if request.GET.get("format") == "geojson" else None)  # fmt: skip
     if exported:
         return exported
@@ -79,7 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "kpis": selectors.kpis(f),
         "zones": sorted(rows, key=lambda r: (r["value"] is None, r["value"] or 0)),
         "legend": selectors.legend(f.metric, classes),
-        "layers": [(name, name in f.layers) for name in selectors.LAYERS],
+        "layers": [(name, name in f.layers) for name in filters.LAYERS],
         "trend_figure": trend_figure,
         "trend_rows": trend_rows,
     }
@@ -108,9 +91,9 @@ def _city_trend(last_night: dt.date) -> tuple[dict, list[tuple]]:
 @require_GET
 def dashboard_zones_geojson(request: HttpRequest) -> HttpResponse:
     """Zones as a GeoJSON FeatureCollection: value, colour class and uncertainty of the chosen metric."""
-    f = selectors.parse_filters(request.GET)
+    f = filters.parse_filters(request.GET)
     if request.GET.get("format") == "csv":
-        return _export(request, rows=selectors.zone_table(f)[0], name="zones")
+        return exports.export_response(request, rows=selectors.zone_table(f)[0], name="zones")
     try:
         zoom = _zoom(request)
     except ValueError:
@@ -132,7 +115,7 @@ def _zoom(request: HttpRequest, default: int | None = None) -> int | None:
 @require_GET
 def dashboard_layer(request: HttpRequest, layer: str) -> HttpResponse:
     """One switchable map layer as GeoJSON (or CSV): hot spots, project sites, sensors, report clusters."""
-    f = selectors.parse_filters(request.GET)
+    f = filters.parse_filters(request.GET)
     if layer == "hotspots":
         features = selectors.hotspot_features(f)
     elif layer == "projects":
@@ -148,7 +131,7 @@ def dashboard_layer(request: HttpRequest, layer: str) -> HttpResponse:
     else:
         raise Http404
     if request.GET.get("format") == "csv":
-        return _export(request, rows=[feat["properties"] for feat in features["features"]], name=layer)
+        return exports.export_response(request, rows=[feat["properties"] for feat in features["features"]], name=layer)
     return JsonResponse(features)
 
 
@@ -156,7 +139,7 @@ def dashboard_layer(request: HttpRequest, layer: str) -> HttpResponse:
 @require_GET
 def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
     zone = get_object_or_404(Zone.objects.defer("geom"), code=code)
-    f = selectors.parse_filters(request.GET)
+    f = filters.parse_filters(request.GET)
     table = request.GET.get("table", "series")
     if request.GET.get("format"):
         tables = {
@@ -169,7 +152,7 @@ def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
         }
         if table not in tables:
             raise Http404
-        return _export(request, rows=tables[table], name=f"zone-{zone.code}-{table}")
+        return exports.export_response(request, rows=tables[table], name=f"zone-{zone.code}-{table}")
     parts = (zone.pk, *selectors.filter_key(f), f.query(), tuple(f.errors))
     derived = caching.cached_by_data("zone-page", parts, lambda: _zone_derived(zone, f))
     live = caching.cached_by_data(
@@ -194,7 +177,7 @@ def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "dashboards/dashboard_zone.html", ctx)
 
 
-def _zone_derived(zone: Zone, f: selectors.Filters) -> dict:
+def _zone_derived(zone: Zone, f: filters.Filters) -> dict:
     """The zone page's derived parts (series, figures, slot comparison, categories, recent reports)."""
     series = selectors.zone_series(zone, last_night=f.last_night, metric=f.metric)
     comparison = selectors.zone_slot_comparison(zone, f)
@@ -225,13 +208,13 @@ def dashboard_alerts(request: HttpRequest) -> HttpResponse:
             "type": "FeatureCollection",
             "features": [{"type": "Feature", "geometry": by_code.get(r["zone_code"]), "properties": r} for r in rows],
         }
-        return _export(request, rows=rows, name="alerts", features=features)
+        return exports.export_response(request, rows=rows, name="alerts", features=features)
     ctx = {
         "alerts": rows,
         "status": status,
         "statuses": [("open", _("Open")), ("acknowledged", _("Acknowledged")), ("all", _("All"))],
         "slot_labels": dict(nightslots.slot_choices()),
-        "metric_labels": selectors.METRICS,
+        "metric_labels": filters.METRICS,
     }
     return render(request, "dashboards/dashboard_alerts.html", ctx)
 
@@ -249,28 +232,28 @@ def dashboard_alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResp
 @role_required(*DASHBOARD_ROLES)
 @require_GET
 def dashboard_hotspots(request: HttpRequest) -> HttpResponse:
-    f = selectors.parse_filters(request.GET)
+    f = filters.parse_filters(request.GET)
     rows = selectors.hotspot_rows(f)
     if request.GET.get("format"):
         features = selectors.hotspot_features(f) if request.GET.get("format") == "geojson" else None
-        return _export(request, rows=rows, name="hotspots", features=features)
+        return exports.export_response(request, rows=rows, name="hotspots", features=features)
     return render(request, "dashboards/dashboard_hotspots.html", {**_common(f), "hotspots": rows})
 
 
 @role_required(*DASHBOARD_ROLES)
 @require_GET
 def dashboard_compare(request: HttpRequest) -> HttpResponse:
-    f = selectors.parse_filters(request.GET)
-    codes = [c.strip() for c in request.GET.get("zones", "").split(",") if c.strip()][: selectors.MAX_COMPARE]
+    f = filters.parse_filters(request.GET)
+    codes = [c.strip() for c in request.GET.get("zones", "").split(",") if c.strip()][: filters.MAX_COMPARE]
     found = {z.code: z for z in Zone.objects.defer("geom").filter(code__in=codes)}
     zones = [found[c] for c in codes if c in found]
     missing = [c for c in codes if c not in found]
     rows = selectors.compare_rows(zones, f) if zones else []
     if request.GET.get("format"):
-        return _export(request, rows=rows, name="compare")
+        return exports.export_response(request, rows=rows, name="compare")
     table = {}
     for r in rows:
-        table.setdefault(r["metric"], {"label": selectors.METRICS[r["metric"]], "cells": []})["cells"].append(r)
+        table.setdefault(r["metric"], {"label": filters.METRICS[r["metric"]], "cells": []})["cells"].append(r)
     ctx = {
         **_common(f),
         "zones": zones,

@@ -38,7 +38,7 @@ from django.urls import reverse
 
 from city import nightslots
 from city.models import Zone
-from dashboards.selectors import PERIODS
+from dashboards.filters import PERIODS
 
 DEFAULT_SECONDS = 20
 DEFAULT_CONCURRENCY = 8

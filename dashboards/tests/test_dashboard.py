@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from city import dataversion
 from conftest import make_user, square_zone
-from dashboards import selectors
+from dashboards import filters, selectors
 from indicators import engine, registry
 from indicators.models import Alert, HotSpot
 from reports.models import PerceivedSafety, Report
@@ -120,7 +120,7 @@ def test_acknowledging_an_unknown_alert_is_a_404(client, officer):
 
 def test_each_period_maps_to_its_nights():
     anchor = dt.date(2026, 3, 18)  # a Wednesday
-    parse = selectors.parse_filters
+    parse = filters.parse_filters
     assert (parse({"period": "last_night"}, anchor=anchor).first_night, parse({"period": "last_night"}, anchor=anchor)
             .period_kind) == (anchor, "night")  # fmt: skip
     week = parse({"period": "week"}, anchor=anchor)
@@ -210,10 +210,10 @@ def test_zone_outlines_are_simplified_for_the_maps_zoom(client, officer):
 def test_layers_come_from_checkboxes_or_the_bookmarkable_list():
     from django.http import QueryDict
 
-    f = selectors.parse_filters(QueryDict("layer=sensors&layer=hotspots&layer=bogus"))
+    f = filters.parse_filters(QueryDict("layer=sensors&layer=hotspots&layer=bogus"))
     assert f.layers == ["hotspots", "sensors"]
     assert "layers=hotspots%2Csensors" in f.query()
-    assert selectors.parse_filters(QueryDict("layers=reports")).layers == ["reports"]
+    assert filters.parse_filters(QueryDict("layers=reports")).layers == ["reports"]
 
 
 # --- the map -----------------------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def test_the_overview_page_carries_legend_kpis_table_and_local_libraries(client,
 
 
 def test_kpis_compare_reports_and_the_istat_figure(officer, answered):
-    f = selectors.parse_filters({"period": "last_night"}, anchor=timezone.localdate() - dt.timedelta(days=2))
+    f = filters.parse_filters({"period": "last_night"}, anchor=timezone.localdate() - dt.timedelta(days=2))
     kpis = selectors.kpis(f)
     assert kpis["reports"] == 4 and kpis["reports_previous"] == 0
     assert kpis["answers"] == 4
@@ -381,7 +381,7 @@ def test_the_zone_table_exports_as_csv_and_geojson_with_the_same_filters(client,
 def test_every_layer_and_table_exports_as_csv(client, officer, answered):
     make_alert(answered[0])
     client.force_login(officer)
-    for layer in selectors.LAYERS:
+    for layer in filters.LAYERS:
         assert client.get(reverse("dashboard-layer", args=[layer]), {"format": "csv"}).status_code == 200
     alerts = read_csv(client.get(reverse("dashboard-alerts"), {"format": "csv"}))
     assert [a["zone_code"] for a in alerts] == ["W"]

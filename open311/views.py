@@ -201,7 +201,7 @@ def _request_rows(queryset, request: HttpRequest) -> list[dict]:
 
 
 def _visible():
-    # Spam is never shown; everything else is followable from the moment it is submitted.
+    # Spam is never shown; everything else is followable by its id from the moment it is submitted.
     return Report.objects.exclude(status=Report.Status.SPAM)
 
 
@@ -245,7 +245,9 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
         start = end - DEFAULT_WINDOW
     elif end is None:
         end = start + DEFAULT_WINDOW
-    queryset = queryset.filter(created_at__gte=start, created_at__lte=end)
+    # The list is public: it names published reports only. A request not yet published is followed by its id
+    # (service_request_id above, or requests/<id>), which only its client knows.
+    queryset = queryset.public().filter(created_at__gte=start, created_at__lte=end)
     if params.get("service_code"):
         codes = [c.strip() for c in params["service_code"].split(",") if c.strip()]
         queryset = queryset.filter(category__code__in=codes)

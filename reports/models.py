@@ -304,6 +304,11 @@ class Report(models.Model):
         return "open" if self.is_open else "closed"
 
     @property
+    def is_public(self) -> bool:
+        """Whether the public may see this report: the rule of ReportQuerySet.public(), for one report."""
+        return self.is_published and self.status not in self.NOT_PUBLIC_STATUSES
+
+    @property
     def counts_in_indicators(self) -> bool:
         return self.status not in INDICATOR_EXCLUDED_STATUSES
 

@@ -155,6 +155,10 @@ STORAGES = {
 WHITENOISE_MANIFEST_STRICT = False
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
+# MEDIA_ROOT is never served as a directory: photos go out through a view that checks who may see them
+# (observatory/protected_media.py). Set this to an internal nginx location mapped to MEDIA_ROOT (e.g.
+# "/protected-media/") and the view answers with X-Accel-Redirect for nginx to send the file.
+OBSERVATORY_MEDIA_ACCEL_REDIRECT = env("OBSERVATORY_MEDIA_ACCEL_REDIRECT", "")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG and bool(os.environ.get("DJANGO_SECRET_KEY")))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mimetypes
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,10 +15,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from observatory.i18n import english_active
-from observatory.roles import MODERATOR, role_required
+from observatory.protected_media import protected_file_response
+from observatory.roles import MODERATOR, has_role, role_required
 
 from . import services
 from .forms import (
@@ -212,6 +215,32 @@ def report_status(request: HttpRequest, code: str) -> HttpResponse:
         else None,
     }
     return render(request, "reports/report_status.html", ctx)
+
+
+# A photo a moderator hides leaves shared caches within ten minutes.
+PUBLIC_PHOTO_MAX_AGE = 600
+
+
+@require_safe
+def report_photo(request: HttpRequest, code: str) -> HttpResponse:
+    """A report's photo (stored as a JPEG of its pixels only). Anyone may see it once the report is published,
+    unless a moderator hid it; moderators may see any, for the moderation page. Every other request, whether
+    the code is unknown, the report unpublished, the photo hidden or absent, gets the same 404."""
+    report = None
+    if "\x00" not in code and len(code) <= Report._meta.get_field("tracking_code").max_length:
+        report = Report.objects.filter(tracking_code=code.upper()).exclude(photo="").first()
+    if report is None:
+        raise Http404
+    if report.photo_is_public:
+        cache_control = f"public, max-age={PUBLIC_PHOTO_MAX_AGE}"
+    elif has_role(request.user, MODERATOR):
+        cache_control = "private, no-store"
+    else:
+        raise Http404
+    content_type, _encoding = mimetypes.guess_type(report.photo.name)
+    if content_type not in {"image/jpeg", "image/png", "image/webp"}:
+        raise Http404
+    return protected_file_response(report.photo.name, content_type=content_type, cache_control=cache_control)
 
 
 def report_abuse(request: HttpRequest, code: str) -> HttpResponse:

@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from observatory.clientip import client_ip
 from reports import services
 from reports.models import Category, PerceivedSafety, Report
 
@@ -334,7 +335,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             # The client collected the person's details to send them here; updates go by e-mail only
             # when an address was given.
             contact_consent=bool(email),
-            submitter_ip=request.META.get("REMOTE_ADDR"),
+            submitter_ip=client_ip(request),
             source=Report.Source.OPEN311,
             open311_key=key,
         )

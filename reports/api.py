@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.contrib.rest_framework_gis import build_point_geo_schema
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -33,11 +34,17 @@ from .models import Category, Department, PerceivedSafety, Report
 from .ratelimit import client_ip, rate_limit_hit
 
 
+@extend_schema_field(build_point_geo_schema())
+class SnappedPointField(GeometryField):
+    """A report's place snapped to the privacy grid: an annotation (Report.objects.with_public_location()), not a
+    model field, so the schema is said here rather than guessed from the model (drf_spectacular.W001)."""
+
+
 class PublicReportSerializer(GeoFeatureModelSerializer):
     """What anyone may read: no contact data, no exact place, only the moderated text."""
 
-    # The snapped point is an annotation (Report.objects.with_public_location()), never the exact one.
-    location = GeometryField(source="public_location", read_only=True)
+    # The snapped point, never the exact one.
+    location = SnappedPointField(source="public_location", read_only=True)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     zone = serializers.SlugRelatedField(slug_field="code", read_only=True)

@@ -3,7 +3,11 @@ so geometries are not editable (and no map widget pulls scripts from a CDN)."""
 
 from django.contrib import admin
 
+from .auth import AdminLoginForm
 from .models import Alert, HotSpot, Indicator, Zone
+
+# The admin's login refuses what no account can have, as the staff login page does (observatory.auth).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Zone)

@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
+from .auth import LoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,7 +23,7 @@ urlpatterns = [
     path("projects/", include("grants.urls")),
     path("map/", include("reports.map_urls")),
     path("open311/v2/", include("open311.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import dashboards, health, indicators, nightslots
 from .alerts import alert_acknowledge
 from .models import Alert, Zone
-from .roles import DASHBOARD_ROLES, role_required
+from .roles import DASHBOARD_ROLES, OFFICER, has_role, role_required
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -27,12 +27,28 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Up or down per component for monitoring, 503 when one is down; staff (officers) also get the details:
+    each component's timing or error, which names internal hosts and ports."""
+    if request.method not in ("GET", "HEAD"):
+        response = JsonResponse(
+            {"detail": _("%(method)s is not allowed here: use GET.") % {"method": request.method[:16]}}, status=405
+        )
+        response["Allow"] = "GET, HEAD"
+        return response
     healthy, components = health.run_checks()
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", "components": components}, status=200 if healthy else 503
-    )
+    body = health.public_summary(healthy, components)
+    if _is_officer(request):
+        body["details"] = components
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _is_officer(request: HttpRequest) -> bool:
+    # Reading the user needs the database, which may be the component that is down: then nobody is staff here.
+    try:
+        return has_role(request.user, OFFICER)
+    except Exception:
+        return False
 
 
 # --- the officers' dashboards: thin views over observatory.dashboards --------------------------------

@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from observatory.clientip import client_ip
 from reports import services
 from reports.models import Category, PerceivedSafety, Report
 
@@ -201,7 +202,7 @@ def _request_rows(queryset, request: HttpRequest) -> list[dict]:
 
 
 def _visible():
-    # Spam is never shown; everything else is followable from the moment it is submitted.
+    # Spam is never shown; everything else is followable by its id from the moment it is submitted.
     return Report.objects.exclude(status=Report.Status.SPAM)
 
 
@@ -245,7 +246,9 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
         start = end - DEFAULT_WINDOW
     elif end is None:
         end = start + DEFAULT_WINDOW
-    queryset = queryset.filter(created_at__gte=start, created_at__lte=end)
+    # The list is public: it names published reports only. A request not yet published is followed by its id
+    # (service_request_id above, or requests/<id>), which only its client knows.
+    queryset = queryset.public().filter(created_at__gte=start, created_at__lte=end)
     if params.get("service_code"):
         codes = [c.strip() for c in params["service_code"].split(",") if c.strip()]
         queryset = queryset.filter(category__code__in=codes)
@@ -332,7 +335,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             # The client collected the person's details to send them here; updates go by e-mail only
             # when an address was given.
             contact_consent=bool(email),
-            submitter_ip=request.META.get("REMOTE_ADDR"),
+            submitter_ip=client_ip(request),
             source=Report.Source.OPEN311,
             open311_key=key,
         )

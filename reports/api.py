@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.contrib.rest_framework_gis import build_point_geo_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
@@ -33,17 +34,25 @@ from .models import Category, Department, PerceivedSafety, Report
 from .ratelimit import client_ip, rate_limit_hit
 
 
+@extend_schema_field(build_point_geo_schema())
+class SnappedPointField(GeometryField):
+    """A report's place snapped to the privacy grid: an annotation (Report.objects.with_public_location()), not a
+    model field, so the schema is said here rather than guessed from the model (drf_spectacular.W001)."""
+
+
 class PublicReportSerializer(GeoFeatureModelSerializer):
     """What anyone may read: no contact data, no exact place, only the moderated text."""
 
-    # The snapped point is an annotation (Report.objects.with_public_location()), never the exact one.
-    location = GeometryField(source="public_location", read_only=True)
+    # The snapped point, never the exact one.
+    location = SnappedPointField(source="public_location", read_only=True)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
     description = serializers.CharField(source="public_description", read_only=True)
     photo_url = serializers.SerializerMethodField()
-    duplicate_of = serializers.SlugRelatedField(slug_field="tracking_code", read_only=True)
+    duplicate_of = serializers.SerializerMethodField(
+        help_text="Tracking code of the published report this one counts through, if any."
+    )
 
     class Meta:
         model = Report
@@ -66,6 +75,12 @@ class PublicReportSerializer(GeoFeatureModelSerializer):
             "duplicate_of",
             "updated_at",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_duplicate_of(self, report: Report) -> str | None:
+        # The code of a report that is not public is never shown, even as the target of a merge.
+        target = report.duplicate_of
+        return target.tracking_code if target is not None and target.is_public else None
 
     def get_photo_url(self, report: Report) -> str:
         url = report.public_photo_url
@@ -342,7 +357,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             location = Point(data["longitude"], data["latitude"], srid=4326)
         original = None
         if data.get("duplicate_of"):
-            original = Report.objects.filter(tracking_code=data["duplicate_of"].strip().upper()).first()
+            # Only a published report can be joined; any other code gets the same answer as an unknown one.
+            original = Report.objects.public().filter(tracking_code=data["duplicate_of"].strip().upper()).first()
             if original is None:
                 raise ApiValidationError({"duplicate_of": [services.join_refused_message()]})
         try:

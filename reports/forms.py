@@ -185,6 +185,37 @@ class ReportForm(forms.Form):
         return Point(lon, lat, srid=4326)
 
 
+class NearbyForm(forms.Form):
+    """The query of /reports/nearby.json: a category (by id, as the form's list sends it) and a point."""
+
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(active=True),
+        error_messages={
+            "required": _("category: give the id of an active category, as the report form lists them."),
+            "invalid_choice": _("category: give the id of an active category, as the report form lists them."),
+        },
+    )
+    lat = forms.FloatField(
+        min_value=-90,
+        max_value=90,
+        error_messages={
+            key: _("lat: give the latitude in decimal degrees, from -90 to 90.")
+            for key in ("required", "invalid", "min_value", "max_value")
+        },
+    )
+    lon = forms.FloatField(
+        min_value=-180,
+        max_value=180,
+        error_messages={
+            key: _("lon: give the longitude in decimal degrees, from -180 to 180.")
+            for key in ("required", "invalid", "min_value", "max_value")
+        },
+    )
+
+    def location(self) -> Point:
+        return Point(self.cleaned_data["lon"], self.cleaned_data["lat"], srid=4326)
+
+
 # Where a service's error lands on the report form (the location has no single field; errors on extra questions,
 # keyed attribute[<code>], land on that question's field: see views._apply_errors).
 FORM_FIELD_FOR = {

@@ -8,6 +8,7 @@ import logging
 import math
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -219,7 +220,7 @@ def report_submit(
 
     With ``duplicate_of`` the citizen adds their experience to an open report nearby (FixMyStreet's
     "me too"): the place defaults to that report's, it must be one of the possible duplicates
-    (``reports_nearby``) of the place given, and the new report is closed at once as its duplicate,
+    (``reports_nearby_public``) of the place given, and the new report is closed at once as its duplicate,
     so it counts once in the indicators exactly as a moderator's merge does. The category's required
     description, photo and extra answers are not asked again: the original carries them.
     """
@@ -343,6 +344,7 @@ def report_submit(
 
 
 def join_refused_message() -> str:
+    """The one answer to a code that cannot be joined, whether it is unknown, unpublished, closed or far away."""
     return _(
         "This report can no longer take your experience: it was closed, or it is not near the place you gave. "
         "Please send yours as a new report."
@@ -350,8 +352,10 @@ def join_refused_message() -> str:
 
 
 def _joinable(original: Report, *, category: Category, location: Point) -> bool:
-    """Whether a citizen at ``location`` may add to ``original``: it is one of the possible duplicates shown there."""
-    return _nearby_queryset(category=category, location=location).filter(pk=original.pk).exists()
+    """Whether a citizen at ``location`` may add to ``original``: it is one of the published possible duplicates
+    shown there (reports_nearby_public). An unpublished report is refused like an unknown code."""
+    queryset = _nearby_queryset(category=category, location=location, public=True)
+    return queryset.filter(pk=original.pk, is_published=True).exists()
 
 
 def _record_join(report: Report, original: Report) -> None:
@@ -458,7 +462,13 @@ def report_merge(*, report: Report, into: Report, user, public_note: str = "") -
         report.status = Report.Status.DUPLICATE
         report.duplicate_of = target
         report.save()
-        note = public_note or _("Merged with report %(code)s.") % {"code": target.tracking_code}
+        # The default public note names the original only when the public may see it.
+        if public_note:
+            note = public_note
+        elif target.is_public:
+            note = _("Merged with report %(code)s.") % {"code": target.tracking_code}
+        else:
+            note = _("Merged with another report about the same thing.")
         _record(
             report, StatusChange.Action.MERGE, user=user, before=before, public_note=note, detail=target.tracking_code
         )
@@ -575,28 +585,49 @@ def _notify(report_id: int) -> None:
         logger.warning("could not e-mail the status of report %s", report.tracking_code, exc_info=True)
 
 
-def _nearby_queryset(*, category: Category, location: Point):
-    """Open reports of ``category`` within the duplicate radius and days of ``location``, nearest first."""
+@dataclass(frozen=True)
+class PublicNearby:
+    """What anyone may learn about the possible duplicates of a place: the published ones (each measured from its
+    snapped place), and whether there are unpublished ones too: a yes or no, with no code, time, count or place."""
+
+    reports: list[Report]
+    unpublished: bool
+
+
+def _nearby_since() -> dt.datetime:
+    # Whole local days: a report leaves the window at midnight, so the moment it leaves says nothing of its time.
+    first_day = timezone.localdate() - dt.timedelta(days=settings.OBSERVATORY_DUPLICATE_DAYS)
+    return timezone.make_aware(dt.datetime.combine(first_day, dt.time()))
+
+
+def _nearby_queryset(*, category: Category, location: Point, public: bool):
+    """Open reports of ``category`` within the duplicate radius and days of ``location``, nearest first.
+
+    With ``public`` each report is measured from its snapped place (privacy.py), never from the exact point:
+    whether it is listed, and where in the list, then depends only on the grid cell it is in, so no number of
+    queries from around it places it better than the grid. Moderators (``public=False``) get exact distances.
+    """
     from django.contrib.gis.db.models.functions import Distance
     from django.contrib.gis.measure import D
 
-    since = timezone.now() - dt.timedelta(days=settings.OBSERVATORY_DUPLICATE_DAYS)
     location = Point(location.x, location.y, srid=4326)
     radius = settings.OBSERVATORY_DUPLICATE_RADIUS_M
-    # A degree box that surely holds the circle lets the GiST index work; the exact metres follow.
-    degrees = radius / 111_000 / max(0.1, math.cos(math.radians(location.y)))
-    return (
-        Report.objects.open()
-        .filter(category=category, occurred_at__gte=since, location__dwithin=(location, degrees))
-        .annotate(distance=Distance("location", location))
-        .filter(distance__lte=D(m=radius))
-        .order_by("distance", "id")
+    # A degree box that surely holds the circle lets the GiST index work; the exact metres follow. A snapped
+    # place is less than a cell away from the exact one.
+    reach = radius + (settings.OBSERVATORY_PRIVACY_GRID_M if public else 0)
+    degrees = reach / 111_000 / max(0.1, math.cos(math.radians(location.y)))
+    queryset = Report.objects.open().filter(
+        category=category, occurred_at__gte=_nearby_since(), location__dwithin=(location, degrees)
     )
+    if public:
+        queryset = queryset.with_public_location().annotate(distance=Distance("public_location", location))
+    else:
+        queryset = queryset.annotate(distance=Distance("location", location))
+    return queryset.filter(distance__lte=D(m=radius)).order_by("distance", "id")
 
 
-def reports_nearby(*, category: Category, location: Point, exclude_id: int | None = None, limit: int = 5):
-    """Open reports of the same category within the duplicate radius and days: possible duplicates, each
-    annotated with ``added``, how many people already added their experience to it."""
+def _with_added(queryset):
+    """Annotate ``added``: how many people already added their experience to each report."""
     from django.db.models import Count, IntegerField, OuterRef, Subquery
 
     added = (
@@ -606,8 +637,26 @@ def reports_nearby(*, category: Category, location: Point, exclude_id: int | Non
         .annotate(n=Count("*"))
         .values("n")
     )
-    queryset = _nearby_queryset(category=category, location=location).select_related("category")
-    queryset = queryset.annotate(added=Subquery(added, output_field=IntegerField()))
+    return queryset.select_related("category").annotate(added=Subquery(added, output_field=IntegerField()))
+
+
+def reports_nearby_public(
+    *, category: Category, location: Point, exclude_id: int | None = None, limit: int = 5
+) -> PublicNearby:
+    """The possible duplicates of a place as the public may see them (the form, nearby.json, the tracking page):
+    published open reports of the category within the radius and days, measured from their snapped places and
+    annotated with ``distance`` (from the snapped place) and ``added``; and whether unpublished ones exist."""
+    queryset = _nearby_queryset(category=category, location=location, public=True)
+    if exclude_id:
+        queryset = queryset.exclude(pk=exclude_id)
+    published = list(_with_added(queryset.filter(is_published=True))[:limit])
+    return PublicNearby(reports=published, unpublished=queryset.filter(is_published=False).exists())
+
+
+def reports_nearby_for_moderators(*, category: Category, location: Point, exclude_id: int | None = None, limit=5):
+    """Every open report of the same category within the duplicate radius and days, published or not, at exact
+    distances, each annotated with ``added``: for moderators only, who merge duplicates."""
+    queryset = _with_added(_nearby_queryset(category=category, location=location, public=False))
     if exclude_id:
         queryset = queryset.exclude(pk=exclude_id)
     return list(queryset[:limit])

@@ -9,6 +9,7 @@ partitions before and after).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -20,7 +21,7 @@ from conftest import make_user
 from open311.models import ApiKey
 from reports.ratelimit import rate_limit_reset
 from reports.services import report_publish
-from reports.tests.factories import submit
+from reports.tests.factories import jpeg_with_gps, submit
 from sensors import services as sensor_services
 from sensors.tests.conftest import kind
 from tests.nasty import citizen, sensors, staff
@@ -39,7 +40,11 @@ def test_the_catalogue_is_large_and_its_ids_are_unique():
 
 
 def table_counts() -> dict[str, int]:
-    counts = {}
+    from django.conf import settings
+
+    # A refused upload must leave no file behind either.
+    media = Path(settings.MEDIA_ROOT)
+    counts = {"files in MEDIA_ROOT": sum(1 for path in media.rglob("*") if path.is_file()) if media.exists() else 0}
     for app in WATCHED_APPS:
         for model in apps.get_app_config(app).get_models():
             if model._meta.managed and not model._meta.proxy:
@@ -51,8 +56,9 @@ def table_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def world(two_zones, category, settings):
+def world(two_zones, category, settings, tmp_path):
     settings.OBSERVATORY_REPORT_RATE_LIMIT = "off"
+    settings.MEDIA_ROOT = tmp_path / "media"
     rate_limit_reset("127.0.0.1")
     moderator = make_user("nasty-moderator", "moderator")
     officer = make_user("nasty-officer", "officer")
@@ -60,6 +66,8 @@ def world(two_zones, category, settings):
     published = submit(category)
     report_publish(report=published, user=moderator)
     unpublished = submit(category, lon=7.676, lat=45.066)
+    with_photo = report_publish(report=submit(category, lon=7.6752, lat=45.0652, photo=jpeg_with_gps()), user=moderator)
+    unpublished_with_photo = submit(category, lon=7.6762, lat=45.0662, photo=jpeg_with_gps())
     sensor, token = sensor_services.sensor_register(
         kind=kind(), location=Point(7.675, 45.065, srid=4326), external_id="NASTY-LUX"
     )
@@ -71,6 +79,8 @@ def world(two_zones, category, settings):
         category=category,
         report_code=published.tracking_code,
         unpublished_code=unpublished.tracking_code,
+        photo_code=with_photo.tracking_code,
+        unpublished_photo_code=unpublished_with_photo.tracking_code,
         sensor_id=sensor.pk,
         sensor_token=token,
         open311_key=open311_key,

@@ -244,6 +244,14 @@ def test_a_submitted_request_is_visible_at_once_but_text_and_place_are_withheld(
     assert abs(float(row["lat"]) - report.location.y) < 0.002
     assert_iso_with_tz(row["requested_datetime"])
     assert_iso_with_tz(row["updated_datetime"])
+    # The public list names published requests only: neither its id nor its time shows there before that.
+    assert code not in [r["service_request_id"] for r in rows_of(client.get(f"{BASE}requests.{fmt}"), fmt)]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_list_shows_a_request_once_a_moderator_publishes_it(client, two_zones, category, api_key, moderator, fmt):
+    code = rows_of(post(client, fmt, **valid(api_key)), fmt)[0]["service_request_id"]
+    report_publish(report=Report.objects.get(tracking_code=code), user=moderator)
     assert code in [r["service_request_id"] for r in rows_of(client.get(f"{BASE}requests.{fmt}"), fmt)]
 
 
@@ -275,6 +283,8 @@ def test_requests_filter_by_id_code_status_and_dates(client, two_zones, category
     other, _ = Category.objects.get_or_create(code="unsafe-stop", defaults={"name_it": "Fermata", "name_en": "Stop"})
     first = rows_of(post(client, fmt, **valid(api_key)), fmt)[0]["service_request_id"]
     second = rows_of(post(client, fmt, **valid(api_key, service_code="unsafe-stop")), fmt)[0]["service_request_id"]
+    for code in (first, second):
+        report_publish(report=Report.objects.get(tracking_code=code), user=moderator)
     report_set_status(report=Report.objects.get(tracking_code=second), status="resolved", user=moderator)
 
     def ids(**params):
@@ -309,6 +319,8 @@ def test_a_date_window_over_90_days_or_bad_dates_are_400(client, db, fmt):
 
 def test_requests_default_to_the_last_90_days_and_at_most_1000(client, two_zones, category, api_key, moderator):
     code = rows_of(post(client, "json", **valid(api_key)), "json")[0]["service_request_id"]
+    report_publish(report=Report.objects.get(tracking_code=code), user=moderator)
+    assert len(rows_of(client.get(f"{BASE}requests.json"), "json")) == 1
     Report.objects.filter(tracking_code=code).update(created_at=timezone.now() - dt.timedelta(days=91))
     assert rows_of(client.get(f"{BASE}requests.json"), "json") == []
     from open311.views import DEFAULT_LIMIT

@@ -2,8 +2,8 @@
 
 Each row is a ``Nasty``: the request an attacker or a broken client sends, the status it must get, and
 words the answer must contain so a person can act on it. Placeholders in paths, bodies and headers
-(``{sensor_id}``, ``{sensor_token}``, ``{report_code}``, ``{open311_key}``, ``{zone_code}``) are filled
-from the world the test builds.
+(``{sensor_id}``, ``{sensor_token}``, ``{report_code}``, ``{open311_key}``, ``{zone_code}``, ``{photo_code}``,
+``{unpublished_photo_code}``) are filled from the world the test builds.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import pagination, permissions, serializers, status, viewsets
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
@@ -249,6 +249,11 @@ class SensorReadingsView(APIView):
 
     def get_permissions(self):
         return [HasSensorToken()] if self._posting() else [permissions.AllowAny()]
+
+    def permission_denied(self, request, message=None, code=None):
+        if request.authenticators and not request.successful_authenticator:  # no Authorization header at all
+            raise NotAuthenticated(_("Send the sensor's token: Authorization: Token <token>."))
+        super().permission_denied(request, message=message, code=code)
 
     @extend_schema(
         parameters=[ReadingRangeSerializer, OpenApiParameter("cursor", OpenApiTypes.STR)],

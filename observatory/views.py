@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import dashboards, health, indicators, nightslots
+from . import csvexport, dashboards, health, indicators, nightslots
 from .alerts import alert_acknowledge
 from .models import Alert, Zone
 from .roles import DASHBOARD_ROLES, OFFICER, has_role, role_required
@@ -56,13 +56,18 @@ def _is_officer(request: HttpRequest) -> bool:
 # is exported with the same filters and the same selector: ?format=csv or ?format=geojson.
 
 
-def _export(request: HttpRequest, *, rows: list[dict], name: str, features: dict | None = None):
-    """CSV or GeoJSON of a table when ?format= asks for it; None otherwise (render the page)."""
+def _export(request: HttpRequest, *, rows: list[dict], name: str, features: dict | None = None, errors: list[str] = ()):
+    """CSV or GeoJSON of a table when ?format= asks for it; None otherwise (render the page).
+
+    An export never falls back silently: filters a page would correct with a notice (``errors``) make
+    the export a 400 that lists them. Every CSV goes through observatory.csvexport (BOM, formula guard).
+    """
     fmt = request.GET.get("format", "")
+    if fmt and errors:
+        return HttpResponseBadRequest("\n".join(errors), content_type="text/plain; charset=utf-8")
     if fmt == "csv":
-        response = HttpResponse(dashboards.to_csv(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+        columns = dashboards.csv_columns(rows)
+        return csvexport.csv_response(f"{name}.csv", columns, csvexport.dict_rows(rows, columns))
     if fmt == "geojson" and features is not None:
         response = JsonResponse(features)
         response["Content-Type"] = "application/geo+json"
@@ -103,7 +108,7 @@ def _map_context() -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     f = dashboards.parse_filters(request.GET)
     rows, classes = dashboards.zone_table(f)
-    exported = _export(request, rows=rows, name="zones", features=dashboards.zone_features(f)
+    exported = _export(request, rows=rows, name="zones", errors=f.errors, features=dashboards.zone_features(f)
                        if request.GET.get("format") == "geojson" else None)  # fmt: skip
     if exported:
         return exported
@@ -169,7 +174,9 @@ def dashboard_zones_geojson(request: HttpRequest) -> HttpResponse:
     """Zones as a GeoJSON FeatureCollection: value, colour class and uncertainty of the chosen metric."""
     f = dashboards.parse_filters(request.GET)
     if request.GET.get("format") == "csv":
-        return _export(request, rows=dashboards.zone_table(f)[0], name="zones")
+        return _export(request, rows=dashboards.zone_table(f)[0], name="zones", errors=f.errors)
+    if f.errors:
+        return JsonResponse({"detail": f.errors}, status=400)
     try:
         zoom = _zoom(request)
     except ValueError:
@@ -192,6 +199,12 @@ def _zoom(request: HttpRequest, default: int | None = None) -> int | None:
 def dashboard_layer(request: HttpRequest, layer: str) -> HttpResponse:
     """One switchable map layer as GeoJSON (or CSV): hot spots, project sites, sensors, report clusters."""
     f = dashboards.parse_filters(request.GET)
+    if layer not in dashboards.LAYERS:
+        raise Http404
+    if f.errors:
+        if request.GET.get("format"):
+            return _export(request, rows=[], name=layer, errors=f.errors)
+        return JsonResponse({"detail": f.errors}, status=400)
     if layer == "hotspots":
         features = dashboards.hotspot_features(f)
     elif layer == "projects":
@@ -204,19 +217,20 @@ def dashboard_layer(request: HttpRequest, layer: str) -> HttpResponse:
         except ValueError:
             return HttpResponseBadRequest(_("The zoom must be a whole number."))
         features = dashboards.report_cluster_features(f, zoom=zoom)
-    else:
-        raise Http404
-    if request.GET.get("format") == "csv":
-        return _export(request, rows=[feat["properties"] for feat in features["features"]], name=layer)
+    if request.GET.get("format"):
+        rows = [feat["properties"] for feat in features["features"]]
+        return _export(request, rows=rows, name=layer, features=features)
     return JsonResponse(features)
 
 
 @role_required(*DASHBOARD_ROLES)
 @require_GET
 def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
-    zone = get_object_or_404(Zone.objects.defer("geom"), code=code)
+    zone = get_object_or_404(Zone.objects.defer("geom").with_codes([code]))
     f = dashboards.parse_filters(request.GET)
     table = request.GET.get("table", "series")
+    if request.GET.get("format") and f.errors:
+        return _export(request, rows=[], name="zone", errors=f.errors)
     if request.GET.get("format"):
         tables = {
             "series": dashboards.zone_series(zone, last_night=f.last_night),
@@ -353,7 +367,7 @@ def dashboard_hotspots(request: HttpRequest) -> HttpResponse:
     rows = dashboards.hotspot_rows(f)
     if request.GET.get("format"):
         features = dashboards.hotspot_features(f) if request.GET.get("format") == "geojson" else None
-        return _export(request, rows=rows, name="hotspots", features=features)
+        return _export(request, rows=rows, name="hotspots", features=features, errors=f.errors)
     return render(request, "observatory/dashboard_hotspots.html", {**_common(f), "hotspots": rows})
 
 
@@ -361,13 +375,13 @@ def dashboard_hotspots(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard_compare(request: HttpRequest) -> HttpResponse:
     f = dashboards.parse_filters(request.GET)
-    codes = [c.strip() for c in request.GET.get("zones", "").split(",") if c.strip()][: dashboards.MAX_COMPARE]
-    found = {z.code: z for z in Zone.objects.defer("geom").filter(code__in=codes)}
+    codes = dashboards.parse_zone_codes(request.GET, f.errors)
+    found = {z.code: z for z in Zone.objects.defer("geom").with_codes(codes)}
     zones = [found[c] for c in codes if c in found]
     missing = [c for c in codes if c not in found]
     rows = dashboards.compare_rows(zones, f) if zones else []
     if request.GET.get("format"):
-        return _export(request, rows=rows, name="compare")
+        return _export(request, rows=rows, name="compare", errors=f.errors)
     chosen = [r for r in rows if r["metric"] == f.metric]
     figure = go.Figure(
         go.Bar(

@@ -3,11 +3,13 @@
 Each row of ``tests/nasty/*.py`` is sent through Django's test client against the real database; the
 answer must have the row's status, be in the channel's own format (JSON, Open311 XML/JSON, HTML), name
 the problem in words, never be a 500, and leave every table as it was (row counts and the readings'
-partitions before and after).
+partitions before and after). A COMMAND row runs an importer on a hostile file instead.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 from django.contrib.gis.geos import Point
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from conftest import make_user
@@ -68,9 +71,16 @@ def world(two_zones, category, settings, tmp_path):
     unpublished = submit(category, lon=7.676, lat=45.066)
     with_photo = report_publish(report=submit(category, lon=7.6752, lat=45.0652, photo=jpeg_with_gps()), user=moderator)
     unpublished_with_photo = submit(category, lon=7.6762, lat=45.0662, photo=jpeg_with_gps())
+    # Installed in 2019: the readings' window starts there (OBSERVATORY_EARLIEST_DATE is 2000-01-01).
+    installed = dt.date(2019, 1, 1)
     sensor, token = sensor_services.sensor_register(
-        kind=kind(), location=Point(7.675, 45.065, srid=4326), external_id="NASTY-LUX"
+        kind=kind(), location=Point(7.675, 45.065, srid=4326), external_id="NASTY-LUX", installed_on=installed
     )
+    other_sensor, _other_token = sensor_services.sensor_register(
+        kind=kind(), location=Point(7.685, 45.065, srid=4326), external_id="NASTY-OTHER", installed_on=installed
+    )
+    # One stored reading, for the rows that send its time again (same value: harmless; another: refused).
+    sensor_services.readings_ingest(sensor=sensor, rows=[("2026-11-27T22:00:00Z", 3.0, "ok")])
     key = ApiKey(name="nasty-client")
     open311_key = key.set_new_key()
     key.save()
@@ -83,6 +93,7 @@ def world(two_zones, category, settings, tmp_path):
         unpublished_photo_code=unpublished_with_photo.tracking_code,
         sensor_id=sensor.pk,
         sensor_token=token,
+        other_sensor_id=other_sensor.pk,
         open311_key=open311_key,
         users={"moderator": moderator, "officer": officer, "grants_admin": grants_admin},
     )
@@ -144,9 +155,30 @@ def check_format(case, response, text):
         assert "text/csv" in content_type, content_type
 
 
+def run_command(case, world, directory) -> None:
+    """Run a COMMAND row: it must fail with a CommandError of the row's exit status naming the problem."""
+    path = directory / f"nasty{case.suffix}"
+    body = case.body(world) if callable(case.body) else fill(case.body, world)
+    path.write_bytes(body if isinstance(body, bytes) else body.encode())
+    args = [str(path) if a == "{file}" else fill(a, world) for a in case.args]
+    if "{file}" not in case.args:
+        args.insert(0, str(path))
+    err = io.StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command(case.path, *args, stdout=io.StringIO(), stderr=err)
+    assert refused.value.returncode == case.status
+    text = f"{refused.value}\n{err.getvalue()}"
+    for words in case.says:
+        assert words.lower() in text.lower(), f"{words!r} not in {text[:800]}"
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_hostile_input_gets_a_clear_answer_and_writes_nothing(client, world, case):
+def test_hostile_input_gets_a_clear_answer_and_writes_nothing(client, world, case, tmp_path):
     before = table_counts()
+    if case.method == "COMMAND":
+        run_command(case, world, tmp_path)
+        assert table_counts() == before
+        return
     response = send(client, case, world)
     text = answer_text(response)
     expected = case.status if isinstance(case.status, tuple) else (case.status,)

@@ -218,13 +218,11 @@ def audit_new(request: HttpRequest) -> HttpResponse:
             from django.contrib.gis.geos import Point
 
             try:
-                services.validate_occurred_at(data["occurred_at"])
-                comment = services.validate_plain_text(data["comment"], "comment")
                 audit = services.audit_submit(
                     location=Point(data["longitude"], data["latitude"], srid=4326),
                     occurred_at=data["occurred_at"],
                     scores={p: data[p] for p in services.SafetyAudit.PARAMETERS},
-                    comment=comment,
+                    comment=data["comment"],
                 )
             except ValidationError as error:
                 _apply_errors(form, error)

@@ -283,3 +283,8 @@ class StatusForm(forms.Form):
         label=_("Public note (shown on the tracking page and e-mailed)"), required=False,
         max_length=column_limit(StatusChange, "public_note"), widget=forms.Textarea(attrs={"rows": 3}),
     )  # fmt: skip
+
+    def offered_choices(self) -> list[tuple[str, str]]:
+        """The statuses the page offers: duplicate and spam have their own actions (merge, reject as spam)."""
+        own_action = {Report.Status.DUPLICATE, Report.Status.SPAM}
+        return [(value, label) for value, label in self.fields["status"].choices if value not in own_action]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -302,6 +303,23 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 @role_required(MODERATOR)
 def moderation_detail(request: HttpRequest, code: str) -> HttpResponse:
     report = _report_or_404(Report.objects.select_related("category", "zone", "duplicate_of"), code)
+    return _moderation_page(request, report)
+
+
+def _moderation_page(
+    request: HttpRequest, report: Report, *, refused: bool = False, form: forms.Form | None = None
+) -> HttpResponse:
+    """The moderation page of ``report``. After a refused action it answers 400, the reasons among the page's
+    messages, with the action's ``form`` as the moderator filled it, so that nothing typed is lost."""
+    forms_shown = {
+        "publish_form": PublishForm(initial={"public_description": report.public_description or report.description}),
+        "merge_form": MergeForm(),
+        "assign_form": AssignForm(initial={"department": report.department}),
+        "status_form": StatusForm(initial={"status": report.status}),
+    }
+    for name, shown in forms_shown.items():
+        if form is not None and type(form) is type(shown):
+            forms_shown[name] = form
     ctx = {
         "report": report,
         "history": report.history.select_related("user"),
@@ -309,12 +327,9 @@ def moderation_detail(request: HttpRequest, code: str) -> HttpResponse:
         "answers": report.category.answers_display(report.attributes),
         "added": Report.objects.added_to(report).order_by("created_at", "id"),
         "nearby": services.reports_nearby(category=report.category, location=report.location, exclude_id=report.pk),
-        "publish_form": PublishForm(initial={"public_description": report.public_description or report.description}),
-        "merge_form": MergeForm(),
-        "assign_form": AssignForm(initial={"department": report.department}),
-        "status_form": StatusForm(initial={"status": report.status}),
+        **forms_shown,
     }
-    return render(request, "reports/moderation_detail.html", ctx)
+    return render(request, "reports/moderation_detail.html", ctx, status=400 if refused else 200)
 
 
 MODERATION_ACTIONS = {
@@ -336,10 +351,11 @@ def moderation_action(request: HttpRequest, code: str, action: str) -> HttpRespo
     form_class = MODERATION_ACTIONS[action]
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else None
             for error in errors:
-                messages.error(request, error)
-        return redirect("reports:moderation-detail", code=report.tracking_code)
+                messages.error(request, f"{label}: {error}" if label else error)
+        return _moderation_page(request, report, refused=True, form=form)
     data = form.cleaned_data if form is not None else {}
     user = request.user
     try:
@@ -365,6 +381,8 @@ def moderation_action(request: HttpRequest, code: str, action: str) -> HttpRespo
         for field_messages in error.message_dict.values():
             for message in field_messages:
                 messages.error(request, message)
+        report.refresh_from_db()
+        return _moderation_page(request, report, refused=True, form=form)
     if request.POST.get("next") == "queue":
         return redirect("reports:moderation")
     return redirect("reports:moderation-detail", code=report.tracking_code)

@@ -389,6 +389,21 @@ def test_duplicate_and_spam_are_not_set_as_a_plain_status(two_zones, category, m
     assert report.status == Report.Status.SUBMITTED
 
 
+def test_a_refused_moderation_form_comes_back_with_what_was_typed(client, two_zones, category, moderator):
+    report = submit(category)
+    client.force_login(moderator)
+    note = "Nota con un carattere \x1b di escape"
+    response = client.post(
+        f"/reports/moderation/{report.tracking_code}/status/", {"status": "resolved", "public_note": note}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "U+001B" in page
+    assert "Nota con un carattere" in page  # the note is still in its box
+    report.refresh_from_db()
+    assert report.status == Report.Status.SUBMITTED
+
+
 def test_a_report_keeps_its_scale_value_from_any_channel(two_zones, category):
     assert submit(category, perceived_safety=PerceivedSafety.VERY_SAFE).perceived_safety == 4
     with pytest.raises(ValidationError):

@@ -53,6 +53,7 @@ def table_counts() -> dict[str, int]:
 @pytest.fixture
 def world(two_zones, category, settings):
     settings.OBSERVATORY_REPORT_RATE_LIMIT = "off"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # three users a row: keep it quick
     rate_limit_reset("127.0.0.1")
     moderator = make_user("nasty-moderator", "moderator")
     officer = make_user("nasty-officer", "officer")

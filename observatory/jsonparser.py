@@ -10,7 +10,9 @@ duplicate keys in one object (``{"readings": [...], "readings": [...]}`` would k
 from __future__ import annotations
 
 import json
+import math
 import re
+import sys
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -49,6 +51,23 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
 
 def _no_constant(name: str):
     raise JSONInputError(_("%(name)s is not a JSON number; send null or a finite number.") % {"name": name})
+
+
+def _int(text: str) -> int:
+    # Python refuses to read integers of more than sys.get_int_max_str_digits() digits (a ValueError).
+    if len(text.lstrip("-")) > sys.get_int_max_str_digits():
+        raise JSONInputError(
+            _("A number in the JSON has %(digits)s digits; at most %(limit)s are accepted.")
+            % {"digits": len(text.lstrip("-")), "limit": sys.get_int_max_str_digits()}
+        )
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to infinity, which is not a JSON number either
+        raise JSONInputError(_("The number %(number)s is too large; send a finite number.") % {"number": text[:40]})
+    return value
 
 
 def _check_strings(value) -> None:
@@ -91,7 +110,9 @@ def loads_limited(data: bytes | str, *, max_bytes: int | None = None, max_depth:
             _("The JSON is nested more than %(limit)s levels deep; flatten it.") % {"limit": max_depth}
         )
     try:
-        value = json.loads(data, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+        value = json.loads(
+            data, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant, parse_int=_int, parse_float=_float
+        )
     except JSONInputError:
         raise
     except json.JSONDecodeError as exc:

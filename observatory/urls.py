@@ -35,3 +35,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+# Requests Django refuses before a view reads them (body too large, too many fields) are answered in the
+# channel's own format, with the limit named.
+handler400 = "observatory.errors.bad_request"

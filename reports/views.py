@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -274,13 +275,11 @@ def audit_new(request: HttpRequest) -> HttpResponse:
             from django.contrib.gis.geos import Point
 
             try:
-                services.validate_occurred_at(data["occurred_at"])
-                comment = services.validate_plain_text(data["comment"], "comment")
                 audit = services.audit_submit(
                     location=Point(data["longitude"], data["latitude"], srid=4326),
                     occurred_at=data["occurred_at"],
                     scores={p: data[p] for p in services.SafetyAudit.PARAMETERS},
-                    comment=comment,
+                    comment=data["comment"],
                 )
             except ValidationError as error:
                 _apply_errors(form, error)
@@ -360,6 +359,23 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 @role_required(MODERATOR)
 def moderation_detail(request: HttpRequest, code: str) -> HttpResponse:
     report = _report_or_404(Report.objects.select_related("category", "zone", "duplicate_of"), code)
+    return _moderation_page(request, report)
+
+
+def _moderation_page(
+    request: HttpRequest, report: Report, *, refused: bool = False, form: forms.Form | None = None
+) -> HttpResponse:
+    """The moderation page of ``report``. After a refused action it answers 400, the reasons among the page's
+    messages, with the action's ``form`` as the moderator filled it, so that nothing typed is lost."""
+    forms_shown = {
+        "publish_form": PublishForm(initial={"public_description": report.public_description or report.description}),
+        "merge_form": MergeForm(),
+        "assign_form": AssignForm(initial={"department": report.department}),
+        "status_form": StatusForm(initial={"status": report.status}),
+    }
+    for name, shown in forms_shown.items():
+        if form is not None and type(form) is type(shown):
+            forms_shown[name] = form
     ctx = {
         "report": report,
         "history": report.history.select_related("user"),
@@ -369,12 +385,9 @@ def moderation_detail(request: HttpRequest, code: str) -> HttpResponse:
         "nearby": services.reports_nearby_for_moderators(
             category=report.category, location=report.location, exclude_id=report.pk
         ),
-        "publish_form": PublishForm(initial={"public_description": report.public_description or report.description}),
-        "merge_form": MergeForm(),
-        "assign_form": AssignForm(initial={"department": report.department}),
-        "status_form": StatusForm(initial={"status": report.status}),
+        **forms_shown,
     }
-    return render(request, "reports/moderation_detail.html", ctx)
+    return render(request, "reports/moderation_detail.html", ctx, status=400 if refused else 200)
 
 
 MODERATION_ACTIONS = {
@@ -396,10 +409,11 @@ def moderation_action(request: HttpRequest, code: str, action: str) -> HttpRespo
     form_class = MODERATION_ACTIONS[action]
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else None
             for error in errors:
-                messages.error(request, error)
-        return redirect("reports:moderation-detail", code=report.tracking_code)
+                messages.error(request, f"{label}: {error}" if label else error)
+        return _moderation_page(request, report, refused=True, form=form)
     data = form.cleaned_data if form is not None else {}
     user = request.user
     try:
@@ -425,6 +439,8 @@ def moderation_action(request: HttpRequest, code: str, action: str) -> HttpRespo
         for field_messages in error.message_dict.values():
             for message in field_messages:
                 messages.error(request, message)
+        report.refresh_from_db()
+        return _moderation_page(request, report, refused=True, form=form)
     if request.POST.get("next") == "queue":
         return redirect("reports:moderation")
     return redirect("reports:moderation-detail", code=report.tracking_code)

@@ -62,6 +62,7 @@ def table_counts() -> dict[str, int]:
 def world(two_zones, category, settings, tmp_path):
     settings.OBSERVATORY_REPORT_RATE_LIMIT = "off"
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # three users a row: keep it quick
     rate_limit_reset("127.0.0.1")
     moderator = make_user("nasty-moderator", "moderator")
     officer = make_user("nasty-officer", "officer")

@@ -120,8 +120,12 @@ def test_a_report_cannot_be_merged_into_itself_or_into_a_cycle(report, category,
 
 def test_merging_into_an_unknown_code_is_refused_with_a_message(client, report, moderator):
     client.force_login(moderator)
-    response = act(client, report, "merge", into="NOPE")
-    assert response.status_code == 302
+    response = act(client, report, "merge", into="NOPE", public_note="Stesso lampione")
+    # The page comes back at once with the reason and what the moderator typed, rather than a redirect.
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nessuna segnalazione ha questo codice" in page
+    assert 'value="NOPE"' in page and 'value="Stesso lampione"' in page
     report.refresh_from_db()
     assert report.status == Report.Status.SUBMITTED
 

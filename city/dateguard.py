@@ -42,28 +42,47 @@ def check_date(value: dt.date, *, field: str, label: str | None = None, future_d
     return value
 
 
+def window_start(*, not_before: dt.date | None = None) -> dt.datetime:
+    """The first instant of the plausible window: local midnight of OBSERVATORY_EARLIEST_DATE, or of
+    ``not_before`` when that is later (a sensor's installation day, for its readings)."""
+    day = earliest_date() if not_before is None else max(earliest_date(), not_before)
+    return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
+
+
 def check_datetime(
-    value: dt.datetime, *, field: str, label: str | None = None, not_after: dt.datetime | None = None
+    value: dt.datetime,
+    *,
+    field: str,
+    label: str | None = None,
+    not_after: dt.datetime | None = None,
+    not_before: dt.date | None = None,
 ) -> dt.datetime:
-    """An aware ``value`` in the plausible window (or before ``not_after``), else a ValidationError on ``field``."""
+    """An aware ``value`` in the plausible window, else a ValidationError on ``field``.
+
+    ``not_before`` (a local date) raises the window's start, ``not_after`` (an instant) lowers its end:
+    a reading lies between its sensor's installation and now plus the allowed clock skew.
+    """
     label = label or field
     if timezone.is_naive(value):
         raise ValidationError({field: _("%(label)s needs a time zone, such as +01:00 or Z.") % {"label": label}})
-    earliest, latest = earliest_date(), latest_date()
+    earliest = window_start(not_before=not_before).date()
+    latest = latest_date()
+    if not_after is not None:
+        latest = min(latest, not_after.astimezone(timezone.get_current_timezone()).date())
     try:
         local = value.astimezone(timezone.get_current_timezone())
     except (OverflowError, ValueError):  # 0001-01-01T00:00+14:00 has no instant in UTC
         raise _window_error(field, label, earliest, latest) from None
-    if not earliest <= local.date() <= latest:
-        raise _window_error(field, label, earliest, latest)
-    if not_after is not None and value > not_after:
+    if not_after is not None and earliest <= local.date() and value > not_after:
         raise ValidationError(
             {
                 field: _("%(label)s is in the future (after %(limit)s).")
-                % {"label": label, "limit": not_after.isoformat()}
+                % {"label": label, "limit": not_after.isoformat(timespec="seconds")}
             },
             code="future",
         )
+    if not earliest <= local.date() <= latest:
+        raise _window_error(field, label, earliest, latest)
     return value
 
 
@@ -91,7 +110,12 @@ def parse_date(raw: object, *, field: str, label: str | None = None, future_days
 
 
 def parse_datetime(
-    raw: object, *, field: str, label: str | None = None, not_after: dt.datetime | None = None
+    raw: object,
+    *,
+    field: str,
+    label: str | None = None,
+    not_after: dt.datetime | None = None,
+    not_before: dt.date | None = None,
 ) -> dt.datetime:
     """An ISO 8601 instant with a time zone, in the plausible window; a ValidationError on ``field`` otherwise."""
     label = label or field
@@ -103,4 +127,4 @@ def parse_datetime(
             {field: _("%(label)s must be an ISO 8601 date and time with a time zone, like 2026-11-30T22:15:00+01:00, "
                       "not “%(value)s”.") % {"label": label, "value": text[:40]}}
         ) from None  # fmt: skip
-    return check_datetime(value, field=field, label=label, not_after=not_after)
+    return check_datetime(value, field=field, label=label, not_after=not_after, not_before=not_before)

@@ -10,12 +10,15 @@ duplicate keys in one object (``{"readings": [...], "readings": [...]}`` would k
 from __future__ import annotations
 
 import json
+import math
 import re
+import sys
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import JSONRenderer
 
 # Strings are removed before brackets are counted, so a "[" inside a string does not count as nesting.
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -48,6 +51,23 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
 
 def _no_constant(name: str):
     raise JSONInputError(_("%(name)s is not a JSON number; send null or a finite number.") % {"name": name})
+
+
+def _int(text: str) -> int:
+    # Python refuses to read integers of more than sys.get_int_max_str_digits() digits (a ValueError).
+    if len(text.lstrip("-")) > sys.get_int_max_str_digits():
+        raise JSONInputError(
+            _("A number in the JSON has %(digits)s digits; at most %(limit)s are accepted.")
+            % {"digits": len(text.lstrip("-")), "limit": sys.get_int_max_str_digits()}
+        )
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to infinity, which is not a JSON number either
+        raise JSONInputError(_("The number %(number)s is too large; send a finite number.") % {"number": text[:40]})
+    return value
 
 
 def _check_strings(value) -> None:
@@ -90,7 +110,9 @@ def loads_limited(data: bytes | str, *, max_bytes: int | None = None, max_depth:
             _("The JSON is nested more than %(limit)s levels deep; flatten it.") % {"limit": max_depth}
         )
     try:
-        value = json.loads(data, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+        value = json.loads(
+            data, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant, parse_int=_int, parse_float=_float
+        )
     except JSONInputError:
         raise
     except json.JSONDecodeError as exc:
@@ -106,11 +128,29 @@ def loads_limited(data: bytes | str, *, max_bytes: int | None = None, max_depth:
     return value
 
 
-class LimitedJSONParser(JSONParser):
-    """DRF's JSON parser with the observatory's limits; a refused body is a 400 whose detail says why."""
+class LimitedJSONParser(BaseParser):
+    """A JSON parser with the observatory's limits; a refused body is a 400 whose detail says why.
+
+    Not a subclass of DRF's JSONParser on purpose: for those DRF reads the whole body through
+    ``request.body`` first, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) would answer a large body
+    with its bare HTML "Bad Request (400)" before these limits are looked at. This one reads at most
+    OBSERVATORY_JSON_MAX_BYTES + 1 bytes from the request's stream, and refuses a declared
+    Content-Length over the limit without reading anything.
+    """
+
+    media_type = "application/json"
+    renderer_class = JSONRenderer
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.OBSERVATORY_JSON_MAX_BYTES
+        request = (parser_context or {}).get("request")
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            message = _("The JSON body is %(size)s bytes; at most %(limit)s are accepted.")
+            raise ParseError(message % {"size": declared, "limit": limit})
         data = stream.read(limit + 1) if stream is not None else b""
         try:
             return loads_limited(data)

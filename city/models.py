@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,12 @@ class ZoneQuerySet(models.QuerySet):
     def covering(self, point: Point) -> ZoneQuerySet:
         """Zones whose boundary or interior contains the point, lowest id first."""
         return self.filter(geom__covers=point).order_by("id")
+
+    def with_codes(self, codes: Iterable[str]) -> ZoneQuerySet:
+        """Zones whose code is one of ``codes``, as typed by a person: a code no zone can have (one with a
+        NUL, which PostgreSQL refuses in any text, or longer than the column) simply matches nothing."""
+        limit = self.model._meta.get_field("code").max_length
+        return self.filter(code__in=[c for c in codes if "\x00" not in c and len(c) <= limit])
 
     def zone_for_point(self, point: Point) -> Zone | None:
         """The one zone a point is stamped with: lowest id on a shared border, None outside."""

@@ -5,30 +5,31 @@ The export takes the page's own filters and selector, so it always matches what 
 
 from __future__ import annotations
 
-import csv
-import io
-
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
-
-def to_csv(rows: list[dict], columns: list[str] | None = None) -> str:
-    columns = columns or (list(rows[0]) if rows else [])
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
-    return out.getvalue()
+from city import csvexport
 
 
-def export_response(request: HttpRequest, *, rows: list[dict], name: str, features: dict | None = None):
-    """CSV or GeoJSON of a table when ?format= asks for it; None otherwise (render the page)."""
+def csv_columns(rows: list[dict]) -> list[str]:
+    """The columns of a table's CSV: its rows' keys, in order (none for an empty table)."""
+    return list(rows[0]) if rows else []
+
+
+def export_response(
+    request: HttpRequest, *, rows: list[dict], name: str, features: dict | None = None, errors: list[str] = ()
+):
+    """CSV or GeoJSON of a table when ?format= asks for it; None otherwise (render the page).
+
+    An export never falls back silently: filters a page would correct with a notice (``errors``) make
+    the export a 400 that lists them. Every CSV goes through city.csvexport (BOM, formula guard).
+    """
     fmt = request.GET.get("format", "")
+    if fmt and errors:
+        return HttpResponseBadRequest("\n".join(errors), content_type="text/plain; charset=utf-8")
     if fmt == "csv":
-        response = HttpResponse(to_csv(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+        columns = csv_columns(rows)
+        return csvexport.csv_response(f"{name}.csv", columns, csvexport.dict_rows(rows, columns))
     if fmt == "geojson" and features is not None:
         response = JsonResponse(features)
         response["Content-Type"] = "application/geo+json"

@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.utils.dateparse import parse_date
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from city import nightslots
+from city import dateguard, nightslots
 from indicators import engine, registry
 
 MAX_CUSTOM_NIGHTS = 366
@@ -66,16 +66,27 @@ class Filters:
 
 
 def parse_filters(params, *, anchor: dt.date | None = None) -> Filters:
-    """Filters from the query string; anything unknown falls back to a default and says why."""
+    """Filters from the query string; anything unknown falls back to a default and says why in ``errors``.
+
+    The custom range's dates go through the one date-range guard (``city.dateguard``), so a
+    range in year 1 or 9999 falls back to the rolling window with a notice instead of overflowing the
+    date arithmetic of the previous period, the trend and the hot spots.
+    """
     anchor = anchor or engine.anchor_night()
     f = Filters()
     errors = f.errors
     metric = params.get("metric", f.metric)
     f.metric = metric if metric in METRICS else (errors.append(_("Unknown indicator: shown the index.")) or f.metric)
     slot = params.get("slot", f.slot)
-    f.slot = slot if slot in nightslots.slot_codes() else "night"
+    if slot in nightslots.slot_codes():
+        f.slot = slot
+    else:
+        errors.append(_("Unknown time of day: shown the night."))
     period = params.get("period", f.period)
-    f.period = period if period in PERIODS else "rolling28"
+    if period in PERIODS:
+        f.period = period
+    else:
+        errors.append(_("Unknown period: shown the last 28 nights."))
     chosen = params.get("layers", "").split(",") + (params.getlist("layer") if hasattr(params, "getlist") else [])
     f.layers = [layer for layer in LAYERS if layer in chosen]
     if f.period == "last_night":
@@ -87,7 +98,7 @@ def parse_filters(params, *, anchor: dt.date | None = None) -> Filters:
         f.first_night = anchor.replace(day=1)
         f.last_night = (f.first_night + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     elif f.period == "custom":
-        first, last = _date(params.get("from")), _date(params.get("to"))
+        first, last = _custom_range(params, errors)
         if first is None or last is None or first > last or (last - first).days >= MAX_CUSTOM_NIGHTS:
             errors.append(
                 _("A custom range needs a start and an end date, in order, at most %(n)d nights apart.")
@@ -101,11 +112,25 @@ def parse_filters(params, *, anchor: dt.date | None = None) -> Filters:
     return f
 
 
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return parse_date(value or "")
-    except ValueError:
-        return None
+def _custom_range(params, errors: list[str]) -> tuple[dt.date | None, dt.date | None]:
+    """The custom range's dates, each None (and its reason in ``errors``) when missing or refused by the guard."""
+    dates = []
+    for name, label in (("from", _("From (custom)")), ("to", _("To (custom)"))):
+        raw = params.get(name) or ""
+        try:
+            dates.append(dateguard.parse_date(raw, field=name, label=label) if raw else None)
+        except ValidationError as error:
+            errors.extend(error.message_dict[name])
+            dates.append(None)
+    return dates[0], dates[1]
 
 
-# --- zone values and the choropleth ---------------------------------------------------------------
+def parse_zone_codes(params, errors: list[str]) -> list[str]:
+    """The zone codes to compare (``?zones=A,B``): at most MAX_COMPARE, none holding a NUL; why in ``errors``."""
+    codes = [c.strip() for c in params.get("zones", "").split(",") if c.strip()]
+    if any("\x00" in c for c in codes):
+        errors.append(_("A zone code cannot contain a NUL character; those were left out."))
+        codes = [c for c in codes if "\x00" not in c]
+    if len(codes) > MAX_COMPARE:
+        errors.append(_("At most %(n)d zones can be compared at once; shown the first %(n)d.") % {"n": MAX_COMPARE})
+    return codes[:MAX_COMPARE]

@@ -51,8 +51,8 @@ def _map_context() -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     f = filters.parse_filters(request.GET)
     rows, classes = selectors.zone_table(f)
-    exported = exports.export_response(request, rows=rows, name="zones", features=selectors.zone_features(f)
-                       if request.GET.get("format") == "geojson" else None)  # fmt: skip
+    features = selectors.zone_features(f) if request.GET.get("format") == "geojson" else None
+    exported = exports.export_response(request, rows=rows, name="zones", errors=f.errors, features=features)
     if exported:
         return exported
     trend_figure, trend_rows = _city_trend(f.last_night)
@@ -93,7 +93,9 @@ def dashboard_zones_geojson(request: HttpRequest) -> HttpResponse:
     """Zones as a GeoJSON FeatureCollection: value, colour class and uncertainty of the chosen metric."""
     f = filters.parse_filters(request.GET)
     if request.GET.get("format") == "csv":
-        return exports.export_response(request, rows=selectors.zone_table(f)[0], name="zones")
+        return exports.export_response(request, rows=selectors.zone_table(f)[0], name="zones", errors=f.errors)
+    if f.errors:
+        return JsonResponse({"detail": f.errors}, status=400)
     try:
         zoom = _zoom(request)
     except ValueError:
@@ -116,6 +118,12 @@ def _zoom(request: HttpRequest, default: int | None = None) -> int | None:
 def dashboard_layer(request: HttpRequest, layer: str) -> HttpResponse:
     """One switchable map layer as GeoJSON (or CSV): hot spots, project sites, sensors, report clusters."""
     f = filters.parse_filters(request.GET)
+    if layer not in filters.LAYERS:
+        raise Http404
+    if f.errors:
+        if request.GET.get("format"):
+            return exports.export_response(request, rows=[], name=layer, errors=f.errors)
+        return JsonResponse({"detail": f.errors}, status=400)
     if layer == "hotspots":
         features = selectors.hotspot_features(f)
     elif layer == "projects":
@@ -128,19 +136,20 @@ def dashboard_layer(request: HttpRequest, layer: str) -> HttpResponse:
         except ValueError:
             return HttpResponseBadRequest(_("The zoom must be a whole number."))
         features = selectors.report_cluster_features(f, zoom=zoom)
-    else:
-        raise Http404
-    if request.GET.get("format") == "csv":
-        return exports.export_response(request, rows=[feat["properties"] for feat in features["features"]], name=layer)
+    if request.GET.get("format"):
+        rows = [feat["properties"] for feat in features["features"]]
+        return exports.export_response(request, rows=rows, name=layer, features=features)
     return JsonResponse(features)
 
 
 @role_required(*DASHBOARD_ROLES)
 @require_GET
 def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
-    zone = get_object_or_404(Zone.objects.defer("geom"), code=code)
+    zone = get_object_or_404(Zone.objects.defer("geom").with_codes([code]))
     f = filters.parse_filters(request.GET)
     table = request.GET.get("table", "series")
+    if request.GET.get("format") and f.errors:
+        return exports.export_response(request, rows=[], name="zone", errors=f.errors)
     if request.GET.get("format"):
         tables = {
             "series": selectors.zone_series(zone, last_night=f.last_night),
@@ -236,7 +245,7 @@ def dashboard_hotspots(request: HttpRequest) -> HttpResponse:
     rows = selectors.hotspot_rows(f)
     if request.GET.get("format"):
         features = selectors.hotspot_features(f) if request.GET.get("format") == "geojson" else None
-        return exports.export_response(request, rows=rows, name="hotspots", features=features)
+        return exports.export_response(request, rows=rows, name="hotspots", features=features, errors=f.errors)
     return render(request, "dashboards/dashboard_hotspots.html", {**_common(f), "hotspots": rows})
 
 
@@ -244,13 +253,13 @@ def dashboard_hotspots(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard_compare(request: HttpRequest) -> HttpResponse:
     f = filters.parse_filters(request.GET)
-    codes = [c.strip() for c in request.GET.get("zones", "").split(",") if c.strip()][: filters.MAX_COMPARE]
-    found = {z.code: z for z in Zone.objects.defer("geom").filter(code__in=codes)}
+    codes = filters.parse_zone_codes(request.GET, f.errors)
+    found = {z.code: z for z in Zone.objects.defer("geom").with_codes(codes)}
     zones = [found[c] for c in codes if c in found]
     missing = [c for c in codes if c not in found]
     rows = selectors.compare_rows(zones, f) if zones else []
     if request.GET.get("format"):
-        return exports.export_response(request, rows=rows, name="compare")
+        return exports.export_response(request, rows=rows, name="compare", errors=f.errors)
     table = {}
     for r in rows:
         table.setdefault(r["metric"], {"label": filters.METRICS[r["metric"]], "cells": []})["cells"].append(r)

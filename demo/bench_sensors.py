@@ -52,7 +52,10 @@ def _register(external_id: str):
         row = cursor.fetchone()
     lon, lat = row if row else settings.OBSERVATORY_CITY_CENTRE[::-1]
     kind = SensorKind.objects.get(code="illuminance")
-    return services.sensor_register(kind=kind, location=Point(lon, lat, srid=4326), external_id=external_id)
+    # Installed before the 2019 readings the bench sends: a reading before its sensor's installation is refused.
+    return services.sensor_register(
+        kind=kind, location=Point(lon, lat, srid=4326), external_id=external_id, installed_on=dt.date(2019, 1, 1)
+    )
 
 
 def _instants(start: dt.datetime, count: int, step_seconds: int = 60) -> list[dt.datetime]:

@@ -1,31 +1,32 @@
 """CSV and XLSX exports of calls, projects and disbursements, for officials' spreadsheets.
 
 Amounts stay exact: CSV writes the Decimal's text, XLSX a number with a euro format. Text cells that
-a spreadsheet would read as a formula are prefixed with an apostrophe (CSV injection, OWASP).
-Applicants' contact data is never exported here.
+a spreadsheet would read as a formula are prefixed with an apostrophe (CSV injection, OWASP): the CSV
+goes through the observatory's one CSV writer (``city.csvexport``), and the XLSX guards its text
+cells with the same ``safe_cell``. Applicants' contact data is never exported here.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+
+from city.csvexport import csv_response as observatory_csv_response
+from city.csvexport import safe_cell
 
 from .models import Call, Disbursement, GrantRelease, Project
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EURO_FORMAT = '#,##0.00 "€"'
 
 
 def _safe_text(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A text cell guarded as the CSV writer guards it; numbers, amounts and dates stay typed for XLSX."""
+    return safe_cell(value) if isinstance(value, str) else value
 
 
 def calls_table(calls: Iterable[Call]) -> tuple[list[str], list[list]]:
@@ -79,16 +80,9 @@ def _filename(stem: str, extension: str) -> str:
     return f"{stem}-{timezone.localdate().isoformat()}.{extension}"
 
 
-def csv_response(stem: str, headers: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([_safe_text(v) if not isinstance(v, Decimal) else format(v, "f") for v in row])
-    # A byte-order mark, so spreadsheet programs read the accented Italian text as UTF-8.
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(stem, "csv")}"'
-    return response
+def csv_response(stem: str, headers: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
+    """The table as a CSV download named after ``stem`` and today, through the observatory's CSV writer."""
+    return observatory_csv_response(_filename(stem, "csv"), headers, rows)
 
 
 def xlsx_bytes(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:

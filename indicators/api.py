@@ -6,12 +6,14 @@ are for the staff roles, who can acknowledge them. Filtering by django-filter, p
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import permissions, serializers, viewsets
@@ -20,11 +22,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from city import nightslots
+from city import csvexport, dateguard, nightslots
 from city.roles import DASHBOARD_ROLES, has_role
 
 from . import alerts, engine, registry
 from .models import Alert, HotSpot, Indicator
+from .stages.base import metric_codes
 
 EXPORT_MAX_ROWS = 200_000
 GEOJSON_MAX_FEATURES = 20_000
@@ -34,17 +37,45 @@ EXPORT_FIELDS = (
 )  # fmt: skip
 
 
+class GuardedDatesForm(forms.Form):
+    """The filters' form: every date a filter parsed goes through the one date-range guard.
+
+    A date in year 1 or 9999 is then a 400 naming the parameter, as on every other channel.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if isinstance(value, slice):  # a range filter: <name>_after and <name>_before
+                bounds = ((value.start, f"{name}_after"), (value.stop, f"{name}_before"))
+            else:
+                bounds = ((value, name),)
+            for bound, label in bounds:
+                if isinstance(bound, dt.date):
+                    day = bound.date() if isinstance(bound, dt.datetime) else bound
+                    try:
+                        dateguard.check_date(day, field=name, label=label)
+                    except DjangoValidationError as error:
+                        self.add_error(name, error.message_dict[name])
+        return cleaned
+
+
+def metric_choices() -> list[tuple[str, str]]:
+    return [(code, code) for code in metric_codes()]
+
+
 class IndicatorFilter(filters.FilterSet):
     zone = filters.CharFilter(field_name="zone__code", help_text="Zone code")
-    slot = filters.CharFilter()
+    slot = filters.ChoiceFilter(choices=nightslots.slot_choices)
     period_kind = filters.ChoiceFilter(choices=Indicator.PeriodKind.choices)
     period_start = filters.DateFromToRangeFilter(help_text="period_start_after / period_start_before (inclusive)")
-    metric = filters.CharFilter()
+    metric = filters.ChoiceFilter(choices=metric_choices)
     method_version = filters.CharFilter()
 
     class Meta:
         model = Indicator
         fields = ["zone", "slot", "period_kind", "period_start", "metric", "method_version"]
+        form = GuardedDatesForm
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -68,29 +99,16 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
     def _export_rows(self):
         queryset = self.filter_queryset(self.get_queryset())
         if queryset.count() > EXPORT_MAX_ROWS:
-            raise ValidationError(f"More than {EXPORT_MAX_ROWS} rows: narrow the filters (metric, period, slot).")
+            raise ValidationError(
+                _("More than %(limit)s rows: narrow the filters (metric, period, slot).") % {"limit": EXPORT_MAX_ROWS}
+            )
         return queryset.values_list("zone__code", *EXPORT_FIELDS[1:])
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR}, filters=True)
     def export_csv(self, request):
-        """The filtered indicators as CSV (same filters as the list)."""
+        """The filtered indicators as CSV (same filters as the list), through the one CSV writer."""
         rows = self._export_rows()
-
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
-
-        def lines():
-            yield writer.writerow(EXPORT_FIELDS)
-            for row in rows.iterator(chunk_size=5000):
-                yield writer.writerow(["" if v is None else v.isoformat() if hasattr(v, "isoformat") else v
-                                       for v in row])  # fmt: skip
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="indicators.csv"'
-        return response
+        return csvexport.csv_response("indicators.csv", EXPORT_FIELDS, rows.iterator(chunk_size=5000))
 
     @extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT}, filters=True)
     def export_geojson(self, request):
@@ -98,7 +116,8 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         if queryset.count() > GEOJSON_MAX_FEATURES:
             raise ValidationError(
-                f"More than {GEOJSON_MAX_FEATURES} features: narrow the filters (metric, period, slot)."
+                _("More than %(limit)s features: narrow the filters (metric, period, slot).")
+                % {"limit": GEOJSON_MAX_FEATURES}
             )
         ids = list(queryset.values_list("id", flat=True))
         with connection.cursor() as cursor:
@@ -126,7 +145,7 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
 
 class HotSpotFilter(filters.FilterSet):
     zone = filters.CharFilter(field_name="zone__code")
-    slot = filters.CharFilter()
+    slot = filters.ChoiceFilter(choices=nightslots.slot_choices)
     period_kind = filters.ChoiceFilter(choices=Indicator.PeriodKind.choices)
     period_start = filters.DateFilter()
     cluster = filters.ChoiceFilter(choices=HotSpot.Cluster.choices)
@@ -135,6 +154,7 @@ class HotSpotFilter(filters.FilterSet):
     class Meta:
         model = HotSpot
         fields = ["zone", "slot", "period_kind", "period_start", "cluster", "method_version"]
+        form = GuardedDatesForm
 
 
 class HotSpotSerializer(serializers.ModelSerializer):
@@ -161,8 +181,8 @@ class IsStaffRole(permissions.BasePermission):
 
 class AlertFilter(filters.FilterSet):
     zone = filters.CharFilter(field_name="zone__code")
-    slot = filters.CharFilter()
-    metric = filters.CharFilter()
+    slot = filters.ChoiceFilter(choices=nightslots.slot_choices)
+    metric = filters.ChoiceFilter(choices=metric_choices)
     acknowledged = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
@@ -216,16 +236,21 @@ class SensitivityView(APIView):
         slot = request.query_params.get("slot", "night")
         kind = request.query_params.get("period_kind", Indicator.PeriodKind.ROLLING_28)
         if slot not in nightslots.slot_codes():
-            raise ValidationError({"slot": f"unknown slot; choose from {', '.join(nightslots.slot_codes())}"})
+            raise ValidationError(
+                {"slot": _("Unknown slot; choose from %(codes)s.") % {"codes": ", ".join(nightslots.slot_codes())}}
+            )
         if kind not in Indicator.PeriodKind.values:
-            raise ValidationError({"period_kind": "unknown period kind"})
+            raise ValidationError(
+                {"period_kind": _("Unknown period kind; choose from %(codes)s.")
+                 % {"codes": ", ".join(Indicator.PeriodKind.values)}}
+            )  # fmt: skip
         raw_start = request.query_params.get("period_start")
         try:
             start = (
-                dt.date.fromisoformat(raw_start)
+                dateguard.parse_date(raw_start, field="period_start")
                 if raw_start
                 else engine.anchor_night() - dt.timedelta(days=registry.ROLLING_NIGHTS - 1)
             )
-        except ValueError:
-            raise ValidationError({"period_start": "use YYYY-MM-DD"}) from None
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
         return Response(engine.sensitivity_run(period_kind=kind, period_start=start, slot=slot))

@@ -42,7 +42,10 @@ CHECKS: dict[str, Callable[[], None]] = {
 
 
 def run_checks() -> tuple[bool, dict[str, dict]]:
-    """Run every check; returns (all healthy, per-component status with timing or error)."""
+    """Run every check; returns (all healthy, per-component ``status`` "up" or "down" with its timing or error).
+
+    The errors name internal hosts and ports: callers show them to staff only (see public_summary).
+    """
     results: dict[str, dict] = {}
     for name, check in CHECKS.items():
         started = time.monotonic()
@@ -51,5 +54,10 @@ def run_checks() -> tuple[bool, dict[str, dict]]:
         except Exception as exc:  # a health check reports failures, it never raises
             results[name] = {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
         else:
-            results[name] = {"status": "ok", "ms": round((time.monotonic() - started) * 1000, 1)}
-    return all(r["status"] == "ok" for r in results.values()), results
+            results[name] = {"status": "up", "ms": round((time.monotonic() - started) * 1000, 1)}
+    return all(r["status"] == "up" for r in results.values()), results
+
+
+def public_summary(healthy: bool, results: dict[str, dict]) -> dict:
+    """What anyone may read: up or down, overall and per component; no errors, hosts, ports or timings."""
+    return {"status": "up" if healthy else "down", "components": {name: r["status"] for name, r in results.items()}}

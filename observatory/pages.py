@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+
+from city.roles import OFFICER, has_role
 
 from . import health
 
@@ -15,9 +17,25 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Up or down per component for monitoring, 503 when one is down; staff (officers) also get the details:
+    each component's timing or error, which names internal hosts and ports."""
+    if request.method not in ("GET", "HEAD"):
+        response = JsonResponse(
+            {"detail": _("%(method)s is not allowed here: use GET.") % {"method": request.method[:16]}}, status=405
+        )
+        response["Allow"] = "GET, HEAD"
+        return response
     healthy, components = health.run_checks()
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", "components": components}, status=200 if healthy else 503
-    )
+    body = health.public_summary(healthy, components)
+    if _is_officer(request):
+        body["details"] = components
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _is_officer(request: HttpRequest) -> bool:
+    # Reading the user needs the database, which may be the component that is down: then nobody is staff here.
+    try:
+        return has_role(request.user, OFFICER)
+    except Exception:
+        return False

@@ -1,5 +1,6 @@
 """Settings, all from environment variables with development defaults (see .env.example)."""
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "observatory.middleware.StaffPagesNotStoredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -161,8 +163,23 @@ STORAGES = {
 WHITENOISE_MANIFEST_STRICT = False
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
+# MEDIA_ROOT is never served as a directory: photos go out through a view that checks who may see them
+# (city/protected_media.py). Set this to an internal nginx location mapped to MEDIA_ROOT (e.g.
+# "/protected-media/") and the view answers with X-Accel-Redirect for nginx to send the file.
+OBSERVATORY_MEDIA_ACCEL_REDIRECT = env("OBSERVATORY_MEDIA_ACCEL_REDIRECT", "")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed: behind them the client is
+# the right-most address they did not add (city/clientip.py), for the rate limit and django-axes alike.
+# Empty (the default): REMOTE_ADDR is the client. gunicorn.conf.py reads the same variable.
+OBSERVATORY_TRUSTED_PROXIES = env_list("OBSERVATORY_TRUSTED_PROXIES", "")
+for _proxy in OBSERVATORY_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy)  # strict, as gunicorn reads it: 10.0.0.0/24, not 10.0.0.5/24
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"OBSERVATORY_TRUSTED_PROXIES must list IP addresses or CIDR networks, not {_proxy!r}"
+        ) from None
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG and bool(os.environ.get("DJANGO_SECRET_KEY")))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
@@ -326,4 +343,6 @@ AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # a username from one address
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "observatory/locked_out.html"
+# The address a lockout is for: the client's, also behind the trusted proxies (not the proxy's).
+AXES_CLIENT_IP_CALLABLE = "city.clientip.client_ip"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # and SESSION_COOKIE_AGE above: one shift at most

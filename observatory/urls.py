@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import pages
+from .auth import LoginForm
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -15,7 +16,7 @@ urlpatterns = [
     path("projects/", include("grants.urls")),
     path("map/", include("reports.map_urls")),
     path("open311/v2/", include("open311.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -27,3 +28,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+# Requests Django refuses before a view reads them (body too large, too many fields) are answered in the
+# channel's own format, with the limit named.
+handler400 = "observatory.errors.bad_request"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -15,6 +16,17 @@ XML_LIST_ITEM = {
     "attributes": "attribute",
     "values": "value",
 }
+
+
+# What XML 1.0 cannot carry, even escaped: C0 controls but tab, newline and carriage return, unpaired
+# surrogates, U+FFFE and U+FFFF. PostgreSQL text holds them (all but NUL), and one of them in one
+# description would make the whole list unreadable to every Open311 client.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` with the characters XML 1.0 does not allow removed."""
+    return XML_ILLEGAL.sub("", value)
 
 
 def _xml_value(parent: ET.Element, tag: str, value: Any) -> None:
@@ -31,7 +43,7 @@ def _xml_value(parent: ET.Element, tag: str, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     else:
-        element.text = str(value)
+        element.text = xml_text(str(value))
 
 
 def render(data: Any, fmt: str, *, root: str, item: str | None = None, status: int = 200) -> HttpResponse:

@@ -18,8 +18,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from city import dateguard
+from city.clientip import client_ip
 from reports import services
 from reports.models import Category, PerceivedSafety, Report
+from reports.validation import parse_coordinate
 
 from . import formats
 from .models import ApiKey
@@ -31,6 +34,17 @@ MAX_WINDOW = dt.timedelta(days=90)
 DEFAULT_LIMIT = 1000
 # Every service asks the observatory's own question, the ISTAT / SDG 16.1.4 scale.
 PERCEIVED_SAFETY_CODE = "perceived_safety"
+FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# A problem report_submit finds is named by the parameter the client sent.
+OPEN311_PARAMETER = {
+    "address": "address_string",
+    "contact_email": "email",
+    "contact_phone": "phone",
+    "reporter_name": "first_name, last_name",
+    "location": "lat, long",
+    "photo": "media_url",
+    "perceived_safety": f"attribute[{PERCEIVED_SAFETY_CODE}]",
+}
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -201,20 +215,28 @@ def _request_rows(queryset, request: HttpRequest) -> list[dict]:
 
 
 def _visible():
-    # Spam is never shown; everything else is followable from the moment it is submitted.
+    # Spam is never shown; everything else is followable by its id from the moment it is submitted.
     return Report.objects.exclude(status=Report.Status.SPAM)
 
 
 def _parse_date(value: str, name: str) -> dt.datetime:
-    parsed = parse_datetime(value.strip().replace(" ", "+")) if value else None
+    """A W3C date-time (or a date) parameter, held to the observatory's plausible window (city/dateguard.py)
+    before any arithmetic: 9999-12-20 plus the default window, or year 1 in UTC, do not exist."""
+    text = value.strip()
+    try:
+        parsed = parse_datetime(text.replace(" ", "+"))  # a "+" left unencoded in a query string arrives as " "
+    except ValueError:  # well formed but impossible, such as month 13
+        parsed = None
     if parsed is None:
         try:
-            parsed = dt.datetime.combine(dt.date.fromisoformat(value.strip()), dt.time())
+            parsed = dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
         except ValueError:
-            raise ValueError(f"{name} must be a W3C (ISO 8601) date-time, e.g. 2026-01-31T22:00:00+01:00") from None
+            raise ValidationError(
+                {name: f"{name} must be a W3C (ISO 8601) date-time, e.g. 2026-01-31T22:00:00+01:00"}
+            ) from None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
-    return parsed
+    return dateguard.check_datetime(parsed, field=name)
 
 
 @csrf_exempt
@@ -233,8 +255,8 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
         start = _parse_date(params["start_date"], "start_date") if params.get("start_date") else None
         end = _parse_date(params["end_date"], "end_date") if params.get("end_date") else None
-    except (ValueError, OverflowError) as error:
-        return formats.errors(fmt, 400, str(error))
+    except ValidationError as error:
+        return formats.errors(fmt, 400, *error.messages)
     if start and end and start > end:
         return formats.errors(fmt, 400, "start_date must be before end_date")
     if start and end and end - start > MAX_WINDOW:
@@ -245,7 +267,9 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
         start = end - DEFAULT_WINDOW
     elif end is None:
         end = start + DEFAULT_WINDOW
-    queryset = queryset.filter(created_at__gte=start, created_at__lte=end)
+    # The list is public: it names published reports only. A request not yet published is followed by its id
+    # (service_request_id above, or requests/<id>), which only its client knows.
+    queryset = queryset.public().filter(created_at__gte=start, created_at__lte=end)
     if params.get("service_code"):
         codes = [c.strip() for c in params["service_code"].split(",") if c.strip()]
         queryset = queryset.filter(category__code__in=codes)
@@ -279,7 +303,44 @@ def token_detail(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     return formats.render(data, fmt, root="service_requests", item="request")
 
 
+def _attributes_given(data, category: Category) -> tuple[dict[str, str | list[str]], dict[str, str]]:
+    """The ``attribute[code]`` parameters by code, and the problems of their shape by code.
+
+    A multiple choice comes as ``attribute[code][]`` repeated (or ``attribute[code]`` repeated); any other
+    attribute given more than once is a client's mistake, named, rather than an answer stored as a list.
+    """
+    multiple = {q["code"] for q in category.questions() if q["datatype"] == "multivaluelist"}
+    given: dict[str, list[str]] = {}
+    for name in data:
+        if name.startswith("attribute[") and name.endswith("]"):
+            code = name[len("attribute[") : -len("][]") if name.endswith("][]") else -1]
+            given.setdefault(code, []).extend(data.getlist(name))
+    answers: dict[str, str | list[str]] = {}
+    problems: dict[str, str] = {}
+    for code, values in given.items():
+        if code in multiple:
+            answers[code] = values
+        elif len(values) > 1:
+            problems[code] = _("%(name)s appears %(count)s times; give it once.") % {
+                "name": f"attribute[{code}]",
+                "count": len(values),
+            }
+        else:
+            answers[code] = values[0]
+    return answers, problems
+
+
 def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.content_type not in FORM_MEDIA_TYPES:
+        return formats.errors(
+            fmt,
+            415,
+            _(
+                "Send the service request form-encoded (application/x-www-form-urlencoded or multipart/form-data), "
+                "as GeoReport v2 specifies, not as %(type)s."
+            )
+            % {"type": request.content_type or _("a body without a Content-Type")},
+        )
     data = request.POST
     key = ApiKey.objects.for_key(data.get("api_key", ""))
     if key is None:
@@ -295,22 +356,20 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     lat, lon = data.get("lat", "").strip(), data.get("long", "").strip()
     address = data.get("address_string", "").strip()
     if lat or lon:
-        try:
-            lat_f, lon_f = float(lat), float(lon)
-            if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):
-                raise ValueError
-            location = Point(lon_f, lat_f, srid=4326)
-        except ValueError:
-            problems.append("lat and long must both be decimal degrees (WGS84)")
+        degrees = {}
+        for raw, coordinate, parameter in ((lat, "latitude", "lat"), (lon, "longitude", "long")):
+            try:
+                degrees[coordinate] = parse_coordinate(raw, field=coordinate)
+            except ValidationError as error:
+                problems.extend(f"{parameter}: {message}" for message in error.messages)
+        if len(degrees) == 2:
+            location = Point(degrees["longitude"], degrees["latitude"], srid=4326)
     elif not address:
         problems.append("lat and long, or address_string, are required")
-    attributes = {}
-    for name in data:
-        if name.startswith("attribute[") and name.endswith("]"):
-            values = data.getlist(name)
-            attributes[name[len("attribute[") : -1]] = values if len(values) > 1 else values[0]
+    attributes, repeated = _attributes_given(data, category)
+    problems.extend(repeated.values())
     safety = attributes.pop(PERCEIVED_SAFETY_CODE, None)
-    if safety not in {str(v) for v in PerceivedSafety.values}:
+    if PERCEIVED_SAFETY_CODE not in repeated and safety not in {str(v) for v in PerceivedSafety.values}:
         problems.append(f"attribute[{PERCEIVED_SAFETY_CODE}] is required: one of 1, 2, 3, 4 (see services/{code})")
     if problems:
         return formats.errors(fmt, 400, *problems)
@@ -332,12 +391,16 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             # The client collected the person's details to send them here; updates go by e-mail only
             # when an address was given.
             contact_consent=bool(email),
-            submitter_ip=request.META.get("REMOTE_ADDR"),
+            submitter_ip=client_ip(request),
             source=Report.Source.OPEN311,
             open311_key=key,
         )
     except ValidationError as error:
-        descriptions = [f"{field}: {message}" for field, messages in error.message_dict.items() for message in messages]
+        descriptions = [
+            f"{OPEN311_PARAMETER.get(field, field)}: {message}"
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
         return formats.errors(fmt, 400, *descriptions)
     body = [
         {

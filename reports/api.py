@@ -12,38 +12,52 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django.utils.translation import gettext as _
+from drf_spectacular.contrib.rest_framework_gis import build_point_geo_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.pagination import BasePagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from city import dateguard
 from city.models import Zone
 from city.roles import MODERATOR, has_role
 
 from . import services
 from .models import Category, Department, PerceivedSafety, Report
 from .ratelimit import client_ip, rate_limit_hit
+from .validation import column_limit, parse_coordinate
+
+TRACKING_CODE_LENGTH = column_limit(Report, "tracking_code")
+
+
+@extend_schema_field(build_point_geo_schema())
+class SnappedPointField(GeometryField):
+    """A report's place snapped to the privacy grid: an annotation (Report.objects.with_public_location()), not a
+    model field, so the schema is said here rather than guessed from the model (drf_spectacular.W001)."""
 
 
 class PublicReportSerializer(GeoFeatureModelSerializer):
     """What anyone may read: no contact data, no exact place, only the moderated text."""
 
-    # The snapped point is an annotation (Report.objects.with_public_location()), never the exact one.
-    location = GeometryField(source="public_location", read_only=True)
+    # The snapped point, never the exact one.
+    location = SnappedPointField(source="public_location", read_only=True)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
     description = serializers.CharField(source="public_description", read_only=True)
     photo_url = serializers.SerializerMethodField()
-    duplicate_of = serializers.SlugRelatedField(slug_field="tracking_code", read_only=True)
+    duplicate_of = serializers.SerializerMethodField(
+        help_text="Tracking code of the published report this one counts through, if any."
+    )
 
     class Meta:
         model = Report
@@ -67,25 +81,64 @@ class PublicReportSerializer(GeoFeatureModelSerializer):
             "updated_at",
         ]
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_duplicate_of(self, report: Report) -> str | None:
+        # The code of a report that is not public is never shown, even as the target of a merge.
+        target = report.duplicate_of
+        return target.tracking_code if target is not None and target.is_public else None
+
     def get_photo_url(self, report: Report) -> str:
         url = report.public_photo_url
         request = self.context.get("request")
         return request.build_absolute_uri(url) if url and request else url
 
 
+class CoordinateField(serializers.FloatField):
+    """A latitude or longitude, read by validation.parse_coordinate like the form's and Open311's (NaN,
+    infinities, booleans and out-of-range values are refused with the coordinate named)."""
+
+    def __init__(self, *, coordinate: str, **kwargs):
+        self.coordinate = coordinate
+        bound = 90 if coordinate == "latitude" else 180
+        super().__init__(min_value=-bound, max_value=bound, **kwargs)
+
+    def to_internal_value(self, data) -> float:
+        try:
+            return parse_coordinate(data, field=self.coordinate)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict[self.coordinate]) from None
+
+
+class WindowedDateTimeField(serializers.DateTimeField):
+    """DRF's reading of an ISO 8601 instant (without a zone: the city's local time), held to the observatory's
+    plausible window (city/dateguard.py) before any time-zone arithmetic, which would overflow for
+    0001-01-01T00:00:00+14:00. For input only."""
+
+    def enforce_timezone(self, value):
+        aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+        try:
+            dateguard.check_datetime(aware, field=self.field_name)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict[self.field_name]) from None
+        return super().enforce_timezone(value)
+
+
 class ReportCreateSerializer(serializers.Serializer):
+    """Parses the request; the checks are report_submit's, shared with the form and Open311 (lengths come from
+    the model's columns there)."""
+
     category = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Category.objects.filter(active=True),
         error_messages={"does_not_exist": "Unknown category code {value}.", "invalid": "Give a category code."},
     )
     perceived_safety = serializers.ChoiceField(choices=PerceivedSafety.choices)
-    occurred_at = serializers.DateTimeField()
-    latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
-    longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    occurred_at = WindowedDateTimeField()
+    latitude = CoordinateField(coordinate="latitude", required=False)
+    longitude = CoordinateField(coordinate="longitude", required=False)
     zone = serializers.SlugRelatedField(slug_field="code", queryset=Zone.objects.all(), required=False)
-    address = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    address = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
     photo = serializers.FileField(required=False)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_consent = serializers.BooleanField(required=False, default=False)
@@ -97,7 +150,7 @@ class ReportCreateSerializer(serializers.Serializer):
     duplicate_of = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=16,
+        max_length=TRACKING_CODE_LENGTH,
         help_text="Tracking code of an open report nearby (see /reports/nearby.json) to add this experience to; "
         "the new report is then closed as its duplicate and counts once, through it.",
     )
@@ -115,8 +168,8 @@ class ReportCreatedSerializer(serializers.Serializer):
 
 
 class MergeSerializer(serializers.Serializer):
-    into = serializers.CharField(max_length=16)
-    public_note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    into = serializers.CharField(max_length=TRACKING_CODE_LENGTH)
+    public_note = serializers.CharField(required=False, allow_blank=True)
 
 
 class AssignSerializer(serializers.Serializer):
@@ -125,11 +178,11 @@ class AssignSerializer(serializers.Serializer):
 
 class StatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Report.Status.choices)
-    public_note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    public_note = serializers.CharField(required=False, allow_blank=True)
 
 
 class PublishSerializer(serializers.Serializer):
-    public_description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    public_description = serializers.CharField(required=False, allow_blank=True)
 
 
 class ModeratorReportSerializer(serializers.ModelSerializer):
@@ -287,7 +340,6 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     lookup_field = "tracking_code"
     lookup_value_regex = "[^/]+"
     filter_backends: list = []
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_permissions(self):
         if self.action in {"publish", "spam", "merge", "assign", "set_status", "moderation"}:
@@ -342,7 +394,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             location = Point(data["longitude"], data["latitude"], srid=4326)
         original = None
         if data.get("duplicate_of"):
-            original = Report.objects.filter(tracking_code=data["duplicate_of"].strip().upper()).first()
+            # Only a published report can be joined; any other code gets the same answer as an unknown one.
+            original = Report.objects.public().filter(tracking_code=data["duplicate_of"].strip().upper()).first()
             if original is None:
                 raise ApiValidationError({"duplicate_of": [services.join_refused_message()]})
         try:
@@ -411,7 +464,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer.is_valid(raise_exception=True)
         into = Report.objects.filter(tracking_code=serializer.validated_data["into"].strip().upper()).first()
         if into is None:
-            raise ApiValidationError({"into": "No report has this tracking code."})
+            raise ApiValidationError({"into": [_("No report has this tracking code.")]})
         return self._act(services.report_merge, into=into, public_note=serializer.validated_data.get("public_note", ""))
 
     @extend_schema(

@@ -4,11 +4,31 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from city.models import Zone
 
-from .models import Category, Department, PerceivedSafety, Report, SafetyAudit
+from .models import AbuseFlag, Category, Department, PerceivedSafety, Report, SafetyAudit, StatusChange
+from .validation import column_limit, parse_coordinate
+
+
+class CoordinateField(forms.Field):
+    """A latitude or longitude, read by validation.parse_coordinate like the API's and Open311's."""
+
+    widget = forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"})
+
+    def __init__(self, *, coordinate: str, **kwargs):
+        self.coordinate = coordinate
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> float | None:
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return parse_coordinate(value, field=self.coordinate)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict[self.coordinate], code="coordinate") from None
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -65,20 +85,8 @@ class ReportForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Please say how safe you felt.")},
     )
-    latitude = forms.FloatField(
-        label=_("Latitude"),
-        required=False,
-        min_value=-90,
-        max_value=90,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-    )
-    longitude = forms.FloatField(
-        label=_("Longitude"),
-        required=False,
-        min_value=-180,
-        max_value=180,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-    )
+    latitude = CoordinateField(coordinate="latitude", label=_("Latitude"), required=False)
+    longitude = CoordinateField(coordinate="longitude", label=_("Longitude"), required=False)
     zone = forms.ModelChoiceField(
         label=_("Or choose the area"),
         required=False,
@@ -86,7 +94,10 @@ class ReportForm(forms.Form):
         empty_label=_("(no area chosen)"),
         error_messages={"invalid_choice": _("Please choose an area from the list.")},
     )
-    address = forms.CharField(label=_("Address or place (optional)"), required=False, max_length=255)
+    # Lengths come from the model's columns (the service checks them; here they set the pages' maxlength).
+    address = forms.CharField(
+        label=_("Address or place (optional)"), required=False, max_length=column_limit(Report, "address")
+    )
     occurred_at = forms.DateTimeField(
         label=_("When did it happen?"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
@@ -96,13 +107,14 @@ class ReportForm(forms.Form):
     description = forms.CharField(
         label=_("What happened? (optional)"),
         required=False,
-        max_length=2000,
+        max_length=column_limit(Report, "description"),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     photo = forms.FileField(label=_("Photo (optional): JPEG, PNG or WebP"), required=False)
     contact_email = forms.EmailField(
         label=_("E-mail for updates (optional)"),
         required=False,
+        max_length=column_limit(Report, "contact_email"),
         error_messages={"invalid": _("Please give a valid e-mail address.")},
     )
     contact_consent = forms.BooleanField(
@@ -116,7 +128,9 @@ class ReportForm(forms.Form):
     website = forms.CharField(label=_("Leave this field empty"), required=False)
     # The citizen's answer to "already reported nearby?": absent when no list was shown, NEW_REPORT, or the
     # tracking code of the open report nearby they add their experience to.
-    join = forms.CharField(label=_("Already reported nearby?"), required=False, max_length=16)
+    join = forms.CharField(
+        label=_("Already reported nearby?"), required=False, max_length=column_limit(Report, "tracking_code")
+    )
     # Sent by the page's own form: a post without a choice comes back once with the possible duplicates. Other
     # clients posting the form (scripts, the bench) leave it out and are never held at that step.
     offer_duplicates = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -185,6 +199,37 @@ class ReportForm(forms.Form):
         return Point(lon, lat, srid=4326)
 
 
+class NearbyForm(forms.Form):
+    """The query of /reports/nearby.json: a category (by id, as the form's list sends it) and a point."""
+
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(active=True),
+        error_messages={
+            "required": _("category: give the id of an active category, as the report form lists them."),
+            "invalid_choice": _("category: give the id of an active category, as the report form lists them."),
+        },
+    )
+    lat = forms.FloatField(
+        min_value=-90,
+        max_value=90,
+        error_messages={
+            key: _("lat: give the latitude in decimal degrees, from -90 to 90.")
+            for key in ("required", "invalid", "min_value", "max_value")
+        },
+    )
+    lon = forms.FloatField(
+        min_value=-180,
+        max_value=180,
+        error_messages={
+            key: _("lon: give the longitude in decimal degrees, from -180 to 180.")
+            for key in ("required", "invalid", "min_value", "max_value")
+        },
+    )
+
+    def location(self) -> Point:
+        return Point(self.cleaned_data["lon"], self.cleaned_data["lat"], srid=4326)
+
+
 # Where a service's error lands on the report form (the location has no single field; errors on extra questions,
 # keyed attribute[<code>], land on that question's field: see views._apply_errors).
 FORM_FIELD_FOR = {
@@ -196,15 +241,18 @@ FORM_FIELD_FOR = {
 
 
 class AuditForm(forms.Form):
-    latitude = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
-    longitude = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+    latitude = CoordinateField(coordinate="latitude", label=_("Latitude"))
+    longitude = CoordinateField(coordinate="longitude", label=_("Longitude"))
     occurred_at = forms.DateTimeField(
         label=_("When?"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"),
     )
     comment = forms.CharField(
-        label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=column_limit(SafetyAudit, "comment"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -224,7 +272,9 @@ class AuditForm(forms.Form):
 
 class AbuseForm(forms.Form):
     reason = forms.CharField(
-        label=_("What is wrong with this report?"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What is wrong with this report?"),
+        max_length=column_limit(AbuseFlag, "reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -233,14 +283,18 @@ class AbuseForm(forms.Form):
 
 class PublishForm(forms.Form):
     public_description = forms.CharField(
-        label=_("Public text (edit out names, numbers plates, insults)"), required=False, max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Public text (edit out names, numbers plates, insults)"), required=False,
+        max_length=column_limit(Report, "public_description"), widget=forms.Textarea(attrs={"rows": 3}),
     )  # fmt: skip
 
 
 class MergeForm(forms.Form):
-    into = forms.CharField(label=_("Tracking code of the original report"), max_length=16)
-    public_note = forms.CharField(label=_("Public note (optional)"), required=False, max_length=2000)
+    into = forms.CharField(
+        label=_("Tracking code of the original report"), max_length=column_limit(Report, "tracking_code")
+    )
+    public_note = forms.CharField(
+        label=_("Public note (optional)"), required=False, max_length=column_limit(StatusChange, "public_note")
+    )
 
     def clean_into(self) -> Report:
         code = self.cleaned_data["into"].strip().upper()
@@ -257,6 +311,11 @@ class AssignForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=Report.Status.choices)
     public_note = forms.CharField(
-        label=_("Public note (shown on the tracking page and e-mailed)"), required=False, max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Public note (shown on the tracking page and e-mailed)"), required=False,
+        max_length=column_limit(StatusChange, "public_note"), widget=forms.Textarea(attrs={"rows": 3}),
     )  # fmt: skip
+
+    def offered_choices(self) -> list[tuple[str, str]]:
+        """The statuses the page offers: duplicate and spam have their own actions (merge, reject as spam)."""
+        own_action = {Report.Status.DUPLICATE, Report.Status.SPAM}
+        return [(value, label) for value, label in self.fields["status"].choices if value not in own_action]

@@ -304,14 +304,27 @@ class Report(models.Model):
         return "open" if self.is_open else "closed"
 
     @property
+    def is_public(self) -> bool:
+        """Whether the public may see this report: the rule of ReportQuerySet.public(), for one report."""
+        return self.is_published and self.status not in self.NOT_PUBLIC_STATUSES
+
+    @property
     def counts_in_indicators(self) -> bool:
         return self.status not in INDICATOR_EXCLUDED_STATUSES
 
     @property
+    def photo_url(self) -> str:
+        """Where the photo is served (reports.views.report_photo, which checks who may see it); '' without one."""
+        return reverse("reports:photo", args=[self.tracking_code]) if self.photo else ""
+
+    @property
+    def photo_is_public(self) -> bool:
+        """Anyone may see the photo: the report is public and no moderator hid the photo."""
+        return bool(self.photo) and self.is_public and not self.photo_hidden
+
+    @property
     def public_photo_url(self) -> str:
-        if self.is_published and self.photo and not self.photo_hidden:
-            return self.photo.url
-        return ""
+        return self.photo_url if self.photo_is_public else ""
 
 
 class StatusChange(models.Model):

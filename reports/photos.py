@@ -1,4 +1,6 @@
-"""Citizens' photos: accepted by content (JPEG, PNG, WebP), bounded, turned upright, re-encoded without metadata."""
+"""Citizens' photos: accepted by content (JPEG, PNG, WebP), bounded, turned upright, and stored as a new JPEG
+built from the pixels alone, so that no metadata (EXIF, GPS, XMP, IPTC, ICC profiles, comments, text chunks)
+and no bytes after the image survive."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ JPEG_QUALITY = 85
 
 
 def photo_sanitise(upload) -> ContentFile:
-    """Check an uploaded file and return a clean JPEG (orientation applied, no EXIF, GPS or other metadata).
+    """Check an uploaded file and return a clean JPEG: orientation applied, pixels only (see _pixels_only_jpeg).
 
     Raises ValidationError on field ``photo`` for a file that is too big, not an image, of another
     format (whatever its name says), or with too many pixels.
@@ -41,33 +43,46 @@ def photo_sanitise(upload) -> ContentFile:
             }
         )
     not_an_image = ValidationError({"photo": _("This file is not a JPEG, PNG or WebP photo.")})
+    too_many_pixels = ValidationError(
+        {"photo": _("The photo has too many pixels: at most %(mp)s megapixels.")
+         % {"mp": settings.OBSERVATORY_PHOTO_MAX_PIXELS // 1_000_000}}
+    )  # fmt: skip
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in ACCEPTED_FORMATS:
                 raise not_an_image
             width, height = probe.size  # read from the header, before any pixel is decoded
             if width * height > settings.OBSERVATORY_PHOTO_MAX_PIXELS:
-                raise ValidationError(
-                    {"photo": _("The photo has too many pixels: at most %(mp)s megapixels.")
-                     % {"mp": settings.OBSERVATORY_PHOTO_MAX_PIXELS // 1_000_000}}
-                )  # fmt: skip
+                raise too_many_pixels
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             upright = ImageOps.exif_transpose(image)
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow's own bound, far above ours, refused at open
+        raise too_many_pixels from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise not_an_image from None
-    if upright.mode in ("RGBA", "LA", "P"):
-        upright = upright.convert("RGBA")
-        background = Image.new("RGB", upright.size, "white")
-        background.paste(upright, mask=upright.getchannel("A"))
-        upright = background
-    elif upright.mode != "RGB":
-        upright = upright.convert("RGB")
-    upright.thumbnail((MAX_STORED_SIDE, MAX_STORED_SIDE))
+    return ContentFile(_pixels_only_jpeg(upright), name=f"{secrets.token_hex(8)}.jpg")
+
+
+def _pixels_only_jpeg(image: Image.Image) -> bytes:
+    """A baseline JPEG of the image's pixels, flattened on white and at most MAX_STORED_SIDE long.
+
+    The saved image is made with ``Image.frombytes`` from the raw pixel data, so it has an empty ``info``:
+    Pillow's savers write back what ``info`` carries (a JPEG comment, an ICC profile, XMP), and a copy of
+    the decoded image would carry it along. Nothing but the pixels is read from the upload.
+    """
+    if image.mode in ("RGBA", "LA", "P", "PA", "RGBa", "La"):
+        image = image.convert("RGBA")
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image, mask=image.getchannel("A"))
+        image = background
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    clean = Image.frombytes("RGB", image.size, image.tobytes())
+    clean.thumbnail((MAX_STORED_SIDE, MAX_STORED_SIDE))
     out = io.BytesIO()
-    # A fresh image saved without exif=/icc_profile=: nothing of the original metadata is carried over.
-    upright.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return ContentFile(out.getvalue(), name=f"{secrets.token_hex(8)}.jpg")
+    clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue()

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
+from city import clientip
+
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -46,7 +48,6 @@ def rate_limit_reset(ip: str) -> None:
     cache.delete_many([_key(ip, window), _key(ip, window - 1)])
 
 
-def client_ip(request) -> str | None:
-    # Behind a proxy, REMOTE_ADDR is set by gunicorn's forwarded_allow_ips handling or the proxy's
-    # own configuration; X-Forwarded-For is not trusted here since anyone can send it.
-    return request.META.get("REMOTE_ADDR") or None
+# The one reading of the client's address, behind the trusted proxies too (city/clientip.py); imported
+# from here by the citizen channel's views.
+client_ip = clientip.client_ip

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from city import stale
+from city import dateguard, stale
 from city.models import Zone
 from city.nightslots import night_and_slot
 
@@ -37,14 +37,14 @@ from .models import (
     StatusChange,
 )
 from .photos import photo_sanitise
+from .validation import HTML_TAG, REFUSED_CHARACTER, clean_text, column_limit, refused_character_message
 
 logger = logging.getLogger(__name__)
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
-DESCRIPTION_MAX_LENGTH = 2000
+# Answers to extra questions live in one JSON column: a short answer is held to this, a "text" one to the
+# description's size.
 ATTRIBUTE_MAX_LENGTH = 500
-# Anything that looks like a tag (<b>, </p>, <!-- -->, <script ...>): plain text only.
-HTML_TAG = re.compile(r"<\s*[/!]?\s*[a-zA-Z!][^>]*>")
 
 
 def zone_for_location(location: Point) -> Zone:
@@ -87,27 +87,17 @@ def locate_address(address: str) -> Point | None:
     return GEOSGeometry(memoryview(row[0])) if row else None
 
 
-def validate_plain_text(value: str, field: str, max_length: int = DESCRIPTION_MAX_LENGTH) -> str:
-    value = (value or "").strip()
-    if HTML_TAG.search(value):
-        raise ValidationError({field: _("Please write plain text: HTML tags such as <b> are not accepted.")})
-    if len(value) > max_length:
-        raise ValidationError(
-            {field: _("Please keep it under %(max)s characters (now %(n)s).") % {"max": max_length, "n": len(value)}}
-        )
-    return value
-
-
-def validate_occurred_at(occurred_at: dt.datetime, *, check_age: bool = True) -> None:
+def validate_occurred_at(occurred_at: dt.datetime, *, field: str = "occurred_at", check_age: bool = True) -> None:
+    """When something happened, for a report or an audit: inside the observatory's plausible window
+    (city/dateguard.py), not in the future, and (unless ``check_age`` is off, for imports) recent."""
+    dateguard.check_datetime(occurred_at, field=field, label=_("When it happened"))
     now = timezone.now()
-    if timezone.is_naive(occurred_at):
-        raise ValidationError({"occurred_at": _("Please give the time with its time zone.")})
     if occurred_at > now + CLOCK_SKEW:
-        raise ValidationError({"occurred_at": _("This time is in the future. Please give the time it happened.")})
+        raise ValidationError({field: _("This time is in the future. Please give the time it happened.")})
     days = settings.OBSERVATORY_REPORT_MAX_AGE_DAYS
     if check_age and occurred_at < now - dt.timedelta(days=days):
         raise ValidationError(
-            {"occurred_at": _("This is more than %(days)s days ago; we only take recent reports.") % {"days": days}}
+            {field: _("This is more than %(days)s days ago; we only take recent reports.") % {"days": days}}
         )
 
 
@@ -116,9 +106,10 @@ def validate_attributes(
 ) -> dict[str, Any]:
     """Answers to a category's extra questions (Open311 attributes), checked against its definition.
 
-    The web form, the API and Open311 all come through here. Blank answers count as not given. Errors are keyed
-    ``attribute[<code>]`` (the Open311 parameter name) so each channel can point at the question; unknown
-    questions are keyed ``attributes``.
+    The web form, the API and Open311 all come through here. Blank answers count as not given. An answer is
+    text or a number (a list of them for a multiple choice); its text passes the same character rules as
+    every other text (validation.py). Errors are keyed ``attribute[<code>]`` (the Open311 parameter name) so
+    each channel can point at the question; unknown questions are keyed ``attributes``.
     """
     questions = {question["code"]: question for question in category.questions()}
     clean: dict[str, Any] = {}
@@ -127,25 +118,41 @@ def validate_attributes(
         question = questions.get(code)
         if question is None:
             errors.setdefault("attributes", []).append(
-                _("Unknown extra question %(code)s for this category.") % {"code": code}
+                _("Unknown extra question %(code)s for this category.") % {"code": _shown(code)}
             )
             continue
-        values = [str(v).strip() for v in (value if isinstance(value, list | tuple) else [value])]
-        values = [v for v in values if v]
+        key, label, datatype = f"attribute[{code}]", question["label"], question["datatype"]
+        given = list(value) if isinstance(value, list | tuple) else [value]
+        if any(isinstance(v, bool) or not isinstance(v, str | int | float) for v in given):
+            errors[key] = [_("%(question)s: give text or a number, not a list or an object.") % {"question": label}]
+            continue
+        values = [v for v in (str(v).strip() for v in given) if v]
         if not values:
             continue
-        key, label, datatype = f"attribute[{code}]", question["label"], question["datatype"]
+        if datatype != "multivaluelist" and len(values) > 1:
+            errors[key] = [
+                _("%(question)s (attribute[%(code)s]) was given %(count)s times; give one answer.")
+                % {"question": label, "code": code, "count": len(values)}
+            ]
+            continue
+        limit = column_limit(Report, "description") if datatype == "text" else ATTRIBUTE_MAX_LENGTH
+        problem = next(filter(None, (refused_character_message(v, label) for v in values)), None)
+        if problem is None and any(HTML_TAG.search(v) or len(v) > limit for v in values):
+            problem = _("%(question)s: plain text under %(max)s characters, please.") % {
+                "question": label,
+                "max": limit,
+            }
+        if problem:
+            errors[key] = [problem]
+            continue
         if datatype in {"singlevaluelist", "multivaluelist"}:
             allowed = [v["key"] for v in question["values"]]
-            if any(v not in allowed for v in values) or (datatype == "singlevaluelist" and len(values) != 1):
+            if any(v not in allowed for v in values):
                 names = ", ".join(
                     v["key"] if v["name"] == v["key"] else f"{v['key']} ({v['name']})" for v in question["values"]
                 )
                 errors[key] = [_("%(question)s: choose one of %(keys)s.") % {"question": label, "keys": names}]
                 continue
-        elif len(values) != 1:
-            errors[key] = [_("%(question)s: give one answer.") % {"question": label}]
-            continue
         if datatype == "number":
             try:
                 number = float(values[0].replace(",", "."))
@@ -154,15 +161,12 @@ def validate_attributes(
             except ValueError:
                 errors[key] = [_("%(question)s must be a number.") % {"question": label}]
                 continue
-        if datatype == "datetime" and not _is_datetime(values[0]):
-            errors[key] = [_("%(question)s: give a date and time, e.g. 2026-01-31T22:00.") % {"question": label}]
-            continue
-        limit = DESCRIPTION_MAX_LENGTH if datatype == "text" else ATTRIBUTE_MAX_LENGTH
-        if any(HTML_TAG.search(v) or len(v) > limit or "\x00" in v for v in values):
-            errors[key] = [
-                _("%(question)s: plain text under %(max)s characters, please.") % {"question": label, "max": limit}
-            ]
-            continue
+        if datatype == "datetime":
+            try:
+                _check_answer_datetime(values[0], key=key, label=label)
+            except ValidationError as error:
+                errors.update(error.message_dict)
+                continue
         clean[code] = values if datatype == "multivaluelist" else values[0]
     if enforce_required:
         for code, question in questions.items():
@@ -173,11 +177,25 @@ def validate_attributes(
     return clean
 
 
-def _is_datetime(value: str) -> bool:
+def _shown(text: str, limit: int = 40) -> str:
+    """Someone else's text quoted in a message: shortened, with what no answer can carry replaced by U+FFFD."""
+    text = REFUSED_CHARACTER.sub("\ufffd", str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_answer_datetime(value: str, *, key: str, label: str) -> None:
+    """A date-time answer (the form's ``datetime-local`` sends local time without a zone), in the plausible window."""
     try:
-        return parse_datetime(value) is not None
+        parsed = parse_datetime(value)
     except ValueError:  # well formed but impossible, such as month 13
-        return False
+        parsed = None
+    if parsed is None:
+        raise ValidationError(
+            {key: _("%(question)s: give a date and time, e.g. 2026-01-31T22:00.") % {"question": label}}
+        )
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    dateguard.check_datetime(parsed, field=key, label=label)
 
 
 def sender_is_blocked(*, email: str = "", ip: str | None = None) -> bool:
@@ -187,6 +205,89 @@ def sender_is_blocked(*, email: str = "", ip: str | None = None) -> bool:
     if ip:
         checks.append((BlockedSender.Kind.IP, ip))
     return any(BlockedSender.objects.filter(kind=kind, value=value).exists() for kind, value in checks)
+
+
+def _collect(errors: dict[str, list[str]], fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, or None with its ValidationError's messages added to ``errors`` by field."""
+    try:
+        return fn(*args, **kwargs)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+        return None
+
+
+def report_validate_content(
+    *,
+    category: Category | None,
+    perceived_safety: object,
+    occurred_at: dt.datetime | None,
+    address: str = "",
+    description: str = "",
+    reporter_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    contact_consent: bool = False,
+    media_url: str = "",
+    attributes: dict[str, Any] | None = None,
+    has_photo: bool = False,
+    check_age: bool = True,
+    joining: bool = False,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """What the citizen said, checked by the one set of rules the web form, the REST API, Open311 and the
+    importer share: the category and the scale, when it happened (city/dateguard.py and the age limit),
+    every text against its column and the character rules (validation.py), the e-mail and its consent, the
+    media URL, the category's required description, photo and extra answers (not asked when ``joining``).
+
+    Returns the cleaned values by Report field (a refused one is left out) and every problem found, by field,
+    so that the caller can add the place's problems and answer them all at once.
+    """
+    errors: dict[str, list[str]] = {}
+    content: dict[str, Any] = {}
+
+    if not isinstance(category, Category) or not category.active:
+        errors["category"] = [_("Please choose a category.")]
+        category = None
+    if isinstance(perceived_safety, bool) or perceived_safety not in PerceivedSafety.values:
+        errors["perceived_safety"] = [_("Please say how safe you felt.")]
+    if not isinstance(occurred_at, dt.datetime):
+        errors["occurred_at"] = [_("Please say when it happened.")]
+    else:
+        _collect(errors, validate_occurred_at, occurred_at, check_age=check_age)
+    for field, value in (
+        ("address", address),
+        ("description", description),
+        ("reporter_name", reporter_name),
+        ("contact_phone", contact_phone),
+    ):
+        text = _collect(errors, clean_text, value, model=Report, field=field)
+        if text is not None:
+            content[field] = text
+    email = _collect(errors, clean_text, contact_email, model=Report, field="contact_email", plain=False)
+    if email:
+        email = _collect(errors, _validate_email, email)
+        if not contact_consent:
+            errors.setdefault("contact_consent", []).append(
+                _("To receive updates by e-mail, please agree that we keep your address for that purpose.")
+            )
+    if email is not None:
+        content["contact_email"] = email
+        content["contact_consent"] = bool(email) and bool(contact_consent)
+    url = _collect(errors, clean_text, media_url, model=Report, field="media_url", plain=False)
+    if url:
+        url = _collect(errors, _validate_url, url)
+    if url is not None:
+        content["media_url"] = url
+    if category is not None:
+        described = content.get("description") or "description" in errors
+        if category.requires_description and not described and not joining:
+            errors.setdefault("description", []).append(_("This category needs a short description."))
+        if category.requires_photo and not has_photo and not content.get("media_url") and not joining:
+            errors.setdefault("photo", []).append(_("This category needs a photo."))
+        answers = _collect(errors, validate_attributes, category, attributes or {}, enforce_required=not joining)
+        if answers is not None:
+            content["attributes"] = answers
+    return content, errors
 
 
 def report_submit(
@@ -219,30 +320,29 @@ def report_submit(
 
     With ``duplicate_of`` the citizen adds their experience to an open report nearby (FixMyStreet's
     "me too"): the place defaults to that report's, it must be one of the possible duplicates
-    (``reports_nearby``) of the place given, and the new report is closed at once as its duplicate,
+    (``reports_nearby_public``) of the place given, and the new report is closed at once as its duplicate,
     so it counts once in the indicators exactly as a moderator's merge does. The category's required
     description, photo and extra answers are not asked again: the original carries them.
     """
-    errors: dict[str, list[str]] = {}
-
-    def check(fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                errors.setdefault(field, []).extend(messages)
-            return None
-
-    if not isinstance(category, Category) or not category.active:
-        errors["category"] = [_("Please choose a category.")]
-    if perceived_safety not in PerceivedSafety.values:
-        errors["perceived_safety"] = [_("Please say how safe you felt.")]
-    address = check(validate_plain_text, address, "address", 255) or ""
-    description = check(validate_plain_text, description, "description") or ""
-    reporter_name = check(validate_plain_text, reporter_name, "reporter_name", 200) or ""
-    contact_phone = check(validate_plain_text, contact_phone, "contact_phone", 40) or ""
-    check(validate_occurred_at, occurred_at, check_age=check_age)
     joining = duplicate_of is not None
+    content, errors = report_validate_content(
+        category=category,
+        perceived_safety=perceived_safety,
+        occurred_at=occurred_at,
+        address=address,
+        description=description,
+        reporter_name=reporter_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        contact_consent=contact_consent,
+        media_url=media_url,
+        attributes=attributes,
+        has_photo=photo is not None,
+        check_age=check_age,
+        joining=joining,
+    )
+
+    address = content.get("address", "")
     if joining and location is None and zone is None and not address:
         location = duplicate_of.location
     if location is None and zone is not None:
@@ -255,30 +355,16 @@ def report_submit(
             )
     if location is None and "location" not in errors:
         errors["location"] = [_("Please place the pin on the map, type the coordinates, or choose a zone.")]
-    zone_found = check(zone_for_location, location) if location is not None else None
-    contact_email = (contact_email or "").strip()
-    if contact_email:
-        check(_validate_email, contact_email)
-        if not contact_consent:
-            errors.setdefault("contact_consent", []).append(
-                _("To receive updates by e-mail, please agree that we keep your address for that purpose.")
-            )
-    if media_url:
-        check(_validate_url, media_url)
-    if isinstance(category, Category):
-        if category.requires_description and not description and not joining:
-            errors.setdefault("description", []).append(_("This category needs a short description."))
-        if category.requires_photo and photo is None and not media_url and not joining:
-            errors.setdefault("photo", []).append(_("This category needs a photo."))
-        attributes = check(validate_attributes, category, attributes or {}, enforce_required=not joining) or {}
-        if joining and location is not None and not _joinable(duplicate_of, category=category, location=location):
-            errors.setdefault("duplicate_of", []).append(join_refused_message())
-    clean_photo = check(photo_sanitise, photo) if photo is not None else None
+    zone_found = _collect(errors, zone_for_location, location) if location is not None else None
+    joinable = joining and isinstance(category, Category) and location is not None
+    if joinable and not _joinable(duplicate_of, category=category, location=location):
+        errors.setdefault("duplicate_of", []).append(join_refused_message())
+    clean_photo = _collect(errors, photo_sanitise, photo) if photo is not None else None
     if errors:
         raise ValidationError(errors)
 
     night, slot = night_and_slot(occurred_at)
-    blocked = sender_is_blocked(email=contact_email, ip=submitter_ip)
+    blocked = sender_is_blocked(email=content["contact_email"], ip=submitter_ip)
     if blocked:
         status = Report.Status.HIDDEN
     elif joining:
@@ -296,20 +382,13 @@ def report_submit(
             report = Report(
                 category=category,
                 location=location,
-                address=address,
                 perceived_safety=perceived_safety,
                 occurred_at=occurred_at,
-                description=description,
                 zone=zone_found,
                 night=night,
                 slot=slot,
                 source=source,
-                media_url=media_url,
-                attributes=attributes,
-                reporter_name=reporter_name,
-                contact_email=contact_email,
-                contact_phone=contact_phone,
-                contact_consent=bool(contact_email) and contact_consent,
+                **content,
                 submitter_ip=submitter_ip,
                 open311_key=open311_key,
                 open311_token=secrets.token_hex(12) if source == Report.Source.OPEN311 else "",
@@ -343,6 +422,7 @@ def report_submit(
 
 
 def join_refused_message() -> str:
+    """The one answer to a code that cannot be joined, whether it is unknown, unpublished, closed or far away."""
     return _(
         "This report can no longer take your experience: it was closed, or it is not near the place you gave. "
         "Please send yours as a new report."
@@ -350,8 +430,10 @@ def join_refused_message() -> str:
 
 
 def _joinable(original: Report, *, category: Category, location: Point) -> bool:
-    """Whether a citizen at ``location`` may add to ``original``: it is one of the possible duplicates shown there."""
-    return _nearby_queryset(category=category, location=location).filter(pk=original.pk).exists()
+    """Whether a citizen at ``location`` may add to ``original``: it is one of the published possible duplicates
+    shown there (reports_nearby_public). An unpublished report is refused like an unknown code."""
+    queryset = _nearby_queryset(category=category, location=location, public=True)
+    return queryset.filter(pk=original.pk, is_published=True).exists()
 
 
 def _record_join(report: Report, original: Report) -> None:
@@ -372,18 +454,20 @@ def _record_join(report: Report, original: Report) -> None:
     )
 
 
-def _validate_email(value: str) -> None:
+def _validate_email(value: str) -> str:
     try:
         EmailValidator()(value)
     except ValidationError:
         raise ValidationError({"contact_email": _("Please give a valid e-mail address.")}) from None
+    return value
 
 
-def _validate_url(value: str) -> None:
+def _validate_url(value: str) -> str:
     try:
         URLValidator(schemes=["http", "https"])(value)
     except ValidationError:
         raise ValidationError({"media_url": _("Please give a valid http(s) URL.")}) from None
+    return value
 
 
 # --- moderation ------------------------------------------------------------------------------------
@@ -415,7 +499,7 @@ def report_publish(*, report: Report, user, public_description: str | None = Non
     with transaction.atomic():
         report = _locked(report)
         text = report.description if public_description is None else public_description
-        report.public_description = validate_plain_text(text, "public_description")
+        report.public_description = clean_text(text, model=Report, field="public_description")
         before = report.status
         if report.status in Report.NOT_PUBLIC_STATUSES:
             report.status = Report.Status.SUBMITTED
@@ -444,6 +528,7 @@ def report_merge(*, report: Report, into: Report, user, public_note: str = "") -
     """Close ``report`` as a duplicate of ``into`` (which then counts once in the indicators)."""
     if report.pk == into.pk:
         raise ValidationError({"into": _("A report cannot be a duplicate of itself.")})
+    public_note = clean_text(public_note, model=StatusChange, field="public_note")
     with transaction.atomic():
         report = _locked(report)
         target = Report.objects.select_for_update().get(pk=into.pk)
@@ -458,7 +543,13 @@ def report_merge(*, report: Report, into: Report, user, public_note: str = "") -
         report.status = Report.Status.DUPLICATE
         report.duplicate_of = target
         report.save()
-        note = public_note or _("Merged with report %(code)s.") % {"code": target.tracking_code}
+        # The default public note names the original only when the public may see it.
+        if public_note:
+            note = public_note
+        elif target.is_public:
+            note = _("Merged with report %(code)s.") % {"code": target.tracking_code}
+        else:
+            note = _("Merged with another report about the same thing.")
         _record(
             report, StatusChange.Action.MERGE, user=user, before=before, public_note=note, detail=target.tracking_code
         )
@@ -483,7 +574,12 @@ def report_set_status(*, report: Report, status: str, public_note: str = "", use
     """Move a report to a status with an optional public note; the citizen is e-mailed if they asked."""
     if status not in Report.Status.values:
         raise ValidationError({"status": _("Please choose a status.")})
-    public_note = validate_plain_text(public_note, "public_note")
+    # These two have their own actions, which record what they need: the original report, the spam verdict.
+    if status == Report.Status.DUPLICATE:
+        raise ValidationError({"status": _("To mark a duplicate, merge the report into the original one.")})
+    if status == Report.Status.SPAM:
+        raise ValidationError({"status": _("To reject a report as spam, use “Reject as spam”.")})
+    public_note = clean_text(public_note, model=StatusChange, field="public_note")
     with transaction.atomic():
         report = _locked(report)
         before = report.status
@@ -507,7 +603,7 @@ def report_hide_photo(*, report: Report, user) -> Report:
 
 
 def report_flag_abuse(*, report: Report, reason: str, submitter_ip: str | None = None) -> AbuseFlag:
-    reason = validate_plain_text(reason, "reason", 1000)
+    reason = clean_text(reason, model=AbuseFlag, field="reason", label=_("Your reason"))
     if not reason:
         raise ValidationError({"reason": _("Please tell us what is wrong with this report.")})
     with transaction.atomic():
@@ -575,28 +671,49 @@ def _notify(report_id: int) -> None:
         logger.warning("could not e-mail the status of report %s", report.tracking_code, exc_info=True)
 
 
-def _nearby_queryset(*, category: Category, location: Point):
-    """Open reports of ``category`` within the duplicate radius and days of ``location``, nearest first."""
+@dataclass(frozen=True)
+class PublicNearby:
+    """What anyone may learn about the possible duplicates of a place: the published ones (each measured from its
+    snapped place), and whether there are unpublished ones too: a yes or no, with no code, time, count or place."""
+
+    reports: list[Report]
+    unpublished: bool
+
+
+def _nearby_since() -> dt.datetime:
+    # Whole local days: a report leaves the window at midnight, so the moment it leaves says nothing of its time.
+    first_day = timezone.localdate() - dt.timedelta(days=settings.OBSERVATORY_DUPLICATE_DAYS)
+    return timezone.make_aware(dt.datetime.combine(first_day, dt.time()))
+
+
+def _nearby_queryset(*, category: Category, location: Point, public: bool):
+    """Open reports of ``category`` within the duplicate radius and days of ``location``, nearest first.
+
+    With ``public`` each report is measured from its snapped place (privacy.py), never from the exact point:
+    whether it is listed, and where in the list, then depends only on the grid cell it is in, so no number of
+    queries from around it places it better than the grid. Moderators (``public=False``) get exact distances.
+    """
     from django.contrib.gis.db.models.functions import Distance
     from django.contrib.gis.measure import D
 
-    since = timezone.now() - dt.timedelta(days=settings.OBSERVATORY_DUPLICATE_DAYS)
     location = Point(location.x, location.y, srid=4326)
     radius = settings.OBSERVATORY_DUPLICATE_RADIUS_M
-    # A degree box that surely holds the circle lets the GiST index work; the exact metres follow.
-    degrees = radius / 111_000 / max(0.1, math.cos(math.radians(location.y)))
-    return (
-        Report.objects.open()
-        .filter(category=category, occurred_at__gte=since, location__dwithin=(location, degrees))
-        .annotate(distance=Distance("location", location))
-        .filter(distance__lte=D(m=radius))
-        .order_by("distance", "id")
+    # A degree box that surely holds the circle lets the GiST index work; the exact metres follow. A snapped
+    # place is less than a cell away from the exact one.
+    reach = radius + (settings.OBSERVATORY_PRIVACY_GRID_M if public else 0)
+    degrees = reach / 111_000 / max(0.1, math.cos(math.radians(location.y)))
+    queryset = Report.objects.open().filter(
+        category=category, occurred_at__gte=_nearby_since(), location__dwithin=(location, degrees)
     )
+    if public:
+        queryset = queryset.with_public_location().annotate(distance=Distance("public_location", location))
+    else:
+        queryset = queryset.annotate(distance=Distance("location", location))
+    return queryset.filter(distance__lte=D(m=radius)).order_by("distance", "id")
 
 
-def reports_nearby(*, category: Category, location: Point, exclude_id: int | None = None, limit: int = 5):
-    """Open reports of the same category within the duplicate radius and days: possible duplicates, each
-    annotated with ``added``, how many people already added their experience to it."""
+def _with_added(queryset):
+    """Annotate ``added``: how many people already added their experience to each report."""
     from django.db.models import Count, IntegerField, OuterRef, Subquery
 
     added = (
@@ -606,28 +723,58 @@ def reports_nearby(*, category: Category, location: Point, exclude_id: int | Non
         .annotate(n=Count("*"))
         .values("n")
     )
-    queryset = _nearby_queryset(category=category, location=location).select_related("category")
-    queryset = queryset.annotate(added=Subquery(added, output_field=IntegerField()))
+    return queryset.select_related("category").annotate(added=Subquery(added, output_field=IntegerField()))
+
+
+def reports_nearby_public(
+    *, category: Category, location: Point, exclude_id: int | None = None, limit: int = 5
+) -> PublicNearby:
+    """The possible duplicates of a place as the public may see them (the form, nearby.json, the tracking page):
+    published open reports of the category within the radius and days, measured from their snapped places and
+    annotated with ``distance`` (from the snapped place) and ``added``; and whether unpublished ones exist."""
+    queryset = _nearby_queryset(category=category, location=location, public=True)
+    if exclude_id:
+        queryset = queryset.exclude(pk=exclude_id)
+    published = list(_with_added(queryset.filter(is_published=True))[:limit])
+    return PublicNearby(reports=published, unpublished=queryset.filter(is_published=False).exists())
+
+
+def reports_nearby_for_moderators(*, category: Category, location: Point, exclude_id: int | None = None, limit=5):
+    """Every open report of the same category within the duplicate radius and days, published or not, at exact
+    distances, each annotated with ``added``: for moderators only, who merge duplicates."""
+    queryset = _with_added(_nearby_queryset(category=category, location=location, public=False))
     if exclude_id:
         queryset = queryset.exclude(pk=exclude_id)
     return list(queryset[:limit])
 
 
 def audit_submit(
-    *, location: Point, occurred_at: dt.datetime, scores: dict[str, int], comment: str = "", source: str = "web"
+    *,
+    location: Point,
+    occurred_at: dt.datetime,
+    scores: dict[str, int],
+    comment: str = "",
+    source: str = "web",
+    check_age: bool = True,
 ) -> SafetyAudit:
-    """Save a safety audit (nine 0-3 scores) stamped like reports, and mark its zone's night stale."""
+    """Save a safety audit (nine 0-3 scores) stamped like reports, and mark its zone's night stale.
+
+    When it happened and the comment pass the reports' own rules; every problem is raised at once, by field.
+    """
     missing = [p for p in SafetyAudit.PARAMETERS if p not in scores]
     bad = [p for p in SafetyAudit.PARAMETERS if p in scores and scores[p] not in (0, 1, 2, 3)]
-    if missing or bad:
-        raise ValidationError({p: _("Give a score from 0 to 3.") for p in missing + bad})
-    zone = zone_for_location(location)
+    errors = {p: [_("Give a score from 0 to 3.")] for p in missing + bad}
+    _collect(errors, validate_occurred_at, occurred_at, check_age=check_age)
+    comment = _collect(errors, clean_text, comment, model=SafetyAudit, field="comment")
+    zone = _collect(errors, zone_for_location, location)
+    if errors:
+        raise ValidationError(errors)
     night, slot = night_and_slot(occurred_at)
     with transaction.atomic():
         audit = SafetyAudit.objects.create(
             location=location,
             occurred_at=occurred_at,
-            comment=comment.strip(),
+            comment=comment,
             zone=zone,
             night=night,
             slot=slot,

@@ -11,5 +11,6 @@ urlpatterns = [
     path("moderation/<str:code>/", views.moderation_detail, name="moderation-detail"),
     path("moderation/<str:code>/<slug:action>/", views.moderation_action, name="moderation-action"),
     path("<str:code>/abuse/", views.report_abuse, name="abuse"),
+    path("<str:code>/photo.jpg", views.report_photo, name="photo"),
     path("<str:code>/", views.report_status, name="status"),
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import mimetypes
+
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,13 +16,24 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from city.i18n import english_active
-from city.roles import MODERATOR, role_required
+from city.protected_media import protected_file_response
+from city.roles import MODERATOR, has_role, role_required
 
 from . import services
-from .forms import FORM_FIELD_FOR, AbuseForm, AssignForm, AuditForm, MergeForm, PublishForm, ReportForm, StatusForm
+from .forms import (
+    FORM_FIELD_FOR,
+    AbuseForm,
+    AssignForm,
+    AuditForm,
+    MergeForm,
+    NearbyForm,
+    PublishForm,
+    ReportForm,
+    StatusForm,
+)
 from .models import Category, Report, StatusChange
 from .privacy import snapped_sql
 from .ratelimit import client_ip, rate_limit_hit
@@ -64,10 +78,11 @@ def _apply_errors(form, error: ValidationError, category: Category | None = None
 
 
 def report_new(request: HttpRequest) -> HttpResponse:
-    """The citizen's form. Before a report is saved the citizen sees the open reports of the same kind nearby
-    and may add their experience to one of them instead: the script lists them as the pin moves; without
-    JavaScript the first post with coordinates comes back once with the list (the "possible duplicates" step)."""
-    nearby: list[Report] = []
+    """The citizen's form. Before a report is saved the citizen sees the published open reports of the same kind
+    nearby and may add their experience to one of them instead: the script lists them as the pin moves; without
+    JavaScript the first post with coordinates comes back once with the list (the "possible duplicates" step).
+    Of unpublished reports the page says only that there may be some (services.reports_nearby_public)."""
+    nearby: services.PublicNearby | None = None
     duplicates_step = False
     if request.method == "POST":
         if rate_limit_hit(client_ip(request)):
@@ -78,12 +93,13 @@ def report_new(request: HttpRequest) -> HttpResponse:
             category, location = data["category"], form.location()
             original = None
             if form.join_code():
-                original = Report.objects.filter(tracking_code=form.join_code()).first()
+                # Only a published report can be joined; any other code gets the same answer as an unknown one.
+                original = Report.objects.public().filter(tracking_code=form.join_code()).first()
                 if original is None:
                     form.add_error("join", services.join_refused_message())
             elif data["offer_duplicates"] and not form.join_offered() and location is not None:
-                nearby = services.reports_nearby(category=category, location=location)
-                duplicates_step = bool(nearby)
+                nearby = services.reports_nearby_public(category=category, location=location)
+                duplicates_step = bool(nearby.reports)
             if not form.errors and not duplicates_step:
                 try:
                     report = services.report_submit(
@@ -106,16 +122,17 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 else:
                     return redirect(report.get_absolute_url() + "?new=1")
         category, location = form.cleaned_data.get("category"), form.location()
-        if not nearby and category is not None and location is not None:
+        if nearby is None and category is not None and location is not None:
             # Whenever the form comes back, the possible duplicates of its place and category come with it.
-            nearby = services.reports_nearby(category=category, location=location)
+            nearby = services.reports_nearby_public(category=category, location=location)
     else:
         form = ReportForm(initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})
-    nearby_items = [_nearby_item(other) for other in nearby]
+    nearby_items = [_nearby_item(other) for other in nearby.reports] if nearby else []
     chosen = (form["join"].value() or "").strip().upper() if form.is_bound else ""
     ctx = {
         "form": form,
         "nearby": nearby_items,
+        "unpublished_nearby": bool(nearby and nearby.unpublished),
         "duplicates_step": duplicates_step,
         "photo_dropped": duplicates_step and bool(request.FILES.get("photo")),
         "join_chosen": chosen if chosen in {item["tracking_code"] for item in nearby_items} else ReportForm.NEW_REPORT,
@@ -126,29 +143,40 @@ def report_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def reports_nearby_json(request: HttpRequest) -> JsonResponse:
-    """Possible duplicates for the form's script: open reports of the category near the pin."""
-    try:
-        category = Category.objects.get(pk=int(request.GET["category"]), active=True)
-        lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise ValueError
-    except (KeyError, ValueError, TypeError, OverflowError, Category.DoesNotExist):
-        return JsonResponse({"error": _("Give category, lat and lon.")}, status=400)
-    from django.contrib.gis.geos import Point
-
+    """Possible duplicates for the form's script: the published open reports of the category near the pin, at
+    their snapped places, and whether unpublished ones exist (a yes or no). Bad parameters: 400, by field."""
+    form = NearbyForm(request.GET)
+    if not form.is_valid():
+        errors = form.errors.get_json_data()
+        return JsonResponse({field: [e["message"] for e in found] for field, found in errors.items()}, status=400)
+    nearby = services.reports_nearby_public(category=form.cleaned_data["category"], location=form.location())
     return JsonResponse(
         {
-            "reports": [
-                _nearby_item(r) for r in services.reports_nearby(category=category, location=Point(lon, lat, srid=4326))
-            ]
+            "reports": [_nearby_item(report) for report in nearby.reports],
+            "unpublished_nearby": nearby.unpublished,
+            "unpublished_display": _unpublished_display() if nearby.unpublished else "",
         }
     )
 
 
+def _unpublished_display() -> str:
+    return _(
+        "Other reports of this kind near here are waiting for a moderator. If yours is the same, send it anyway: "
+        "the city merges duplicates."
+    )
+
+
+def _public_distance_m(report: Report) -> int:
+    """A published report's distance as the public sees it: measured from its snapped place and rounded to the
+    privacy grid (at least one cell), so it never says more than the snapped place does."""
+    grid = settings.OBSERVATORY_PRIVACY_GRID_M
+    return int(max(1, round(report.distance.m / grid)) * grid)
+
+
 def _nearby_item(report: Report) -> dict:
-    """One possible duplicate, as the form lists it (server-rendered and through nearby.json alike)."""
-    # Rounded so that the answer never pins a report closer than the privacy grid does.
-    metres = int(round(report.distance.m / 50.0) * 50)
+    """One possible duplicate, as the form lists it (server-rendered and through nearby.json alike): a published
+    report, annotated by services.reports_nearby_public."""
+    metres = _public_distance_m(report)
     added = report.added or 0
     return {
         "tracking_code": report.tracking_code,
@@ -170,8 +198,9 @@ def report_status(request: HttpRequest, code: str) -> HttpResponse:
     report = _report_or_404(Report.objects.select_related("category", "zone", "duplicate_of"), code)
     history = report.history.filter(action__in=PUBLIC_HISTORY_ACTIONS).order_by("created_at", "id")
     is_new = request.GET.get("new") == "1"
-    # A citizen who added their experience to an open report follows that report from here.
-    joined = report.duplicate_of
+    # A citizen who added their experience to an open report follows that report from here; the report another
+    # was merged into is named only while the public may see it.
+    joined = report.duplicate_of if report.duplicate_of is not None and report.duplicate_of.is_public else None
     ctx = {
         "report": report,
         "history": history,
@@ -179,12 +208,40 @@ def report_status(request: HttpRequest, code: str) -> HttpResponse:
         "joined": joined,
         "joined_by_citizen": joined is not None and any(c.action == StatusChange.Action.JOIN for c in history),
         "added_count": Report.objects.added_to(report).count(),
-        "public": report.is_published and report.status not in Report.NOT_PUBLIC_STATUSES,
-        "nearby": services.reports_nearby(category=report.category, location=report.location, exclude_id=report.pk)
+        "public": report.is_public,
+        "nearby": services.reports_nearby_public(
+            category=report.category, location=report.location, exclude_id=report.pk
+        )
         if is_new and report.is_open
-        else [],
+        else None,
     }
     return render(request, "reports/report_status.html", ctx)
+
+
+# A photo a moderator hides leaves shared caches within ten minutes.
+PUBLIC_PHOTO_MAX_AGE = 600
+
+
+@require_safe
+def report_photo(request: HttpRequest, code: str) -> HttpResponse:
+    """A report's photo (stored as a JPEG of its pixels only). Anyone may see it once the report is published,
+    unless a moderator hid it; moderators may see any, for the moderation page. Every other request, whether
+    the code is unknown, the report unpublished, the photo hidden or absent, gets the same 404."""
+    report = None
+    if "\x00" not in code and len(code) <= Report._meta.get_field("tracking_code").max_length:
+        report = Report.objects.filter(tracking_code=code.upper()).exclude(photo="").first()
+    if report is None:
+        raise Http404
+    if report.photo_is_public:
+        cache_control = f"public, max-age={PUBLIC_PHOTO_MAX_AGE}"
+    elif has_role(request.user, MODERATOR):
+        cache_control = "private, no-store"
+    else:
+        raise Http404
+    content_type, _encoding = mimetypes.guess_type(report.photo.name)
+    if content_type not in {"image/jpeg", "image/png", "image/webp"}:
+        raise Http404
+    return protected_file_response(report.photo.name, content_type=content_type, cache_control=cache_control)
 
 
 def report_abuse(request: HttpRequest, code: str) -> HttpResponse:
@@ -218,13 +275,11 @@ def audit_new(request: HttpRequest) -> HttpResponse:
             from django.contrib.gis.geos import Point
 
             try:
-                services.validate_occurred_at(data["occurred_at"])
-                comment = services.validate_plain_text(data["comment"], "comment")
                 audit = services.audit_submit(
                     location=Point(data["longitude"], data["latitude"], srid=4326),
                     occurred_at=data["occurred_at"],
                     scores={p: data[p] for p in services.SafetyAudit.PARAMETERS},
-                    comment=comment,
+                    comment=data["comment"],
                 )
             except ValidationError as error:
                 _apply_errors(form, error)
@@ -304,19 +359,35 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 @role_required(MODERATOR)
 def moderation_detail(request: HttpRequest, code: str) -> HttpResponse:
     report = _report_or_404(Report.objects.select_related("category", "zone", "duplicate_of"), code)
+    return _moderation_page(request, report)
+
+
+def _moderation_page(
+    request: HttpRequest, report: Report, *, refused: bool = False, form: forms.Form | None = None
+) -> HttpResponse:
+    """The moderation page of ``report``. After a refused action it answers 400, the reasons among the page's
+    messages, with the action's ``form`` as the moderator filled it, so that nothing typed is lost."""
+    forms_shown = {
+        "publish_form": PublishForm(initial={"public_description": report.public_description or report.description}),
+        "merge_form": MergeForm(),
+        "assign_form": AssignForm(initial={"department": report.department}),
+        "status_form": StatusForm(initial={"status": report.status}),
+    }
+    for name, shown in forms_shown.items():
+        if form is not None and type(form) is type(shown):
+            forms_shown[name] = form
     ctx = {
         "report": report,
         "history": report.history.select_related("user"),
         "flags": report.abuse_flags.order_by("-created_at"),
         "answers": report.category.answers_display(report.attributes),
         "added": Report.objects.added_to(report).order_by("created_at", "id"),
-        "nearby": services.reports_nearby(category=report.category, location=report.location, exclude_id=report.pk),
-        "publish_form": PublishForm(initial={"public_description": report.public_description or report.description}),
-        "merge_form": MergeForm(),
-        "assign_form": AssignForm(initial={"department": report.department}),
-        "status_form": StatusForm(initial={"status": report.status}),
+        "nearby": services.reports_nearby_for_moderators(
+            category=report.category, location=report.location, exclude_id=report.pk
+        ),
+        **forms_shown,
     }
-    return render(request, "reports/moderation_detail.html", ctx)
+    return render(request, "reports/moderation_detail.html", ctx, status=400 if refused else 200)
 
 
 MODERATION_ACTIONS = {
@@ -338,10 +409,11 @@ def moderation_action(request: HttpRequest, code: str, action: str) -> HttpRespo
     form_class = MODERATION_ACTIONS[action]
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else None
             for error in errors:
-                messages.error(request, error)
-        return redirect("reports:moderation-detail", code=report.tracking_code)
+                messages.error(request, f"{label}: {error}" if label else error)
+        return _moderation_page(request, report, refused=True, form=form)
     data = form.cleaned_data if form is not None else {}
     user = request.user
     try:
@@ -367,6 +439,8 @@ def moderation_action(request: HttpRequest, code: str, action: str) -> HttpRespo
         for field_messages in error.message_dict.values():
             for message in field_messages:
                 messages.error(request, message)
+        report.refresh_from_db()
+        return _moderation_page(request, report, refused=True, form=form)
     if request.POST.get("next") == "queue":
         return redirect("reports:moderation")
     return redirect("reports:moderation-detail", code=report.tracking_code)

@@ -3,12 +3,25 @@
 ``POST /api/v1/sensors/<id>/readings`` takes ``Authorization: Token <token>`` (or ``Bearer``).
 Status codes: 401 missing, unknown or revoked token; 403 another sensor's token; 404 unknown
 sensor; 410 sensor removed or deactivated; 400 bad batch (each bad reading listed with its index
-and reason, nothing written); 201 when readings were stored, 200 when all were already there.
+and reason, nothing written); 409 when a reading gives a time already stored for the sensor another
+value or quality flag (each such reading listed with its index and the stored value; nothing
+written: a stored reading is never overwritten); 201 when readings were stored, 200 when all were
+already there (an identical retry is harmless).
+
+A batch is refused whole (400) when: the body is not JSON within the parser's limits (size
+OBSERVATORY_JSON_MAX_BYTES, depth OBSERVATORY_JSON_MAX_DEPTH, no duplicate keys, no NaN); it holds no
+readings or more than SENSORS_MAX_BATCH; a reading's time has no time zone, holds a NUL, or lies
+before the sensor's installation day (or OBSERVATORY_EARLIEST_DATE) or after now plus
+SENSORS_CLOCK_SKEW_SECONDS; a value is not a finite number in the kind's valid range; a quality flag
+is unknown; or two readings of the batch give one time different values (both indices named).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -17,12 +30,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import pagination, permissions, serializers, status, viewsets
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from city import dateguard
 from city.models import Zone
 
 from . import selectors, services
@@ -174,10 +188,38 @@ class SensorViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ReadingCursorPagination(pagination.CursorPagination):
+    """DRF's cursor over observed_at; a cursor that is not one of ours is a 400 naming the parameter.
+
+    DRF answers a cursor it cannot decode with a 404, and one that decodes to a position that is not
+    a time (``cursor=cD1hYmM%3D`` is ``p=abc``) reaches the query and fails there (a 500).
+    """
+
     ordering = "observed_at"
     page_size = 1000
     page_size_query_param = "page_size"
     max_page_size = 10_000
+
+    def decode_cursor(self, request):
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            cursor = None
+            invalid = True
+        else:
+            invalid = cursor is not None and cursor.position is not None and not _is_instant(cursor.position)
+        if invalid:
+            raise ValidationError(
+                {self.cursor_query_param: [_("Invalid cursor: follow the next or previous link of a page.")]}
+            )
+        return cursor
+
+
+def _is_instant(position: str) -> bool:
+    try:
+        dateguard.check_datetime(dt.datetime.fromisoformat(position), field="cursor")
+    except (ValueError, DjangoValidationError):
+        return False
+    return True
 
 
 class ReadingRangeSerializer(serializers.Serializer):
@@ -185,8 +227,11 @@ class ReadingRangeSerializer(serializers.Serializer):
     end = serializers.DateTimeField(required=False, help_text="Until this instant (exclusive).")
 
     def validate(self, attrs):
+        for name in ("start", "end"):
+            if attrs.get(name):
+                dateguard.check_datetime(attrs[name], field=name)
         if attrs.get("start") and attrs.get("end") and attrs["start"] >= attrs["end"]:
-            raise serializers.ValidationError(_("The end must come after the start."))
+            raise serializers.ValidationError({"end": [_("The end must come after the start.")]})
         return attrs
 
 
@@ -205,6 +250,11 @@ class SensorReadingsView(APIView):
 
     def get_permissions(self):
         return [HasSensorToken()] if self._posting() else [permissions.AllowAny()]
+
+    def permission_denied(self, request, message=None, code=None):
+        if request.authenticators and not request.successful_authenticator:  # no Authorization header at all
+            raise NotAuthenticated(_("Send the sensor's token: Authorization: Token <token>."))
+        super().permission_denied(request, message=message, code=code)
 
     @extend_schema(
         parameters=[ReadingRangeSerializer, OpenApiParameter("cursor", OpenApiTypes.STR)],
@@ -229,6 +279,7 @@ class SensorReadingsView(APIView):
             201: ingest_result,
             200: ingest_result,
             400: batch_errors,
+            409: batch_errors,
             401: OpenApiResponse(description="Missing, unknown or revoked token"),
             403: OpenApiResponse(description="The token belongs to another sensor"),
             404: OpenApiResponse(description="Unknown sensor"),
@@ -249,6 +300,14 @@ class SensorReadingsView(APIView):
         try:
             rows, _shape = services.readings_parse(request.data)
             result = services.readings_ingest(sensor=sensor, rows=rows)
+        except services.ReadingsConflict as conflict:
+            return Response(
+                {
+                    "detail": _("Readings differ from readings already stored for the same times; nothing was stored."),
+                    "errors": conflict.errors,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         except services.BatchRejected as rejected:
             return Response(
                 {"detail": _("The batch was refused; nothing was stored."), "errors": rejected.errors},
@@ -267,10 +326,12 @@ class SummaryQuerySerializer(serializers.Serializer):
     zone = serializers.CharField(required=False, help_text="Zone code, to summarise one zone only.")
 
     def validate(self, attrs):
+        for name in ("first_night", "last_night"):
+            dateguard.check_date(attrs[name], field=name)
         if attrs["first_night"] > attrs["last_night"]:
-            raise serializers.ValidationError(_("The last night must not come before the first."))
+            raise serializers.ValidationError({"last_night": [_("The last night must not come before the first.")]})
         if (attrs["last_night"] - attrs["first_night"]).days > 366:
-            raise serializers.ValidationError(_("Ask for at most a year at a time."))
+            raise serializers.ValidationError({"last_night": [_("Ask for at most a year at a time.")]})
         return attrs
 
 

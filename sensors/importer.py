@@ -3,9 +3,12 @@
 The CSV has a header row naming its columns: ``sensor`` (the sensor's external id; not needed with
 ``sensor=``), ``observed_at`` (or ``phenomenonTime``) and ``value`` (or ``result``); other columns are
 ignored. Rows are checked in SQL with the same rules as the API (unknown or removed sensor, time
-without a time zone, time in the future, value not a number or outside the kind's range); any bad
-row refuses the whole file, and the first errors are reported by CSV line number. Everything runs
-in one transaction, so a refused file writes nothing.
+without a time zone, time before the sensor's installation day or OBSERVATORY_EARLIEST_DATE or in the
+future, value not a number or outside the kind's range, a time given twice with different values or
+already stored with another value); so is the file itself (UTF-8 text without NUL bytes, as many
+cells on each row as in the header). Any bad row refuses the whole file, and the first errors are
+reported by CSV line number and column. Everything runs in one transaction, so a refused file
+writes nothing, not even a partition.
 
 Steps (docs/benchmarks.md has the time each takes): COPY into an UNLOGGED staging table of text
 columns; one typing pass, run by parallel workers, that casts each column once behind its regular
@@ -20,15 +23,17 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import psycopg2
 from django.conf import settings
 from django.db import DataError, IntegrityError, connection, transaction
 
-from city import nightslots
+from city import dateguard, nightslots
 
 from .models import Sensor
 from .partitions import ensure_month_partitions, load_new_months
@@ -61,9 +66,10 @@ class ImportResult:
 
 
 class ImportRejected(Exception):
-    """The file was refused whole; ``errors`` are (CSV line, reason) of the first bad rows, ``total`` all of them."""
+    """The file was refused whole; ``errors`` are (CSV line, column, reason) of the first bad rows (line and
+    column None where they do not apply), ``total`` how many rows are bad in all."""
 
-    def __init__(self, errors: list[tuple[int | None, str]], total: int):
+    def __init__(self, errors: list[tuple[int | None, str | None, str]], total: int):
         super().__init__(f"{total} bad row(s)")
         self.errors, self.total = errors, total
 
@@ -83,8 +89,40 @@ class _ProgressReader:
 
 
 def _header(path: str) -> list[str]:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        return next(csv.reader(f), [])
+    """The header's cells; the first line is read alone, so a bad byte further down is named by COPY."""
+    with open(path, "rb") as f:
+        first = f.readline(1 << 20).removeprefix(b"\xef\xbb\xbf")
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ImportRejected([(1, None, f"the header is not UTF-8 text (byte {error.start + 1})")], 1) from None
+    if "\x00" in text:
+        raise ImportRejected([(1, None, "the header holds a NUL byte")], 1)
+    return next(csv.reader([text]), [])
+
+
+_COPY_LINE = re.compile(r"line (\d+)")
+_COPY_COLUMN = re.compile(r'column "?(c\d+)"?')
+
+
+def _copy_error(error: psycopg2.DataError, header: list[str]) -> tuple[int | None, str | None, str]:
+    """(line, column, reason) of a row COPY could not read: not UTF-8, a NUL byte, too few or many cells."""
+    message = error.diag.message_primary or str(error)
+    context = error.diag.context or ""
+    line = _COPY_LINE.search(context)
+    column = _COPY_COLUMN.search(context) or _COPY_COLUMN.search(message)
+    name = header[int(column.group(1)[1:])] if column and int(column.group(1)[1:]) < len(header) else None
+    if "0x00" in message:
+        reason = "the text holds a NUL byte"
+    elif "invalid byte sequence" in message:
+        reason = f"the file is not UTF-8 text ({message})"
+    elif "missing data for column" in message:
+        reason = f"the row has fewer cells than the header's {len(header)}"
+    elif "extra data after last expected column" in message:
+        reason = f"the row has more cells than the header's {len(header)}"
+    else:
+        reason = message
+    return (int(line.group(1)) if line else None, name, reason)
 
 
 def readings_import(
@@ -94,15 +132,19 @@ def readings_import(
 
     ``progress(bytes_read, total_bytes)`` is called while COPY reads the file.
     """
-    header = [h.strip().lower() for h in _header(path)]
+    original = [h.strip() for h in _header(path)]
+    header = [h.lower() for h in original]
     columns = [COLUMN_ALIASES.get(h) for h in header]
     missing = [c for c in ("observed_at", "value") if c not in columns]
     if sensor is None and "sensor" not in columns:
         missing.insert(0, "sensor")
     if missing:
-        raise ImportRejected([(1, f"the header has no column {', '.join(missing)}")], 1)
+        raise ImportRejected([(1, None, f"the header has no column {', '.join(missing)}")], 1)
     staged = [f"c{i}" for i in range(len(header))]
     pick = {name: f"c{columns.index(name)}" for name in ("sensor", "observed_at", "value") if name in columns}
+    # The file's own names of the columns, for the errors.
+    names = {name: original[columns.index(name)] for name in ("sensor", "observed_at", "value") if name in columns}
+    names.setdefault("sensor", "--sensor")
     total = os.path.getsize(path)
 
     # The staging table is UNLOGGED rather than TEMP so that the typing pass (two regular expressions
@@ -121,14 +163,17 @@ def readings_import(
             # utf-8-sig: skip a byte-order mark, which spreadsheet programs like to add.
             if raw.read(3) != b"\xef\xbb\xbf":
                 raw.seek(0)
-            cursor.copy_expert(
-                f"COPY {stage} ({', '.join(staged)}) FROM STDIN WITH (FORMAT csv, HEADER true)",
-                reader,
-                size=1 << 20,
-            )
+            try:
+                cursor.copy_expert(
+                    f"COPY {stage} ({', '.join(staged)}) FROM STDIN WITH (FORMAT csv, HEADER true)",
+                    reader,
+                    size=1 << 20,
+                )
+            except psycopg2.DataError as error:  # the transaction is rolled back: nothing stays
+                raise ImportRejected([_copy_error(error, original)], 1) from None
         rows = cursor.rowcount
         if rows <= 0:
-            raise ImportRejected([(None, "the file has no readings")], 1)
+            raise ImportRejected([(None, None, "the file has no readings")], 1)
         sensor_join = (
             "JOIN sensors_sensor s ON s.id = %(sensor)s"
             if sensor is not None
@@ -141,6 +186,10 @@ def readings_import(
             "without_zone": TIME_WITHOUT_ZONE,
             "number": NUMBER,
             "skew": settings.SENSORS_CLOCK_SKEW_SECONDS,
+            # The window's start, as readings_validate has it: the later of this day and the sensor's
+            # installation day, at local midnight.
+            "earliest": dateguard.earliest_date(),
+            "tz": settings.TIME_ZONE,
             "shown": ERRORS_SHOWN,
         }
         # The planner prices a regular expression like an addition, so it would keep the typing pass
@@ -156,10 +205,43 @@ def readings_import(
             params=params,
         )
         if errors:
-            raise ImportRejected(*errors)
-        cursor.execute(f"RESET parallel_setup_cost; RESET parallel_tuple_cost; DROP TABLE {stage}")
-        inserted = _move(cursor)
+            found, count = errors
+            raise ImportRejected([(line, names.get(column), reason) for line, column, reason in found], count)
+        cursor.execute("RESET parallel_setup_cost; RESET parallel_tuple_cost")
+        located = _Located(stage=stage, ts=ts, sensor_join=sensor_join, params=params, column=names["value"])
+        inserted = _move(cursor, located)
+        cursor.execute(f"DROP TABLE {stage}")
     return ImportResult(rows=rows, inserted=inserted)
+
+
+@dataclass(frozen=True)
+class _Located:
+    """What it takes to find the CSV lines of given (sensor, time) keys in the staging table."""
+
+    stage: str
+    ts: str
+    sensor_join: str
+    params: dict
+    column: str
+
+    def lines(self, cursor, keys: list[tuple[int, object]]) -> dict[tuple[int, object], list[int]]:
+        """CSV lines of each (sensor id, time) key, in file order (one scan of the file: only for errors)."""
+        cursor.execute(
+            f"""
+            SELECT k.sensor_id, k.observed_at, x.seq + 1
+            FROM (SELECT row_number() OVER (ORDER BY i.ctid) AS seq, s.id AS sensor_id,
+                         ({self.ts})::timestamptz AS observed_at
+                  FROM {self.stage} i {self.sensor_join}) x
+            JOIN unnest(%(key_sensors)s::bigint[], %(key_times)s::timestamptz[]) AS k(sensor_id, observed_at)
+              ON k.sensor_id = x.sensor_id AND k.observed_at = x.observed_at
+            ORDER BY x.seq
+            """,
+            {**self.params, "key_sensors": [k[0] for k in keys], "key_times": [k[1] for k in keys]},
+        )
+        found: dict[tuple[int, object], list[int]] = {}
+        for sensor_id, observed_at, line in cursor.fetchall():
+            found.setdefault((sensor_id, observed_at), []).append(line)
+        return found
 
 
 # The typed rows as sensors_reading's columns (every imported reading is of quality 'ok').
@@ -174,7 +256,7 @@ GROUPS_SQL = """
 """
 
 
-def _move(cursor) -> int:
+def _move(cursor, located: _Located) -> int:
     """Insert the typed rows into sensors_reading, mark their (zone, night) pairs stale; returns rows inserted.
 
     One GROUP BY gives the (sensor, zone, night) groups: their months (for the partitions), each
@@ -224,6 +306,7 @@ def _move(cursor) -> int:
         else:
             cursor.execute("SELECT sensor_id, zone_id, night, n, last FROM _readings_groups")
             return readings_finish(cursor, cursor.fetchall())
+    _refuse_conflicts(cursor, located)
     ensure_month_partitions(months)
     cursor.execute(
         f"""
@@ -237,6 +320,50 @@ def _move(cursor) -> int:
         """
     )
     return readings_finish(cursor, cursor.fetchall())
+
+
+def _refuse_conflicts(cursor, located: _Located) -> None:
+    """Raise ImportRejected when the file gives one (sensor, time) two values, or a stored one another value.
+
+    As on the HTTP API a stored reading is never overwritten, and the same reading again is harmless.
+    Only the careful way runs this (a repeated time or stored readings within the file's span).
+    """
+    cursor.execute(
+        """
+        SELECT sensor_id, observed_at FROM _readings_typed GROUP BY 1, 2 HAVING count(DISTINCT value) > 1
+        ORDER BY min(observed_at) LIMIT %s
+        """,
+        [ERRORS_SHOWN],
+    )
+    repeated = cursor.fetchall()
+    cursor.execute(
+        """
+        SELECT DISTINCT t.sensor_id, t.observed_at, r.value FROM _readings_typed t
+        JOIN sensors_reading r ON r.sensor_id = t.sensor_id AND r.observed_at = t.observed_at
+        WHERE r.value <> t.value OR r.quality <> 'ok'
+        ORDER BY t.observed_at LIMIT %s
+        """,
+        [ERRORS_SHOWN],
+    )
+    stored = {(sensor_id, observed_at): value for sensor_id, observed_at, value in cursor.fetchall()}
+    if not repeated and not stored:
+        return
+    lines = located.lines(cursor, [*repeated, *stored])
+    errors: list[tuple[int | None, str | None, str]] = []
+    for key in repeated:
+        first, *others = lines.get(key, [None])
+        errors += [(line, located.column, f"the same sensor and time as line {first} with another value; "
+                    "give each time one value") for line in others]  # fmt: skip
+    for key, value in stored.items():
+        errors += [(line, located.column, f"a reading of this sensor at this time is already stored with value "
+                    f"{value}; a stored reading is never overwritten") for line in lines.get(key, [None])]  # fmt: skip
+    errors.sort(key=lambda error: error[0] or 0)
+    raise ImportRejected(errors[:ERRORS_SHOWN], len(errors))
+
+
+# The first instant a sensor's readings may carry: local midnight of the later of its installation day
+# and OBSERVATORY_EARLIEST_DATE (as sensors.services.reading_window, from city.dateguard).
+FIRST_INSTANT = "(greatest(%(earliest)s::date, s.installed_on)::timestamp AT TIME ZONE %(tz)s)"
 
 
 # The fast pass's shape of a time: ISO 8601 date and time, ending in a zone designator. LIKE compares
@@ -264,11 +391,12 @@ def _fast_typed_sql(*, stage: str, ts: str, value: str, sensor_column: str | Non
                CASE
                 WHEN sensor_id IS NULL OR NOT sensor_ok OR NOT coalesce(shaped, false) OR value IS NULL
                      OR value IN ('NaN', 'Infinity', '-Infinity') OR value < valid_min OR value > valid_max
-                     OR observed_at > now() + make_interval(secs => %(skew)s)
+                     OR observed_at > now() + make_interval(secs => %(skew)s) OR observed_at < first_instant
                 THEN 'look again'
             END AS reason
         FROM (
             SELECT s.id AS sensor_id, s.zone_id, s.active AND s.removed_on IS NULL AS sensor_ok,
+                   {FIRST_INSTANT} AS first_instant,
                    k.valid_min, k.valid_max, ({ts})::timestamptz AS observed_at, ({value})::float8 AS value,
                    {nightslots.sql_local_time(f"({ts})::timestamptz")} AS wall,
                    ({starts}) AND ({ends}) AS shaped,
@@ -297,24 +425,30 @@ def _typed_sql(*, stage: str, ts: str, value: str, sensor_column: str | None, se
         CREATE TEMP TABLE _readings_typed ON COMMIT DROP AS
         SELECT seq, sensor_id, zone_id, observed_at, value,
                {nightslots.sql_night_of("observed_at")} AS night, {nightslots.sql_slot_of("observed_at")} AS slot,
+               -- Each reason starts with the column it is about and a bar (see _typed_rows).
                CASE
-                WHEN sensor_id IS NULL THEN 'unknown sensor ' || quote_literal(sensor_text)
-                WHEN NOT sensor_ok THEN 'sensor ' || sensor_text || ' is removed or inactive'
-                WHEN raw_time IS NULL THEN 'no time'
-                WHEN observed_at IS NULL AND raw_time ~ %(without_zone)s THEN 'the time has no time zone'
+                WHEN sensor_id IS NULL THEN 'sensor|unknown sensor ' || quote_literal(sensor_text)
+                WHEN NOT sensor_ok THEN 'sensor|sensor ' || sensor_text || ' is removed or inactive'
+                WHEN raw_time IS NULL THEN 'observed_at|no time'
+                WHEN observed_at IS NULL AND raw_time ~ %(without_zone)s THEN 'observed_at|the time has no time zone'
                 WHEN observed_at IS NULL AND raw_time ~ %(with_zone)s
-                    THEN 'not a valid time: ' || quote_literal(raw_time)
-                WHEN observed_at IS NULL THEN 'not an ISO 8601 time: ' || quote_literal(raw_time)
+                    THEN 'observed_at|not a valid time: ' || quote_literal(raw_time)
+                WHEN observed_at IS NULL THEN 'observed_at|not an ISO 8601 time: ' || quote_literal(raw_time)
                 WHEN value IS NULL AND raw_value ~ %(number)s
-                    THEN 'not a valid number: ' || quote_literal(raw_value)
-                WHEN value IS NULL THEN 'not a number: ' || quote_literal(coalesce(raw_value, ''))
+                    THEN 'value|not a valid number: ' || quote_literal(raw_value)
+                WHEN value IS NULL THEN 'value|not a number: ' || quote_literal(coalesce(raw_value, ''))
                 WHEN value < valid_min OR value > valid_max
-                    THEN 'value ' || btrim(raw_value) || ' outside ' || valid_min || ' to ' || valid_max
-                WHEN observed_at > now() + make_interval(secs => %(skew)s) THEN 'the time is in the future'
+                    THEN 'value|value ' || btrim(raw_value) || ' outside ' || valid_min || ' to ' || valid_max
+                WHEN observed_at > now() + make_interval(secs => %(skew)s)
+                    THEN 'observed_at|the time is in the future'
+                WHEN observed_at < first_instant
+                    THEN 'observed_at|the time is before ' || (first_instant AT TIME ZONE %(tz)s)::date
+                         || ', the first day this sensor''s readings are accepted from'
+                         || ' (its installation day, or OBSERVATORY_EARLIEST_DATE)'
             END AS reason
         FROM (
             SELECT row_number() OVER (ORDER BY i.ctid) AS seq, s.id AS sensor_id, s.zone_id,
-                   {sensor_text} AS sensor_text,
+                   {sensor_text} AS sensor_text, {FIRST_INSTANT} AS first_instant,
                    s.active AND s.removed_on IS NULL AS sensor_ok, k.valid_min, k.valid_max,
                    {ts} AS raw_time, {value} AS raw_value,
                    CASE WHEN {ts} ~ %(with_zone)s THEN {to_time} END AS observed_at,
@@ -329,8 +463,8 @@ def _typed_sql(*, stage: str, ts: str, value: str, sensor_column: str | None, se
     """
 
 
-def _typed_rows(cursor, *, params: dict, **parts) -> tuple[list[tuple[int, str]], int] | None:
-    """Fill _readings_typed; (first bad rows as (line, reason), how many in all), or None when all are good.
+def _typed_rows(cursor, *, params: dict, **parts) -> tuple[list[tuple[int, str, str]], int] | None:
+    """Fill _readings_typed; (first bad rows as (line, column, reason), how many in all), or None when all are good.
 
     The fast pass first; if a cast fails or it doubts any row, the strict pass (regular expressions
     before each cast), and if a value its patterns accept still fails to cast, the careful one.
@@ -365,4 +499,4 @@ def _typed_rows(cursor, *, params: dict, **parts) -> tuple[list[tuple[int, str]]
     found = cursor.fetchall()
     if not found:
         return None
-    return [(line, reason) for line, reason, _n in found], found[0][2]
+    return [(line, *reason.split("|", 1)) for line, reason, _n in found], found[0][2]

@@ -18,7 +18,6 @@ broker restarts; while the database is down the batch is retried and nothing is 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import queue
 import signal
@@ -30,8 +29,18 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
 
+from city.jsonparser import JSONInputError, loads_limited
+
 from .models import Sensor, token_hash
-from .services import BatchRejected, ReadingIn, readings_parse, readings_store, readings_validate
+from .services import (
+    BatchRejected,
+    ReadingIn,
+    readings_conflicts,
+    readings_parse,
+    readings_repeated,
+    readings_store,
+    readings_validate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -201,17 +210,17 @@ class Subscriber:
                 self._malformed(delivery, "topic is not observatory/sensors/<id>/readings")
                 continue
             try:
-                payload = json.loads(delivery.payload)
-            except (UnicodeDecodeError, json.JSONDecodeError) as error:
-                self._malformed(delivery, f"not JSON ({error})")
+                # The one JSON parser: depth, size, duplicate keys and NaN refused as on the HTTP API.
+                payload = loads_limited(delivery.payload)
+            except JSONInputError as error:
+                self._malformed(delivery, f"not JSON within the limits ({error})")
                 continue
             if not isinstance(payload, dict) or not isinstance(payload.get("token"), str):
                 self._malformed(delivery, "no token in the payload")
                 continue
             decoded.append((delivery, sensor_id, payload))
         sensors = Sensor.objects.select_related("kind").in_bulk({sensor_id for _d, sensor_id, _p in decoded})
-        accepted: dict[int, list[ReadingIn]] = defaultdict(list)
-        messages = 0
+        accepted: dict[int, list[tuple[Delivery, list[ReadingIn]]]] = defaultdict(list)
         for delivery, sensor_id, payload in decoded:
             sensor = sensors.get(sensor_id)
             presented = token_hash(payload.pop("token"))
@@ -224,20 +233,57 @@ class Subscriber:
             else:
                 try:
                     rows, _shape = readings_parse(payload)
-                    accepted[sensor_id].extend(readings_validate(kind=sensor.kind, rows=rows))
-                    messages += 1
+                    readings = readings_validate(kind=sensor.kind, rows=rows, installed_on=sensor.installed_on)
+                    repeated = readings_repeated(readings)
+                    if repeated:
+                        raise BatchRejected(repeated)
+                    accepted[sensor_id].append((delivery, readings))
                 except BatchRejected as rejected:
                     self._malformed(delivery, f"bad readings {rejected.errors[:5]}")
+        storable: dict[int, list[ReadingIn]] = {}
+        messages = 0
+        for sensor_id, sensor_messages in accepted.items():
+            kept = self._without_conflicts(sensors[sensor_id], sensor_messages)
+            storable[sensor_id] = [reading for _delivery, readings in kept for reading in readings]
+            messages += len(kept)
         stored: Counter[str] = Counter()
         with transaction.atomic():
-            for sensor_id, readings in accepted.items():
+            for sensor_id, readings in storable.items():
                 for start in range(0, len(readings), settings.SENSORS_MAX_BATCH):
                     result = readings_store(
-                        sensor=sensors[sensor_id], readings=readings[start : start + settings.SENSORS_MAX_BATCH]
+                        sensor=sensors[sensor_id],
+                        readings=readings[start : start + settings.SENSORS_MAX_BATCH],
+                        refuse_conflicts=False,  # checked message by message just above
                     )
                     stored.update(result.as_dict())
         self.stats.update(stored)
         self.stats["messages"] += messages
+
+    def _without_conflicts(
+        self, sensor: Sensor, messages: list[tuple[Delivery, list[ReadingIn]]]
+    ) -> list[tuple[Delivery, list[ReadingIn]]]:
+        """The sensor's messages less each one that gives a time another value or flag (one query).
+
+        As on the HTTP API a stored reading is never overwritten and a message that contradicts one is
+        refused whole; so is one that contradicts an earlier message of the same flush.
+        """
+        combined = [reading for _delivery, readings in messages for reading in readings]
+        clashing = {error["index"] for error in readings_conflicts(sensor=sensor, readings=combined, limit=None)}
+        seen: dict = {}
+        kept: list[tuple[Delivery, list[ReadingIn]]] = []
+        start = 0
+        for delivery, readings in messages:
+            indices = range(start, start + len(readings))
+            start += len(readings)
+            if clashing.intersection(indices):
+                self._refused(delivery, "a reading differs from the one stored for its time")
+                continue
+            if any(seen.get(r.observed_at, r[1:]) != r[1:] for r in readings):
+                self._refused(delivery, "a reading differs from an earlier message's for its time")
+                continue
+            seen.update((r.observed_at, r[1:]) for r in readings)
+            kept.append((delivery, readings))
+        return kept
 
     def _malformed(self, delivery: Delivery, reason: str) -> None:
         self.stats["malformed"] += 1

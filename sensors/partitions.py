@@ -5,6 +5,11 @@ Partitions follow UTC calendar months (``sensors_reading_y2026m11``). Every writ
 empty; should rows ever land there (a writer that skipped the call), creating the month's
 partition moves them out first, because PostgreSQL refuses a partition whose range the default
 partition already holds rows for. Old months can be detached or dropped whole (docs/deployment.md).
+
+No path creates a partition outside the plausible window (``city.dateguard``: from the month of
+OBSERVATORY_EARLIEST_DATE to the month of now plus SENSORS_CLOCK_SKEW_SECONDS): the writers refuse such
+readings first, and ``check_months`` refuses the months here too, so a bad batch cannot make a table
+for 1900 or thousands of tables for a batch spread over the centuries.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
-from city import ddl
+from city import dateguard, ddl
 
 PARENT = "sensors_reading"
 DEFAULT_PARTITION = "sensors_reading_default"
@@ -33,6 +40,22 @@ def _next_month(month: dt.date) -> dt.date:
     return dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
+class MonthOutsideWindow(ValueError):
+    """A writer asked for a partition of a month no reading may fall in (a bug: readings are checked first)."""
+
+
+def check_months(months: Iterable[dt.date]) -> None:
+    """Raise MonthOutsideWindow unless every month lies in the readings' plausible window."""
+    first = month_start(dateguard.window_start())
+    last = month_start(timezone.now() + dt.timedelta(seconds=settings.SENSORS_CLOCK_SKEW_SECONDS))
+    outside = sorted(m for m in months if not first <= m <= last)
+    if outside:
+        raise MonthOutsideWindow(
+            f"no partition for {', '.join(m.strftime('%Y-%m') for m in outside[:5])}:"
+            f" readings lie from {first:%Y-%m} to {last:%Y-%m}"
+        )
+
+
 def ensure_month_partitions(months: Iterable[dt.date]) -> list[str]:
     """Create the missing partitions for the given month starts; returns the names it created.
 
@@ -43,6 +66,7 @@ def ensure_month_partitions(months: Iterable[dt.date]) -> list[str]:
     wanted = sorted({dt.date(m.year, m.month, 1) for m in months})
     if not wanted:
         return []
+    check_months(wanted)
     names = [partition_name(m) for m in wanted]
     with connection.cursor() as cursor:
         cursor.execute("SELECT n FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NULL", [names])
@@ -90,6 +114,7 @@ def load_new_months(cursor, months: Iterable[dt.date], *, source: str, columns: 
     partition holds (the ordinary path moves them), are left to the caller.
     """
     months = sorted(set(months))
+    check_months(months)
     cursor.execute("SELECT pg_advisory_xact_lock(hashtext('sensors_reading_partitions'))")
     fresh = []
     for month in months:

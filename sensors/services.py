@@ -17,11 +17,12 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from city import nightslots, stale
+from city import dateguard, nightslots, stale
 from city.models import Zone
 
 from .models import Quality, Sensor, SensorKind, new_token, token_hash
@@ -132,6 +133,10 @@ class BatchRejected(Exception):
         self.errors = errors
 
 
+class ReadingsConflict(BatchRejected):
+    """Readings that give a stored (sensor, time) another value or flag: refused, the stored ones stay."""
+
+
 MAX_ERRORS_LISTED = 100
 
 
@@ -188,28 +193,42 @@ def _object_reading(item: Any) -> tuple[Any, Any, Any]:
     return (observed_at, value, item.get("quality", Quality.OK))
 
 
+def reading_window(*, installed_on: dt.date | None, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """[first, last] instants a sensor's reading may carry: from its installation day (or the observatory's
+    earliest date, whichever is later; ``city.dateguard`` owns the window) to now plus the clock skew."""
+    latest = (now or timezone.now()) + dt.timedelta(seconds=settings.SENSORS_CLOCK_SKEW_SECONDS)
+    return dateguard.window_start(not_before=installed_on), latest
+
+
 def readings_validate(
-    *, kind: SensorKind, rows: Sequence[tuple[Any, Any, Any]], now: dt.datetime | None = None
+    *,
+    kind: SensorKind,
+    rows: Sequence[tuple[Any, Any, Any]],
+    now: dt.datetime | None = None,
+    installed_on: dt.date | None = None,
 ) -> list[ReadingIn]:
     """Check every reading of a batch; returns them typed, or raises BatchRejected listing each bad one.
 
-    A reading is refused when its time has no time zone or is not an ISO 8601 time, lies in the
-    future beyond the allowed clock skew, or its value is not a finite number or lies outside the
-    kind's valid range.
+    A reading is refused when its time has no time zone, is not an ISO 8601 time or holds a NUL, lies
+    outside ``reading_window`` (before the sensor's installation day or the observatory's earliest date,
+    or in the future beyond the allowed clock skew), or its value is not a finite number, lies outside
+    the kind's valid range, or its quality flag is unknown.
     """
     if not rows:
         raise _batch_error(_("The batch has no readings."))
     if len(rows) > settings.SENSORS_MAX_BATCH:
-        raise _batch_error(_("A batch holds at most %(max)d readings.") % {"max": settings.SENSORS_MAX_BATCH})
-    latest = (now or timezone.now()) + dt.timedelta(seconds=settings.SENSORS_CLOCK_SKEW_SECONDS)
+        raise _batch_error(
+            _("A batch holds at most %(max)d readings (SENSORS_MAX_BATCH); this one has %(count)d.")
+            % {"max": settings.SENSORS_MAX_BATCH, "count": len(rows)}
+        )
+    earliest, latest = reading_window(installed_on=installed_on, now=now)
     low, high = kind.valid_min, kind.valid_max
     qualities = set(Quality.values)
-    good = _validate_fast(rows, latest=latest, low=low, high=high, qualities=qualities)
+    good = _validate_fast(rows, earliest=earliest, latest=latest, low=low, high=high, qualities=qualities)
     if good is not None:
         return good
     errors: list[dict[str, Any]] = []
     good: list[ReadingIn] = []
-    fromisoformat = dt.datetime.fromisoformat
     for index, (raw_time, raw_value, quality) in enumerate(rows):
         reason = None
         if raw_time is _SHAPE_ERROR:
@@ -218,15 +237,11 @@ def readings_validate(
             reason = _("The time must be an ISO 8601 string with a time zone.")
         else:
             try:
-                observed_at = fromisoformat(raw_time)
-            except ValueError:
-                observed_at = None
-                reason = _("The time is not an ISO 8601 date and time.")
-            if observed_at is not None:
-                if observed_at.tzinfo is None:
-                    reason = _("The time has no time zone (add Z or an offset such as +01:00).")
-                elif observed_at > latest:
-                    reason = _("The time is in the future.")
+                observed_at = dateguard.parse_datetime(
+                    raw_time, field="observed_at", not_before=earliest.date(), not_after=latest
+                )
+            except ValidationError as error:
+                reason = error.message_dict["observed_at"][0]
         if reason is None:
             if isinstance(raw_value, bool) or not isinstance(raw_value, int | float):
                 reason = _("The value is not a number.")
@@ -239,7 +254,7 @@ def readings_validate(
                     "high": high,
                 }
             elif not isinstance(quality, str) or quality not in qualities:
-                reason = _("Unknown quality flag.")
+                reason = _("Unknown quality flag: use one of %(codes)s.") % {"codes": ", ".join(Quality.values)}
         if reason is not None:
             errors.append({"index": index, "reason": reason})
         elif not errors:
@@ -250,7 +265,13 @@ def readings_validate(
 
 
 def _validate_fast(
-    rows: Sequence[tuple[Any, Any, Any]], *, latest: dt.datetime, low: float, high: float, qualities: set[str]
+    rows: Sequence[tuple[Any, Any, Any]],
+    *,
+    earliest: dt.datetime,
+    latest: dt.datetime,
+    low: float,
+    high: float,
+    qualities: set[str],
 ) -> list[ReadingIn] | None:
     """The whole batch checked column by column, with the same rules as the loop in ``readings_validate``.
 
@@ -263,11 +284,14 @@ def _validate_fast(
         return None
     if not all(type(t) is str for t in times):  # also rules out the shape-error marker
         return None
+    # fromisoformat takes any character between date and time, a NUL too (PostgreSQL would refuse it).
+    if "\x00" in "".join(times):
+        return None
     try:
         instants = list(map(dt.datetime.fromisoformat, times))
     except ValueError:
         return None
-    if any(i.tzinfo is None for i in instants) or max(instants) > latest:
+    if any(i.tzinfo is None for i in instants) or min(instants) < earliest or max(instants) > latest:
         return None
     # Exactly int or float (bool is a subclass of int, refused); a range check also refuses NaN and
     # both infinities, as long as the kind's own bounds are finite.
@@ -344,7 +368,7 @@ def readings_ingest(
     BatchRejected (nothing written) when any reading is bad. Readings already stored for the same
     (sensor, observed_at) are skipped and counted as duplicates.
     """
-    readings = readings_validate(kind=sensor.kind, rows=rows, now=now)
+    readings = readings_validate(kind=sensor.kind, rows=rows, now=now, installed_on=sensor.installed_on)
     return readings_store(sensor=sensor, readings=readings)
 
 
@@ -355,10 +379,14 @@ def _months(first: dt.datetime, last: dt.datetime, readings: Sequence[ReadingIn]
     return {month_start(r.observed_at) for r in readings}
 
 
-def readings_store(*, sensor: Sensor, readings: Sequence[ReadingIn]) -> IngestResult:
+def readings_store(*, sensor: Sensor, readings: Sequence[ReadingIn], refuse_conflicts: bool = True) -> IngestResult:
     """Store readings that ``readings_validate`` accepted, in one set-based INSERT; see ``readings_ingest``.
 
-    Callers that validate message by message (the MQTT subscriber) store the accepted ones here.
+    A stored reading is never overwritten. With ``refuse_conflicts`` (the default) a batch that gives
+    one time two different readings is refused (BatchRejected naming both indices), and so is one
+    that gives a stored time another value or flag (ReadingsConflict naming the indices); nothing is
+    written, not even a partition. Callers that checked message by message (the MQTT subscriber,
+    with ``readings_conflicts``) pass False, and then the first stored reading wins.
     """
     if not readings:
         return IngestResult(received=0, inserted=0)
@@ -366,13 +394,8 @@ def readings_store(*, sensor: Sensor, readings: Sequence[ReadingIn]) -> IngestRe
         "(SELECT %s::bigint, %s::bigint, t.observed_at, t.value, t.quality"
         " FROM unnest(%s::timestamptz[], %s::float8[], %s::text[]) AS t(observed_at, value, quality))"
     )
-    params = [
-        sensor.id,
-        sensor.zone_id,
-        _pg_array([r.observed_at.isoformat() for r in readings]),
-        _pg_array([repr(r.value) for r in readings]),
-        _pg_array([r.quality for r in readings]),
-    ]
+    arrays = _reading_arrays(readings)
+    params = [sensor.id, sensor.zone_id, *arrays]
     first = min(r.observed_at for r in readings)
     last = max(r.observed_at for r in readings)
     with transaction.atomic():
@@ -394,10 +417,88 @@ def readings_store(*, sensor: Sensor, readings: Sequence[ReadingIn]) -> IngestRe
                 except IntegrityError:
                     stamped = None
             if stamped is None:
+                if refuse_conflicts:
+                    repeated = readings_repeated(readings)
+                    if repeated:
+                        raise BatchRejected(repeated)
                 cursor.execute(insert_readings_sql(source), params)
                 stamped = cursor.fetchall()
+                if refuse_conflicts and sum(row[3] for row in stamped) < len(readings):
+                    # Checked after the insert, so a concurrent writer's reading counts too.
+                    conflicts = readings_conflicts(sensor=sensor, readings=readings)
+                    if conflicts:
+                        raise ReadingsConflict(conflicts)
             inserted = readings_finish(cursor, stamped)
     return IngestResult(received=len(readings), inserted=inserted)
+
+
+def _reading_arrays(readings: Sequence[ReadingIn]) -> list[str]:
+    return [
+        _pg_array([r.observed_at.isoformat() for r in readings]),
+        _pg_array([repr(r.value) for r in readings]),
+        _pg_array([r.quality for r in readings]),
+    ]
+
+
+def readings_repeated(readings: Sequence[ReadingIn], *, offset: int = 0) -> list[dict[str, Any]]:
+    """Errors for readings whose time an earlier reading of the batch has with another value or flag.
+
+    The same time written twice with the same value is harmless (stored once); ``offset`` numbers the
+    indices from where this batch starts in a larger one.
+    """
+    first_index: dict[dt.datetime, int] = {}
+    errors: list[dict[str, Any]] = []
+    for index, reading in enumerate(readings):
+        earlier = first_index.setdefault(reading.observed_at, index)
+        if earlier != index and readings[earlier][1:] != reading[1:]:  # (value, quality)
+            errors.append(
+                {
+                    "index": offset + index,
+                    "reason": _(
+                        "Reading %(earlier)d has the same time with another value or quality; "
+                        "send one reading per time."
+                    )
+                    % {"earlier": offset + earlier},
+                }
+            )
+    return errors[:MAX_ERRORS_LISTED]
+
+
+def readings_conflicts(
+    *, sensor: Sensor, readings: Sequence[ReadingIn], limit: int | None = MAX_ERRORS_LISTED
+) -> list[dict[str, Any]]:
+    """Errors for readings whose time is stored for the sensor with another value or flag (one query).
+
+    At most ``limit`` of them (None: all), in the batch's order.
+    """
+    if not readings:
+        return []
+    first = min(r.observed_at for r in readings)
+    last = max(r.observed_at for r in readings)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.i - 1, r.value, r.quality
+            FROM unnest(%s::timestamptz[], %s::float8[], %s::text[])
+                 WITH ORDINALITY AS t(observed_at, value, quality, i)
+            JOIN sensors_reading r ON r.sensor_id = %s AND r.observed_at = t.observed_at
+                                  AND r.observed_at BETWEEN %s AND %s
+            WHERE r.value <> t.value OR r.quality <> t.quality
+            ORDER BY t.i LIMIT %s
+            """,
+            [*_reading_arrays(readings), sensor.id, first, last, limit],
+        )
+        return [
+            {
+                "index": index,
+                "reason": _(
+                    "A reading for this time is already stored with value %(value)s (%(quality)s); "
+                    "a stored reading is never overwritten."
+                )
+                % {"value": value, "quality": quality},
+            }
+            for index, value, quality in cursor.fetchall()
+        ]
 
 
 # --- health -------------------------------------------------------------------------------------------

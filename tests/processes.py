@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -85,13 +86,15 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[str]:
     log.close()
 
 
-@pytest.fixture(scope="session")
-def web_server(django_db_setup) -> Iterator[str]:
-    """gunicorn serving the observatory (with WhiteNoise static files) on a free port; yields its base URL."""
+@contextmanager
+def gunicorn(extra_env: dict[str, str] | None = None, *, log_name: str = "gunicorn.log") -> Iterator[str]:
+    """gunicorn serving the observatory (with WhiteNoise static files) on a free port of 127.0.0.1, with the
+    production command and config and ``extra_env`` on top of the tests' environment; yields its base URL."""
     port = free_port()
     env = process_env() | {"WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "2", "DJANGO_DEBUG": "0"}
+    env |= extra_env or {}
     OUTPUT_DIR.mkdir(exist_ok=True)
-    log = (OUTPUT_DIR / "gunicorn.log").open("w")
+    log = (OUTPUT_DIR / log_name).open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "observatory.wsgi:application", "--config", "gunicorn.conf.py"],
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -106,9 +109,18 @@ def web_server(django_db_setup) -> Iterator[str]:
                 stop(process)
                 pytest.fail(f"gunicorn did not start; see {log.name}")
             time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    stop(process)
-    log.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def web_server(django_db_setup) -> Iterator[str]:
+    """gunicorn serving the observatory (with WhiteNoise static files) on a free port; yields its base URL."""
+    with gunicorn() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -58,14 +58,18 @@ def test_the_form_with_errors_has_no_serious_violation(page, published_report):
 
 
 def test_the_form_with_reports_nearby_and_extra_questions_has_no_serious_violation(page, published_report):
+    from conftest import make_user
+    from reports.services import report_publish
     from reports.tests.factories import submit
 
     lamp = Category.objects.get(code="broken-street-light")  # seeded with extra questions
-    submit(lamp, lon=7.6869, lat=45.0703)
+    report_publish(report=submit(lamp, lon=7.6869, lat=45.0703), user=make_user("mod-lamp", "moderator"))
+    submit(lamp, lon=7.687, lat=45.0704)  # and one not yet published: only said to exist
     page.goto("/reports/new/")
     page.select_option("#id_category", value=str(lamp.pk))
     page.locator("#report-map").click()
     page.locator("#nearby").wait_for(state="visible")
+    page.locator("#nearby-unpublished").wait_for(state="visible")
     assert page.locator(f"#questions-{lamp.pk}").is_visible()
     assert serious_violations(page) == []
 

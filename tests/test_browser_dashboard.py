@@ -90,7 +90,7 @@ def test_officer_switches_slot_and_period_opens_a_zone_exports_and_acknowledges(
         page.locator("#export-zones-csv").click()
     path = tmp_path / "zones.csv"
     download.value.save_as(path)
-    rows = {r["code"]: r for r in csv.DictReader(path.open(encoding="utf-8"))}
+    rows = {r["code"]: r for r in csv.DictReader(path.open(encoding="utf-8-sig"))}
     assert set(rows) == {"W", "E"}
     assert (rows["W"]["n"], rows["W"]["value"], rows["E"]["value"]) == ("4", "1.0", "0.0")
 

@@ -45,6 +45,26 @@ def photo_file(tmp_path):
     return path
 
 
+def published(report: Report) -> Report:
+    """Only published reports are offered to add to."""
+    from reports.services import report_publish
+
+    return report_publish(report=report, user=make_user(f"mod-{report.tracking_code.lower()}", "moderator"))
+
+
+def test_a_report_not_yet_published_is_never_listed_only_said_to_exist(page, city):
+    _zone, category = city
+    from reports.tests.factories import submit
+
+    unpublished = submit(category, lon=7.6869, lat=45.0703)
+    page.goto("/reports/new/")
+    page.select_option("#id_category", value=str(category.pk))
+    page.locator("#report-map").click()  # next to that report
+    page.locator("#nearby-unpublished").wait_for(state="visible")
+    assert page.locator("#nearby").is_hidden()
+    assert unpublished.tracking_code not in page.content()
+
+
 def last_night():
     return (timezone.localtime() - dt.timedelta(days=1)).replace(hour=23, minute=0).strftime("%Y-%m-%dT%H:%M")
 
@@ -133,8 +153,8 @@ def test_citizen_sees_a_report_nearby_adds_their_experience_and_follows_it(page,
     _zone, category = city
     from reports.tests.factories import submit
 
-    # Someone reported the same dark street an hour ago, right where the map opens.
-    original = submit(category, lon=7.6869, lat=45.0703)
+    # Someone reported the same dark street an hour ago, right where the map opens, and a moderator published it.
+    original = published(submit(category, lon=7.6869, lat=45.0703))
     page.goto("/reports/new/")
     page.select_option("#id_category", value=str(category.pk))
     page.locator("#report-map").click()  # the pin lands at the centre of the map, next to that report
@@ -164,7 +184,7 @@ def test_without_javascript_the_reports_nearby_are_offered_before_saving(browser
     _zone, category = city
     from reports.tests.factories import submit
 
-    original = submit(category, lon=7.6869, lat=45.0703)
+    original = published(submit(category, lon=7.6869, lat=45.0703))
     context = browser.new_context(base_url=web_server, locale="it-IT", java_script_enabled=False)
     page = context.new_page()
     try:

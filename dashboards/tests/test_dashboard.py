@@ -147,12 +147,26 @@ def test_a_bad_custom_range_falls_back_with_a_message_never_a_500(client, office
     assert response.context["filters"].period == "rolling28"
 
 
-def test_unknown_metric_slot_and_layers_fall_back_to_defaults(client, officer, two_zones):
+def test_unknown_metric_slot_and_period_fall_back_to_defaults_on_the_page_with_a_notice(client, officer, two_zones):
+    client.cookies["django_language"] = "en"
     client.force_login(officer)
-    data = client.get(reverse("dashboard-zones-geojson"), {"slot": "brunch", "metric": "x", "period": "y"}).json()
-    assert data["properties"]["slot"] == "night"
-    assert data["properties"]["metric"] == registry.PSI
-    assert data["properties"]["period"] == "rolling28"
+    page = client.get(reverse("dashboard"), {"slot": "brunch", "metric": "x", "period": "y"})
+    f = page.context["filters"]
+    assert (f.slot, f.metric, f.period) == ("night", registry.PSI, "rolling28")
+    text = page.content.decode()
+    assert "Unknown indicator" in text and "Unknown time of day" in text and "Unknown period" in text
+
+
+def test_unknown_filters_on_the_map_data_and_the_exports_are_a_400_naming_them(client, officer, two_zones):
+    client.cookies["django_language"] = "en"
+    client.force_login(officer)
+    data = client.get(reverse("dashboard-zones-geojson"), {"slot": "brunch", "metric": "x", "period": "y"})
+    assert data.status_code == 400
+    assert any("Unknown time of day" in error for error in data.json()["detail"])
+    layer = client.get(reverse("dashboard-layer", args=["hotspots"]), {"period": "custom", "from": "0001-01-01"})
+    assert layer.status_code == 400 and "2000-01-01" in "".join(layer.json()["detail"])
+    export = client.get(reverse("dashboard"), {"slot": "brunch", "format": "csv"})
+    assert export.status_code == 400 and "Unknown time of day" in export.content.decode()
 
 
 def test_cached_pages_follow_each_recompute_and_acknowledgement(
@@ -361,7 +375,9 @@ def test_funded_project_sites_layer_and_zone_page(client, officer, two_zones):
 
 def read_csv(response) -> list[dict]:
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")  # a byte-order mark, so spreadsheets read UTF-8
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 def test_the_zone_table_exports_as_csv_and_geojson_with_the_same_filters(client, officer, answered):
@@ -496,3 +512,72 @@ def test_the_zone_page_pools_a_custom_range_for_every_slot(client, officer, answ
     assert (share["n"], share["value"]) == (3, pytest.approx(0.6667, abs=1e-4))
     assert share["lower"] < share["value"] < share["upper"]
     assert rows[("share_feeling_safe", "evening")]["value"] is None
+
+
+# --- hostile filters and what the exports write -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"period": "custom", "from": "0001-01-01", "to": "0001-01-05"},
+        {"period": "custom", "from": "9999-12-01", "to": "9999-12-31"},
+        {"period": "custom", "from": "1900-01-01", "to": "1900-01-05"},
+        {"period": "custom", "from": "2026-01-01\x00", "to": "2026-01-05"},
+    ],
+)
+@pytest.mark.parametrize("page", ["dashboard", "dashboard-zone", "dashboard-hotspots", "dashboard-compare"])
+def test_a_custom_range_outside_the_window_falls_back_with_a_notice_never_a_500(
+    client, officer, two_zones, page, params
+):
+    client.force_login(officer)
+    url = reverse(page, args=["W"]) if page == "dashboard-zone" else reverse(page)
+    response = client.get(url, params | ({"zones": "W,E"} if page == "dashboard-compare" else {}))
+    assert response.status_code == 200
+    assert response.context["filters"].period == "rolling28"
+    errors = " ".join(response.context["filters"].errors)
+    assert "2000-01-01" in errors or "NUL" in errors
+    assert errors.split(" ")[0] in response.content.decode()
+
+
+def test_a_nul_as_a_zone_code_is_a_404_and_in_compare_a_notice(client, officer, two_zones):
+    client.cookies["django_language"] = "en"
+    client.force_login(officer)
+    assert client.get("/dashboard/zones/%00/").status_code == 404
+    assert client.get("/dashboard/zones/W%00/", {"format": "csv", "table": "sensors"}).status_code == 404
+    response = client.get(reverse("dashboard-compare"), {"zones": "\x00,W"})
+    assert response.status_code == 200
+    assert [z.code for z in response.context["zones"]] == ["W"]
+    assert "NUL" in response.content.decode()
+
+
+def test_compare_takes_at_most_six_zones_and_says_so(client, officer, two_zones):
+    client.cookies["django_language"] = "en"
+    client.force_login(officer)
+    codes = ",".join(["W", "E"] + [f"Z{i}" for i in range(498)])
+    response = client.get(reverse("dashboard-compare"), {"zones": codes})
+    assert response.status_code == 200
+    assert "At most 6 zones" in response.content.decode()
+    assert response.context["missing"] == ["Z0", "Z1", "Z2", "Z3"]
+    assert client.get(reverse("dashboard-compare"), {"zones": codes, "format": "csv"}).status_code == 400
+
+
+def test_dashboard_exports_write_formulas_as_text_and_numbers_as_numbers(client, officer, two_zones):
+    from sensors import services
+    from sensors.tests.conftest import kind
+
+    square_zone('=HYPERLINK("http://evil.example/","x")', 7.69, 45.06, name="@SUM(A1:A9)", population=5)
+    for external_id, name, lon in (("+1", "-1+2", -0.1), ("S2", "=1+1", 7.675)):
+        point = Point(lon, 45.065, srid=4326)
+        services.sensor_register(kind=kind(), location=point, external_id=external_id, name=name)
+    client.force_login(officer)
+    zones = read_csv(client.get(reverse("dashboard"), {"format": "csv"}))
+    evil = next(r for r in zones if r["name"] == "'@SUM(A1:A9)")
+    assert evil["code"] == '\'=HYPERLINK("http://evil.example/","x")'
+    assert evil["population"] == "5"
+    sensors = read_csv(client.get(reverse("dashboard-layer", args=["sensors"]), {"format": "csv"}))
+    # Text that a spreadsheet would run gets an apostrophe; a negative number stays a number.
+    assert {(r["external_id"], r["name"], r["lon"]) for r in sensors} == {("'+1", "'-1+2", "-0.1"), ("S2", "'=1+1",
+                                                                          "7.675")}  # fmt: skip
+    west = read_csv(client.get(reverse("dashboard-zone", args=["W"]), {"format": "csv", "table": "sensors"}))
+    assert [r["name"] for r in west] == ["'=1+1"]

@@ -110,7 +110,9 @@ def test_calls_projects_and_disbursements_export_to_csv_and_xlsx(client, grants_
     for model, pk in (("call", project.call_id), ("project", project.pk), ("disbursement", tranche.pk)):
         csv_page = client.post(f"/admin/grants/{model}/", {"action": "export_csv", "_selected_action": [pk]})
         assert csv_page.status_code == 200 and csv_page["Content-Type"].startswith("text/csv")
-        text = csv_page.content.decode("utf-8-sig")
+        raw = b"".join(csv_page.streaming_content)
+        assert raw.startswith(b"\xef\xbb\xbf")  # the one CSV writer's byte-order mark
+        text = raw.decode("utf-8-sig")
         assert "maria.rossi@example.org" not in text
         xlsx_page = client.post(f"/admin/grants/{model}/", {"action": "export_xlsx", "_selected_action": [pk]})
         sheet = load_workbook(io.BytesIO(xlsx_page.content)).active
@@ -118,6 +120,23 @@ def test_calls_projects_and_disbursements_export_to_csv_and_xlsx(client, grants_
     assert "1234.56" in text and "'=cmd()" in text  # exact amount; a formula is defused
     amounts = [c.value for c in sheet[2]]
     assert Decimal("1234.56") in [Decimal(str(v)) for v in amounts if isinstance(v, float | int | Decimal)]
+
+
+@pytest.mark.parametrize("note", ['=HYPERLINK("http://evil.example/","x")', "@SUM(A1:A9)", "+1", "-1+2"])
+def test_exported_text_that_a_spreadsheet_would_run_is_written_as_text(client, grants_admin, grid, note):
+    project = award(make_ranked(make_call(), grants_admin), "30000.00")
+    services.disbursement_record(project=project, amount="1234.56", paid_on=timezone.localdate(), note=note)
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    pk = Disbursement.objects.get().pk
+    page = client.post("/admin/grants/disbursement/", {"action": "export_csv", "_selected_action": [pk]})
+    (row,) = csv.DictReader(io.StringIO(b"".join(page.streaming_content).decode("utf-8-sig")))
+    assert row["note"] == "'" + note
+    assert row["amount_eur"] == "1234.56"  # an amount stays a number
+    xlsx = client.post("/admin/grants/disbursement/", {"action": "export_xlsx", "_selected_action": [pk]})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    cells = {sheet.cell(1, c).value: sheet.cell(2, c).value for c in range(1, sheet.max_column + 1)}
+    assert cells["note"] == "'" + note
+    assert cells["amount_eur"] == pytest.approx(1234.56)
 
 
 # --- withdrawal in the admin: the status goes through the service, which releases the money ---------------
@@ -215,7 +234,7 @@ def test_exports_show_what_was_granted_released_and_committed(client, grants_adm
 
 def _csv_rows(response) -> list[dict]:
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 def test_releases_are_read_only_in_the_admin(client, grants_admin, grid):

@@ -49,6 +49,12 @@ def sensor_metric(kind: str) -> str:
     return registry.sensor_median(kind)
 
 
+def metric_codes() -> list[str]:
+    """Every metric the engine writes to the indicator table (what an API filter may ask for)."""
+    return [SHARE_FEELING_SAFE, REPORT_RATE, AUDIT_SCORE, *(audit_metric(p) for p in AUDIT_PARAMETERS),
+            *(sensor_metric(k) for k in SENSOR_METRICS), PSI]  # fmt: skip
+
+
 def anchor_night(now: dt.datetime | None = None) -> dt.date:
     """The last complete night: the rolling 28-night window ends here."""
     return nightslots.night_of(now or timezone.now()) - dt.timedelta(days=1)

@@ -45,10 +45,46 @@ def test_a_bad_filter_is_a_400_not_a_500(client, computed):
     assert client.get("/api/v1/indicators/", {"period_start_after": "yesterday"}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "named"),
+    [
+        ("/api/v1/indicators/", {"metric": "psl"}, "metric"),
+        ("/api/v1/indicators/", {"slot": "brunch"}, "slot"),
+        ("/api/v1/indicators/", {"period_start_after": "0001-01-01"}, "period_start"),
+        ("/api/v1/indicators/", {"period_start_before": "9999-12-31"}, "period_start"),
+        ("/api/v1/indicators/", {"zone": "\x00"}, "zone"),
+        ("/api/v1/indicators.csv", {"period_start_after": "1900-01-01"}, "period_start"),
+        ("/api/v1/indicators.geojson", {"metric": "=HYPERLINK()"}, "metric"),
+        ("/api/v1/hotspots/", {"period_start": "9999-12-31"}, "period_start"),
+        ("/api/v1/hotspots/", {"slot": "\x00"}, "slot"),
+        ("/api/v1/indicators/sensitivity/", {"period_start": "0001-01-01"}, "period_start"),
+        ("/api/v1/indicators/sensitivity/", {"period_start": "2026-01-01\x00"}, "period_start"),
+        ("/api/v1/indicators/sensitivity/", {"period_kind": "fortnight"}, "period_kind"),
+    ],
+)
+def test_a_filter_outside_its_choices_or_the_date_window_is_a_400_naming_it(client, computed, path, params, named):
+    response = client.get(path, params)
+    assert response.status_code == 400
+    assert named in response.json()
+
+
+def test_the_indicators_csv_starts_with_a_bom_and_writes_formulas_as_text(client, computed):
+    from city.models import Zone
+
+    Zone.objects.filter(code="W").update(code='=HYPERLINK("http://evil.example/")')
+    Zone.objects.filter(code="E").update(code="@SUM(A1)")
+    response = client.get("/api/v1/indicators.csv", {"metric": "share_feeling_safe", "period_kind": "night"})
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert {r["zone"] for r in rows} == {'\'=HYPERLINK("http://evil.example/")', "'@SUM(A1)"}
+    assert {r["value"] for r in rows} == {"1.0", "0.0"}  # numbers stay numbers
+
+
 def test_indicators_export_as_csv_and_geojson(client, computed):
     response = client.get("/api/v1/indicators.csv", {"metric": "psi", "period_kind": "night"})
     assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert {r["zone"] for r in rows} == {"W", "E"}
     assert all(r["metric"] == "psi" and r["grade"] for r in rows)
     response = client.get("/api/v1/indicators.geojson", {"metric": "psi", "period_kind": "night"})

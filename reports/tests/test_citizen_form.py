@@ -11,6 +11,7 @@ from PIL import ExifTags, Image
 
 from city.models import StaleZoneNight
 from reports.models import BlockedSender, PerceivedSafety, Report, StatusChange
+from reports.services import report_publish
 
 from .factories import jpeg_with_gps, png, submit
 
@@ -191,23 +192,41 @@ def test_a_blocked_ip_report_is_hidden(client, two_zones, category):
     assert Report.objects.get().status == Report.Status.HIDDEN
 
 
-def test_possible_duplicates_nearby_are_offered(client, two_zones, category):
-    earlier = submit(category, lon=7.6751, lat=45.0651)
-    submit(category, lon=7.685, lat=45.065)  # about 800 m east: too far
+def test_possible_duplicates_nearby_are_offered(client, two_zones, category, moderator):
+    earlier = report_publish(report=submit(category, lon=7.6751, lat=45.0651), user=moderator)
+    report_publish(report=submit(category, lon=7.685, lat=45.065), user=moderator)  # about 800 m east: too far
     response = client.get(reverse("reports:nearby"), {"category": category.pk, "lat": "45.065", "lon": "7.675"})
     assert response.status_code == 200
     codes = [r["tracking_code"] for r in response.json()["reports"]]
     assert codes == [earlier.tracking_code]
+    assert response.json()["unpublished_nearby"] is False
 
 
-def test_the_nearby_endpoint_refuses_bad_parameters(client, db):
-    assert client.get(reverse("reports:nearby"), {"category": "x", "lat": "a"}).status_code == 400
+def test_of_unpublished_reports_nearby_only_their_possible_existence_is_said(client, two_zones, category):
+    unpublished = submit(category, lon=7.6751, lat=45.0651, description="Lampione spento davanti a casa mia")
+    response = client.get(reverse("reports:nearby"), {"category": category.pk, "lat": "45.065", "lon": "7.675"})
+    body = response.json()
+    assert body["reports"] == []
+    assert body["unpublished_nearby"] is True
+    assert unpublished.tracking_code not in response.content.decode()
+    assert set(body) == {"reports", "unpublished_nearby", "unpublished_display"}
 
 
-def test_the_confirmation_page_lists_duplicates_without_javascript(client, two_zones, category):
-    earlier = submit(category)
+def test_the_nearby_endpoint_refuses_bad_parameters_naming_each(client, db):
+    response = client.get(reverse("reports:nearby"), {"category": "x", "lat": "a"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"category", "lat", "lon"}
+    assert "-90" in response.json()["lat"][0] and "180" in response.json()["lon"][0]
+
+
+def test_the_confirmation_page_lists_published_duplicates(client, two_zones, category, moderator):
+    earlier = report_publish(report=submit(category), user=moderator)
+    unpublished = submit(category)
     response = client.post(URL, form_data(category), follow=True)
-    assert earlier.tracking_code in response.content.decode()
+    page = response.content.decode()
+    assert earlier.tracking_code in page
+    assert unpublished.tracking_code not in page
+    assert 'id="nearby-unpublished"' in page
 
 
 def test_the_tracking_page_shows_history_and_public_notes(client, two_zones, category, moderator):

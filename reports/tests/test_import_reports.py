@@ -41,3 +41,19 @@ def test_a_missing_column_or_file_is_a_clear_error(tmp_path, db):
         call_command("import_reports", str(path))
     with pytest.raises(CommandError, match="cannot read"):
         call_command("import_reports", str(tmp_path / "nope.csv"))
+
+
+def test_impossible_coordinates_and_dates_are_named_by_line_not_a_crash(tmp_path, two_zones, category):
+    path = tmp_path / "survey.csv"
+    path.write_text(HEADER + "broken-street-light,NaN,7.675,2,2024-11-02T23:30:00+01:00,\n"
+                    "broken-street-light,45.065,inf,2,2024-11-02T23:30:00+01:00,\n"
+                    "broken-street-light,45.065,7.675,2,2024-13-45T23:30:00+01:00,\n"
+                    "broken-street-light,45.065,7.675,2,0001-01-01T00:00:00+14:00,\n"
+                    "broken-street-light,45.065,7.675,2,2024-11-02T23:30:00+01:00,a\x0bb\n")  # fmt: skip
+    with pytest.raises(CommandError) as error:
+        call_command("import_reports", str(path))
+    message = str(error.value)
+    assert "line 2: latitude:" in message and "line 3: longitude:" in message
+    assert "line 4: occurred_at:" in message and "line 5: occurred_at:" in message and "2000-01-01" in message
+    assert "line 6: description:" in message and "U+000B" in message
+    assert not Report.objects.exists()

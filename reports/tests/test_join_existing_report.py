@@ -18,7 +18,7 @@ from city.models import StaleZoneNight
 from indicators import engine, registry
 from indicators.models import Indicator
 from reports.models import BlockedSender, Category, PerceivedSafety, Report, StatusChange
-from reports.services import report_merge, report_reject_spam, report_set_status, report_submit
+from reports.services import report_merge, report_publish, report_reject_spam, report_set_status, report_submit
 
 from .factories import jpeg_with_gps, submit
 
@@ -32,8 +32,9 @@ def media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
-def original(two_zones, category):
-    return submit(category, lon=7.675, lat=45.065, hours_ago=3)
+def original(two_zones, category, moderator):
+    """A published open report: only those are offered to add to, and only those can be joined."""
+    return report_publish(report=submit(category, lon=7.675, lat=45.065, hours_ago=3), user=moderator)
 
 
 def join(original, **extra):
@@ -109,12 +110,14 @@ def test_the_categorys_required_description_and_answers_are_not_asked_again(orig
 
 @pytest.mark.parametrize(
     "reason",
-    ["closed", "spam", "far_away", "other_category", "too_old", "itself_a_duplicate"],
+    ["unpublished", "closed", "spam", "far_away", "other_category", "too_old", "itself_a_duplicate"],
 )
-def test_only_an_open_report_nearby_of_the_same_category_can_be_joined(original, moderator, reason):
+def test_only_a_published_open_report_nearby_of_the_same_category_can_be_joined(original, moderator, reason):
     extra = {}
     target = original
-    if reason == "closed":
+    if reason == "unpublished":
+        target = submit(original.category, lon=7.675, lat=45.065, hours_ago=2)
+    elif reason == "closed":
         report_set_status(report=original, status=Report.Status.RESOLVED, user=moderator)
     elif reason == "spam":
         report_reject_spam(report=original, user=moderator)
@@ -161,6 +164,7 @@ def test_a_joiners_email_gets_the_originals_status_changes(
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     original = submit(category, contact_email="first@example.org", contact_consent=True)
+    report_publish(report=original, user=moderator)
     joined = join(original, contact_email="second@example.org", contact_consent=True)
     join(original)  # a third person, without an e-mail
     with django_capture_on_commit_callbacks(execute=True):
@@ -225,6 +229,19 @@ def test_an_unknown_or_closed_choice_comes_back_with_a_message(client, original,
     response = client.post(URL, form_data(original.category, join=original.tracking_code, photo=jpeg_with_gps()))
     assert response.status_code == 400
     assert Report.objects.count() == 1
+
+
+def test_an_unpublished_code_is_refused_exactly_like_an_unknown_one(client, original):
+    unpublished = submit(original.category, lon=7.6755, lat=45.0652)
+    answers = []
+    for code in (unpublished.tracking_code, "NOPE2345"):
+        response = client.post(URL, form_data(original.category, join=code))
+        assert response.status_code == 400
+        page = response.content.decode()
+        answers.append(page[page.index('id="id_join-error"') :][:400])
+        assert code not in page.replace(f'value="{code}"', "")  # echoed in the field at most, never listed
+    assert answers[0].replace(unpublished.tracking_code, "X") == answers[1].replace("NOPE2345", "X")
+    assert Report.objects.count() == 2
 
 
 def test_the_honeypot_and_the_rate_limit_apply_to_joining(client, original, settings):
@@ -311,3 +328,8 @@ def test_the_api_can_add_to_a_report_nearby(client, original):
     response = client.post("/api/v1/reports/", body, content_type="application/json")
     assert response.status_code == 400
     assert "duplicate_of" in response.json()
+    unknown = response.json()
+    body["duplicate_of"] = submit(original.category, lon=7.6755, lat=45.0652).tracking_code  # not published
+    response = client.post("/api/v1/reports/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == unknown  # says nothing of whether the code exists

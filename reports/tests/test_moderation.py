@@ -82,7 +82,7 @@ def test_rejecting_as_spam_hides_the_report_and_marks_its_night_stale(client, re
 
 
 def test_merging_closes_the_duplicate_and_points_at_the_original(client, report, category, moderator):
-    original = submit(category)
+    original = report_publish(report=submit(category), user=moderator)
     StaleZoneNight.objects.all().delete()
     client.force_login(moderator)
     act(client, report, "merge", into=original.tracking_code.lower())
@@ -91,6 +91,20 @@ def test_merging_closes_the_duplicate_and_points_at_the_original(client, report,
     assert report.duplicate_of == original
     assert StaleZoneNight.objects.filter(zone=report.zone, night=report.night).exists()
     assert original.tracking_code in client.get(report.get_absolute_url()).content.decode()
+
+
+def test_a_report_merged_into_an_unpublished_one_never_names_it(client, report, category, moderator):
+    report_publish(report=report, user=moderator)
+    original = submit(category)  # not published
+    client.force_login(moderator)
+    act(client, report, "merge", into=original.tracking_code)
+    client.logout()
+    assert original.tracking_code not in client.get(report.get_absolute_url()).content.decode()
+    feature = client.get(f"/api/v1/reports/{report.tracking_code}/").json()
+    assert feature["properties"]["duplicate_of"] is None
+    report_publish(report=original, user=moderator)
+    feature = client.get(f"/api/v1/reports/{report.tracking_code}/").json()
+    assert feature["properties"]["duplicate_of"] == original.tracking_code
 
 
 def test_a_report_cannot_be_merged_into_itself_or_into_a_cycle(report, category, moderator):
@@ -106,8 +120,12 @@ def test_a_report_cannot_be_merged_into_itself_or_into_a_cycle(report, category,
 
 def test_merging_into_an_unknown_code_is_refused_with_a_message(client, report, moderator):
     client.force_login(moderator)
-    response = act(client, report, "merge", into="NOPE")
-    assert response.status_code == 302
+    response = act(client, report, "merge", into="NOPE", public_note="Stesso lampione")
+    # The page comes back at once with the reason and what the moderator typed, rather than a redirect.
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nessuna segnalazione ha questo codice" in page
+    assert 'value="NOPE"' in page and 'value="Stesso lampione"' in page
     report.refresh_from_db()
     assert report.status == Report.Status.SUBMITTED
 

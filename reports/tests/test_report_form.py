@@ -74,7 +74,7 @@ def test_an_unknown_tracking_code_is_404(client):
         ({"category": ""}, "Scegli una categoria", "Please choose a category"),
         ({"category": "999999"}, "Scegli una categoria", "Please choose a category"),
         ({"perceived_safety": "7"}, "Scegli un", "Select a valid choice"),
-        ({"latitude": "north"}, "Inserisci un numero", "Enter a number"),
+        ({"latitude": "north"}, "La latitudine deve essere un numero tra -90", "Latitude must be a number between -90"),
         ({"occurred_at": "yesterday"}, "data/ora valida", "valid date/time"),
     ],
 )

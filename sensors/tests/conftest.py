@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -50,15 +51,23 @@ def noise(db) -> SensorKind:
     )  # fmt: skip
 
 
+# The sensors of the tests were installed before the oldest readings the tests send (2019).
+INSTALLED_ON = dt.date(2019, 1, 1)
+
+
 @pytest.fixture
 def west_sensor(two_zones, lux):
     """(sensor, token) of a light sensor inside the western zone."""
-    return services.sensor_register(kind=lux, location=Point(7.675, 45.065, srid=4326), external_id="LUX-W")
+    return services.sensor_register(
+        kind=lux, location=Point(7.675, 45.065, srid=4326), external_id="LUX-W", installed_on=INSTALLED_ON
+    )
 
 
 @pytest.fixture
 def east_sensor(two_zones, lux):
-    return services.sensor_register(kind=lux, location=Point(7.685, 45.065, srid=4326), external_id="LUX-E")
+    return services.sensor_register(
+        kind=lux, location=Point(7.685, 45.065, srid=4326), external_id="LUX-E", installed_on=INSTALLED_ON
+    )
 
 
 # --- a Mosquitto broker and the ingest_mqtt subscriber, as real processes -------------------------------

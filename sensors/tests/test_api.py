@@ -51,6 +51,40 @@ def test_bad_time_range_is_a_400(client, west_sensor):
     url = reverse("sensors-api:sensor-readings", args=[west_sensor[0].id])
     assert client.get(url, {"start": "yesterday"}).status_code == 400
     assert client.get(url, {"start": "2026-11-28T00:00Z", "end": "2026-11-27T00:00Z"}).status_code == 400
+    for start in ("9999-12-31T00:00:00Z", "1900-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00"):
+        response = client.get(url, {"start": start})
+        assert response.status_code == 400 and "start" in response.json(), start
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "cD1hYmM=",  # p=abc
+        "cD0yMDI2LTk5LTk5",  # p=2026-99-99
+        "cD0xOTAwLTAxLTAxIDAwOjAwOjAwKzAwOjAw",  # p=1900-01-01 00:00:00+00:00
+        "not base64 at all %%%",
+        "",
+    ],
+)
+def test_a_tampered_readings_cursor_is_a_400_naming_the_cursor(client, west_sensor, cursor):
+    url = reverse("sensors-api:sensor-readings", args=[west_sensor[0].id])
+    response = client.get(url, {"cursor": cursor})
+    if cursor:
+        assert response.status_code == 400
+        assert list(response.json()) == ["cursor"]
+    else:
+        assert response.status_code == 200
+
+
+def test_a_cursor_of_a_page_still_works(client, west_sensor):
+    sensor = west_sensor[0]
+    start = dt.datetime(2026, 11, 27, 20, 0, tzinfo=dt.UTC)
+    ingest(sensor, [((start + dt.timedelta(minutes=15 * i)).isoformat(), float(i)) for i in range(4)])
+    url = reverse("sensors-api:sensor-readings", args=[sensor.id])
+    first = client.get(url, {"page_size": 2}).json()
+    following = client.get(first["next"]).json()
+    assert [r["value"] for r in following["results"]] == [2.0, 3.0]
+    assert [r["value"] for r in client.get(following["previous"]).json()["results"]] == [0.0, 1.0]
 
 
 def test_readings_of_an_unknown_sensor_are_a_404(client, db):
@@ -85,10 +119,28 @@ def test_zone_slot_summaries_give_median_percentiles_count_and_coverage(client, 
         {"kind": "radar", "first_night": "2026-11-01", "last_night": "2026-11-02"},
         {"kind": "illuminance", "first_night": "2026-11-05", "last_night": "2026-11-02"},
         {"kind": "illuminance", "first_night": "2026-11-01", "last_night": "2026-11-02", "zone": "NOPE"},
+        {"kind": "illuminance", "first_night": "2026-11-01", "last_night": "2026-11-02", "zone": "\x00"},
+        {"kind": "\x00", "first_night": "2026-11-01", "last_night": "2026-11-02"},
+        {"kind": "illuminance", "first_night": "9999-12-30", "last_night": "9999-12-31"},
+        {"kind": "illuminance", "first_night": "0001-01-01", "last_night": "0001-01-02"},
+        {"kind": "illuminance", "first_night": "1900-01-01", "last_night": "1900-01-02"},
+        {"kind": "illuminance", "first_night": "2026-11-01", "last_night": "2099-11-02"},
     ],
 )
 def test_bad_summary_queries_are_a_400(client, lux, params):
-    assert client.get(reverse("sensors-api:zone-slot-summaries"), params).status_code == 400
+    response = client.get(reverse("sensors-api:zone-slot-summaries"), params)
+    assert response.status_code == 400
+    assert isinstance(response.json(), dict)
+
+
+@pytest.mark.parametrize("first_night", ["9999-12-30", "0001-01-01"])
+def test_a_summary_period_outside_the_window_names_the_parameter(client, lux, first_night):
+    response = client.get(
+        reverse("sensors-api:zone-slot-summaries"),
+        {"kind": "illuminance", "first_night": first_night, "last_night": first_night},
+    )
+    assert response.status_code == 400
+    assert "first_night" in response.json()
 
 
 def test_the_sensor_endpoints_are_in_the_openapi_schema(client, db):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from city.models import StaleZoneNight
 from sensors.models import Reading
+from sensors.partitions import DEFAULT_PARTITION, partitions
 
 pytestmark = pytest.mark.django_db
 
@@ -59,29 +61,79 @@ def test_importing_the_same_file_twice_is_harmless(tmp_path, west_sensor):
 
 
 @pytest.mark.parametrize(
-    ("bad_row", "reason"),
+    ("bad_row", "column", "reason"),
     [
-        ("NOPE,2026-11-27T23:10:00+01:00,3", "unknown sensor 'NOPE'"),
-        ("LUX-W,2026-11-27T23:10:00,3", "no time zone"),
-        ("LUX-W,27/11/2026 23:10,3", "not an ISO 8601 time"),
-        ("LUX-W,2026-11-27T23:10:00+01:00,dark", "not a number"),
-        ("LUX-W,2026-11-27T23:10:00+01:00,-5", "outside"),
-        ("LUX-W,2099-11-27T23:10:00+01:00,5", "in the future"),
-        ("LUX-W,2026-02-30T23:10:00+01:00,5", "not a valid time"),
-        ("LUX-W,2026-11-27T23:10:00+01:00,1e999", "not a valid number"),
+        ("NOPE,2026-11-27T23:10:00+01:00,3", "sensor", "unknown sensor 'NOPE'"),
+        ("LUX-W,2026-11-27T23:10:00,3", "observed_at", "no time zone"),
+        ("LUX-W,27/11/2026 23:10,3", "observed_at", "not an ISO 8601 time"),
+        ("LUX-W,2026-11-27T23:10:00+01:00,dark", "value", "not a number"),
+        ("LUX-W,2026-11-27T23:10:00+01:00,-5", "value", "outside"),
+        ("LUX-W,2099-11-27T23:10:00+01:00,5", "observed_at", "in the future"),
+        ("LUX-W,2026-02-30T23:10:00+01:00,5", "observed_at", "not a valid time"),
+        ("LUX-W,2026-11-27T23:10:00+01:00,1e999", "value", "not a valid number"),
+        ("LUX-W,1900-01-01T00:00:00Z,5", "observed_at", "before 2019-01-01"),
+        ("LUX-W,2026-11-27T22:00:00Z,2", "value", "the same sensor and time as line 2 with another value"),
+        ("LUX-W,2026-11-27T22:15:00Z", "value", "fewer cells than the header's 3"),
+        ("LUX-W,2026-11-27T22:15:00Z,1,2", None, "more cells than the header's 3"),
+        ("LUX-W,2026-11-27T22:15:00\x00Z,1", None, "NUL byte"),
+        ("LUX-W,2026-11-27T22:15:00Z,\xff", None, "not UTF-8"),
     ],
 )
-def test_a_bad_row_is_named_by_line_and_nothing_is_written(tmp_path, west_sensor, bad_row, reason):
+def test_a_bad_row_is_named_by_line_and_column_and_nothing_is_written(tmp_path, west_sensor, bad_row, column, reason):
     path = write(tmp_path, f"sensor,observed_at,value\nLUX-W,2026-11-27T22:00:00Z,1\n{bad_row}\n")
+    if "\xff" in bad_row:  # a Latin-1 file: the byte 0xff where UTF-8 wants a character
+        (tmp_path / "readings.csv").write_bytes(Path(path).read_text().encode("latin-1"))
     err = io.StringIO()
-    with pytest.raises(CommandError, match="1 bad row"):
+    with pytest.raises(CommandError, match=r"1 bad row.*line 3"):
         call_command("import_readings", path, stderr=err)
     reported = [line for line in err.getvalue().splitlines() if line.startswith("line ")]
     assert len(reported) == 1
-    assert reported[0].startswith("line 3: ")
+    assert reported[0].startswith(f"line 3, column {column}: " if column else "line 3: ")
     assert reason in reported[0]
     assert not Reading.objects.exists()
     assert not StaleZoneNight.objects.exists()
+    assert not partitions_of_readings()
+
+
+def partitions_of_readings() -> list[str]:
+    return [name for name, _rows in partitions() if name != DEFAULT_PARTITION]
+
+
+def test_a_reading_before_its_sensors_installation_is_refused_and_makes_no_partition(tmp_path, west_sensor):
+    sensor = west_sensor[0]
+    sensor.installed_on = dt.date(2026, 11, 1)
+    sensor.save()
+    path = write(tmp_path, "observed_at,value\n2026-11-27T22:00:00Z,1\n2026-10-31T22:00:00Z,1\n")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="line 3, column observed_at: the time is before 2026-11-01"):
+        call_command("import_readings", path, "--sensor", "LUX-W", stderr=err)
+    assert not partitions_of_readings()
+
+
+def test_a_reading_stored_with_another_value_refuses_the_file_and_the_same_value_is_harmless(tmp_path, west_sensor):
+    run(write(tmp_path, "observed_at,value\n2026-11-27T22:00:00Z,1\n"), "--sensor", "LUX-W")
+    again = write(tmp_path, "observed_at,value\n2026-11-27T21:45:00Z,7\n2026-11-27T22:00:00Z,1\n")
+    assert "2 readings read, 1 stored, 1 already there" in run(again, "--sensor", "LUX-W")[0]
+    other = write(tmp_path, "observed_at,value\n2026-11-27T22:15:00Z,2\n2026-11-27T23:00:00+01:00,5\n")
+    with pytest.raises(CommandError, match="line 3, column value: a reading of this sensor at this time is already"):
+        run(other, "--sensor", "LUX-W")
+    assert sorted(Reading.objects.values_list("value", flat=True)) == [1.0, 7.0]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"sensor,observed_at,val\xffue\nLUX-W,2026-11-27T22:00:00Z,1\n", "the header is not UTF-8 text"),
+        (b"sensor,observed\x00_at,value\nLUX-W,2026-11-27T22:00:00Z,1\n", "the header holds a NUL byte"),
+        (b"sensor,value\nLUX-W,1\n", "the header has no column observed_at"),
+        (b"", "the header has no column"),
+    ],
+)
+def test_a_bad_header_is_named_as_line_1(tmp_path, west_sensor, content, reason):
+    path = tmp_path / "readings.csv"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=f"line 1: {reason}"):
+        run(str(path))
 
 
 def test_a_removed_sensor_refuses_the_file(tmp_path, west_sensor):

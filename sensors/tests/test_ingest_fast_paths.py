@@ -59,13 +59,42 @@ def test_a_batch_around_a_stored_reading_stores_only_the_new_ones(client, west_s
     post(client, sensor.id, {"readings": [{"observed_at": "2026-11-27T23:25:00+01:00", "value": 1}]}, token)
     readings = [
         {"observed_at": "2026-11-27T23:10:00+01:00", "value": 3.2},
-        {"observed_at": "2026-11-27T23:25:00+01:00", "value": 2.9},
+        {"observed_at": "2026-11-27T23:25:00+01:00", "value": 1},
         {"observed_at": "2026-11-27T23:40:00+01:00", "value": 2.5},
     ]
     response = post(client, sensor.id, {"readings": readings}, token)
     assert response.json() == {"received": 3, "inserted": 2, "duplicates": 1}
-    # The stored reading keeps its value: a retry never overwrites.
-    assert Reading.objects.get(sensor=sensor, observed_at="2026-11-27T22:25:00Z").value == 1
+
+
+def test_a_batch_that_gives_a_stored_time_another_value_is_a_409_naming_it(client, west_sensor):
+    sensor, token = west_sensor
+    post(client, sensor.id, {"readings": [{"observed_at": "2026-11-27T23:25:00+01:00", "value": 1}]}, token)
+    readings = [
+        {"observed_at": "2026-11-27T23:10:00+01:00", "value": 3.2},
+        {"observed_at": "2026-11-27T22:25:00Z", "value": 2.9},
+        {"observed_at": "2026-11-27T23:40:00+01:00", "value": 2.5},
+    ]
+    response = post(client, sensor.id, {"readings": readings}, token)
+    assert response.status_code == 409
+    assert [e["index"] for e in response.json()["errors"]] == [1]
+    assert "1.0" in response.json()["errors"][0]["reason"]
+    # The stored reading keeps its value, and nothing of the batch is stored.
+    assert list(Reading.objects.values_list("value", flat=True)) == [1.0]
+
+
+def test_two_values_for_one_time_in_a_batch_refuse_it_naming_both(client, west_sensor):
+    sensor, token = west_sensor
+    readings = [
+        {"observed_at": "2026-11-27T23:10:00+01:00", "value": 3.2},
+        {"observed_at": "2026-11-27T23:25:00+01:00", "value": 2.9},
+        {"observed_at": "2026-11-27T22:10:00Z", "value": 4.0},
+    ]
+    response = post(client, sensor.id, {"readings": readings}, token)
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [e["index"] for e in errors] == [2]
+    assert "0" in errors[0]["reason"].split()  # "Reading 0 has the same time ..."
+    assert not Reading.objects.exists()
 
 
 def test_a_quality_flag_that_is_not_text_is_refused_with_its_index(client, west_sensor):
@@ -95,7 +124,7 @@ def test_an_import_around_stored_readings_stores_only_the_new_ones(tmp_path, wes
     import_csv(tmp_path, "observed_at,value\n2026-11-27T23:25:00+01:00,1\n", "--sensor", "LUX-W")
     out = import_csv(
         tmp_path,
-        "observed_at,value\n2026-11-27T23:10:00+01:00,3.2\n2026-11-27T23:25:00+01:00,3\n2026-11-27T23:40:00+01:00,2\n",
+        "observed_at,value\n2026-11-27T23:10:00+01:00,3.2\n2026-11-27T23:25:00+01:00,1\n2026-11-27T23:40:00+01:00,2\n",
         "--sensor",
         "LUX-W",
     )

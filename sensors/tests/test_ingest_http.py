@@ -8,9 +8,21 @@ import pytest
 from django.urls import reverse
 
 from city.models import StaleZoneNight
+from indicators.models import Indicator
 from sensors.models import Reading, Sensor
+from sensors.partitions import DEFAULT_PARTITION, partitions
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """The reasons are read in English here (the city's language, Italian, is the default)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+def partitions_of_readings() -> list[str]:
+    return [name for name, _rows in partitions() if name != DEFAULT_PARTITION]
 
 
 def post(client, sensor_id: int, body: dict, token: str | None, keyword: str = "Token"):
@@ -169,8 +181,116 @@ def test_a_sensor_outside_every_zone_stores_readings_without_zone(client, lux):
 
     from sensors import services
 
-    sensor, token = services.sensor_register(kind=lux, location=Point(12.5, 41.9, srid=4326), external_id="FAR")
+    sensor, token = services.sensor_register(
+        kind=lux, location=Point(12.5, 41.9, srid=4326), external_id="FAR", installed_on=dt.date(2026, 1, 1)
+    )
     assert sensor.zone is None
     assert post(client, sensor.id, {"readings": NOV_27}, token).status_code == 201
     assert Reading.objects.filter(sensor=sensor, zone__isnull=True).count() == 3
     assert not Sensor.objects.get(pk=sensor.pk).silent
+
+
+# --- the plausible window, NUL bytes, sizes and duplicates ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("observed_at", "reason_fragment"),
+    [
+        ("1900-01-01T00:00:00Z", "between 2019-01-01 and"),
+        ("0001-01-01T00:00:00+14:00", "between 2019-01-01 and"),
+        ("2018-12-31T22:59:59Z", "between 2019-01-01 and"),  # 23:59:59 in Rome, the day before installation
+        ("2100-01-01T00:00:00Z", "in the future"),
+        ("2026-11-27\x0023:10:00+01:00", "NUL"),
+    ],
+)
+def test_a_reading_outside_the_window_or_with_a_nul_is_refused_with_its_index_and_makes_no_partition(
+    client, west_sensor, observed_at, reason_fragment
+):
+    sensor, token = west_sensor
+    response = post(client, sensor.id, {"readings": [NOV_27[0], {"observed_at": observed_at, "value": 1}]}, token)
+    assert response.status_code == 400, response.json()
+    errors = response.json()["errors"]
+    assert [e["index"] for e in errors] == [1]
+    assert reason_fragment in errors[0]["reason"]
+    assert "observed_at" in errors[0]["reason"]
+    assert not Reading.objects.exists()
+    assert not partitions_of_readings()
+    assert not Indicator.objects.exists() and not StaleZoneNight.objects.exists()
+
+
+def test_a_sensor_accepts_readings_from_its_installation_day_on(client, west_sensor):
+    sensor, token = west_sensor
+    Sensor.objects.filter(pk=sensor.pk).update(installed_on=dt.date(2026, 11, 27))
+    # Local midnight in Rome is 23:00 UTC the day before.
+    ok = post(client, sensor.id, {"readings": [{"observed_at": "2026-11-26T23:00:00Z", "value": 1}]}, token)
+    assert ok.status_code == 201
+    early = post(client, sensor.id, {"readings": [{"observed_at": "2026-11-26T22:59:59Z", "value": 1}]}, token)
+    assert early.status_code == 400
+    assert "between 2026-11-27 and" in early.json()["errors"][0]["reason"]
+
+
+def test_a_batch_spread_over_centuries_creates_no_table(client, west_sensor):
+    sensor, token = west_sensor
+    readings = [{"observed_at": f"{year}-01-01T00:00:00Z", "value": 1} for year in range(1800, 2000)]
+    response = post(client, sensor.id, {"readings": readings}, token)
+    assert response.status_code == 400
+    assert len(response.json()["errors"]) == 100  # the first hundred are listed
+    assert not partitions_of_readings()
+
+
+def test_no_writer_can_create_a_partition_outside_the_window(db):
+    from sensors.partitions import MonthOutsideWindow, ensure_month_partitions
+
+    with pytest.raises(MonthOutsideWindow, match="1900-01"):
+        ensure_month_partitions([dt.date(1900, 1, 1)])
+    with pytest.raises(MonthOutsideWindow):
+        ensure_month_partitions([dt.date.today().replace(day=1) + dt.timedelta(days=62)])
+    assert not partitions_of_readings()
+
+
+def test_a_batch_larger_than_the_limit_names_the_limit(client, west_sensor):
+    sensor, token = west_sensor
+    rows = [["2026-11-01T00:00:00Z", 1]] * 100_000
+    response = post(client, sensor.id, {"components": ["phenomenonTime", "result"], "dataArray": rows}, token)
+    assert response.status_code == 400
+    reason = response.json()["errors"][0]["reason"]
+    assert "10000" in reason and "SENSORS_MAX_BATCH" in reason
+
+
+def test_a_body_over_the_json_limit_is_a_json_400_naming_the_limit(client, west_sensor, settings):
+    sensor, token = west_sensor
+    url = reverse("sensors-api:sensor-readings", args=[sensor.id])
+    body = b'{"readings": [' + b" " * (20 * 1024 * 1024) + b"]}"
+    response = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 400
+    assert str(settings.OBSERVATORY_JSON_MAX_BYTES) in response.json()["detail"]
+
+
+def test_json_nested_50000_deep_is_a_json_400_naming_the_depth_limit(client, west_sensor, settings):
+    sensor, token = west_sensor
+    url = reverse("sensors-api:sensor-readings", args=[sensor.id])
+    body = '{"readings": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    response = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 400
+    assert str(settings.OBSERVATORY_JSON_MAX_DEPTH) in response.json()["detail"]
+
+
+def test_duplicate_readings_keys_are_refused(client, west_sensor):
+    sensor, token = west_sensor
+    url = reverse("sensors-api:sensor-readings", args=[sensor.id])
+    body = '{"readings": [{"observed_at": "2026-11-27T22:00:00Z", "value": 1}], "readings": []}'
+    response = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 400
+    assert "readings" in response.json()["detail"]
+    assert not Reading.objects.exists()
+
+
+def test_an_identical_retry_of_a_stored_reading_stays_harmless_and_another_value_is_a_409(client, west_sensor):
+    sensor, token = west_sensor
+    assert post(client, sensor.id, {"readings": NOV_27}, token).status_code == 201
+    assert post(client, sensor.id, {"readings": NOV_27}, token).status_code == 200
+    changed = [NOV_27[0], {**NOV_27[1], "value": 9.9}, {**NOV_27[2], "quality": "suspect"}]
+    response = post(client, sensor.id, {"readings": changed}, token)
+    assert response.status_code == 409
+    assert [e["index"] for e in response.json()["errors"]] == [1, 2]
+    assert sorted(Reading.objects.values_list("value", flat=True)) == [0.4, 2.9, 3.2]

@@ -11,7 +11,7 @@ from sensors import services
 from sensors.models import Reading
 from sensors.mqtt import sensor_id_of_topic
 
-from .conftest import Publisher, kind, wait_for
+from .conftest import INSTALLED_ON, Publisher, kind, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 START = dt.datetime(2026, 11, 20, 17, 0, tzinfo=dt.UTC)
@@ -25,7 +25,9 @@ def readings(first: int, count: int) -> list[dict]:
 
 
 def register(external_id: str, lon: float = 7.675):
-    return services.sensor_register(kind=kind(), location=Point(lon, 45.065, srid=4326), external_id=external_id)
+    return services.sensor_register(
+        kind=kind(), location=Point(lon, 45.065, srid=4326), external_id=external_id, installed_on=INSTALLED_ON
+    )
 
 
 def stored(sensor) -> int:

@@ -39,6 +39,15 @@ def test_add_without_external_id_names_the_sensor_by_kind_and_id(two_zones, lux)
     assert f"id: {sensor.id}" in out
 
 
+def test_add_takes_the_installation_day_a_backfill_starts_from(two_zones, lux):
+    sensors("add", "--kind", "illuminance", "--lat", "45.065", "--lon", "7.675", "--installed-on", "2024-03-01")
+    assert str(Sensor.objects.get().installed_on) == "2024-03-01"
+    for day in ("1900-01-01", "2999-01-01", "yesterday"):
+        with pytest.raises(CommandError, match="--installed-on"):
+            sensors("add", "--kind", "illuminance", "--lat", "45", "--lon", "7", "--installed-on", day)
+    assert Sensor.objects.count() == 1
+
+
 def test_add_refuses_an_unknown_kind(lux):
     with pytest.raises(CommandError, match="no sensor kind"):
         sensors("add", "--kind", "radar", "--lat", "45", "--lon", "7")

@@ -86,7 +86,10 @@
     p.appendChild(a);
     return p;
   }
-  function showNearby(reports) {
+  var unpublished = document.getElementById("nearby-unpublished");
+  function showNearby(reports, unpublishedNearby) {
+    // Of unpublished reports the server says only whether there may be some.
+    if (unpublished) unpublished.hidden = !unpublishedNearby;
     var checked = nearbyList.querySelector("input[name=join]:checked");
     var chosen = checked ? checked.value : "new";
     nearbyList.textContent = "";
@@ -107,7 +110,7 @@
       "&lat=" + encodeURIComponent(lat.value) + "&lon=" + encodeURIComponent(lon.value);
     fetch(url, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : { reports: [] }; })
-      .then(function (data) { showNearby(data.reports || []); })
+      .then(function (data) { showNearby(data.reports || [], Boolean(data.unpublished_nearby)); })
       .catch(function () { /* the server offers the list when the form is sent */ });
   }
   if (category) category.addEventListener("change", lookForDuplicates);

@@ -2,8 +2,13 @@
 
 Each row is a ``Nasty``: the request an attacker or a broken client sends, the status it must get, and
 words the answer must contain so a person can act on it. Placeholders in paths, bodies and headers
-(``{sensor_id}``, ``{sensor_token}``, ``{report_code}``, ``{open311_key}``, ``{zone_code}``) are filled
-from the world the test builds.
+(``{sensor_id}``, ``{sensor_token}``, ``{report_code}``, ``{open311_key}``, ``{zone_code}``, ``{photo_code}``,
+``{unpublished_photo_code}``) are filled from the world the test builds.
+
+A row with ``method="COMMAND"`` runs the management command named by ``path`` on a file holding
+``body`` (bytes or text; written to a temporary file ending in ``suffix``, passed as the first argument
+unless ``args`` hold ``{file}``): it must fail with a CommandError whose exit code is ``status`` and
+whose message and error output hold ``says`` (the line and column of the bad row, for the importers).
 """
 
 from __future__ import annotations
@@ -31,3 +36,7 @@ class Nasty:
     language: str | None = None
     # Extra check on the response (e.g. no partition created); gets (response, world).
     check: Callable | None = None
+    # COMMAND rows: the command's other arguments (placeholders filled; ``{file}`` is the file) and the
+    # file's suffix.
+    args: tuple[str, ...] = ()
+    suffix: str = ".csv"

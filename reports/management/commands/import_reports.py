@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 
 from reports.models import Category, Report
 from reports.services import report_submit
+from reports.validation import parse_coordinate
 
 REQUIRED = ("category", "latitude", "longitude", "perceived_safety", "occurred_at")
 
@@ -69,16 +70,20 @@ class Command(BaseCommand):
         if category is None:
             errors["category"] = f"unknown category {row.get('category')!r}"
         try:
-            location = Point(float(row["longitude"]), float(row["latitude"]), srid=4326)
-        except (TypeError, ValueError):
+            longitude = parse_coordinate(row.get("longitude") or "", field="longitude")
+            location = Point(longitude, parse_coordinate(row.get("latitude") or "", field="latitude"), srid=4326)
+        except ValidationError as error:
             location = None
-            errors["location"] = "latitude and longitude must be decimal numbers"
+            errors.update({field: " ".join(messages) for field, messages in error.message_dict.items()})
         try:
             safety = int(row["perceived_safety"])
         except (TypeError, ValueError):
             safety = None
             errors["perceived_safety"] = "must be 1 (very unsafe) to 4 (very safe)"
-        occurred_at = parse_datetime((row.get("occurred_at") or "").strip())
+        try:
+            occurred_at = parse_datetime((row.get("occurred_at") or "").strip())
+        except ValueError:  # well formed but impossible, such as month 13
+            occurred_at = None
         if occurred_at is None:
             errors["occurred_at"] = "must be an ISO 8601 date and time, e.g. 2025-11-02T23:30:00+01:00"
         elif timezone.is_naive(occurred_at):

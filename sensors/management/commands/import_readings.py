@@ -10,6 +10,12 @@ from sensors.importer import ImportRejected, readings_import
 from sensors.models import Sensor
 
 
+def describe(line: int | None, column: str | None, reason: str) -> str:
+    """``line 3, column observed_at: the time has no time zone`` (the parts that apply)."""
+    where = ", ".join(part for part in (line and f"line {line}", column and f"column {column}") if part)
+    return f"{where}: {reason}" if where else reason
+
+
 class Command(BaseCommand):
     help = (
         "Import readings from a CSV with a header (sensor, observed_at, value; sensor may be left out with "
@@ -46,12 +52,14 @@ class Command(BaseCommand):
             raise CommandError(f"no such file: {path}") from None
         except ImportRejected as rejected:
             self.stderr.write("")
-            for line, reason in rejected.errors:
-                self.stderr.write(f"line {line}: {reason}" if line else reason)
+            described = [describe(*error) for error in rejected.errors]
+            for line in described:
+                self.stderr.write(line)
             more = rejected.total - len(rejected.errors)
             if more > 0:
                 self.stderr.write(f"... and {more} more bad row(s)")
-            raise CommandError(f"{rejected.total} bad row(s); nothing was imported") from None
+            first = f" (first: {described[0]})" if described else ""
+            raise CommandError(f"{rejected.total} bad row(s); nothing was imported{first}") from None
         seconds = time.perf_counter() - started
         self.stderr.write("")
         self.stdout.write(

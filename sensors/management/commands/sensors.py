@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from city import dateguard
 from sensors import services
 from sensors.models import Sensor, SensorKind
 
@@ -20,6 +22,11 @@ class Command(BaseCommand):
         add.add_argument("--lon", type=float, required=True)
         add.add_argument("--external-id", default=None)
         add.add_argument("--name", default="")
+        add.add_argument(
+            "--installed-on",
+            default=None,
+            help="YYYY-MM-DD (default today); readings from before this day are refused, so set it before a backfill",
+        )
         for name, text in (("rotate", "give the sensor a new token and print it"), ("revoke", "remove its token")):
             sub = commands.add_parser(name, help=text)
             sub.add_argument("sensor", help="sensor id or external id")
@@ -36,7 +43,7 @@ class Command(BaseCommand):
             raise CommandError(f"no sensor with id or external id {key!r}")
         return sensor
 
-    def _add(self, *, kind, lat, lon, external_id, name, **_options):
+    def _add(self, *, kind, lat, lon, external_id, name, installed_on, **_options):
         found = SensorKind.objects.filter(code=kind).first()
         if found is None:
             codes = ", ".join(SensorKind.objects.values_list("code", flat=True))
@@ -45,8 +52,16 @@ class Command(BaseCommand):
             raise CommandError("--lat must lie in -90..90 and --lon in -180..180")
         if external_id and Sensor.objects.filter(external_id=external_id).exists():
             raise CommandError(f"a sensor {external_id!r} exists already")
+        try:
+            installed = (
+                dateguard.parse_date(installed_on, field="installed_on", label="--installed-on", future_days=0)
+                if installed_on
+                else None
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.message_dict["installed_on"])) from None
         sensor, token = services.sensor_register(
-            kind=found, location=Point(lon, lat, srid=4326), external_id=external_id, name=name
+            kind=found, location=Point(lon, lat, srid=4326), external_id=external_id, name=name, installed_on=installed
         )
         zone = sensor.zone.code if sensor.zone else "outside every zone"
         self.stdout.write(f"id: {sensor.id}\nexternal id: {sensor.external_id}\nzone: {zone}\ntoken: {token}")

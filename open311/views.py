@@ -330,27 +330,22 @@ def _attributes_given(data, category: Category) -> tuple[dict[str, str | list[st
     return answers, problems
 
 
-def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
-    if request.content_type not in FORM_MEDIA_TYPES:
-        return formats.errors(
-            fmt,
-            415,
-            _(
-                "Send the service request form-encoded (application/x-www-form-urlencoded or multipart/form-data), "
-                "as GeoReport v2 specifies, not as %(type)s."
-            )
-            % {"type": request.content_type or _("a body without a Content-Type")},
-        )
-    data = request.POST
+def _client_and_service(data, fmt: str) -> tuple[ApiKey | None, Category | None, HttpResponse | None]:
+    """The client's key and the service asked for, or the error answer (403 without a valid key, 400/404)."""
     key = ApiKey.objects.for_key(data.get("api_key", ""))
     if key is None:
-        return formats.errors(fmt, 403, "api_key is missing or not valid")
+        return None, None, formats.errors(fmt, 403, "api_key is missing or not valid")
     code = data.get("service_code", "").strip()
     if not code:
-        return formats.errors(fmt, 400, "service_code was not provided")
+        return key, None, formats.errors(fmt, 400, "service_code was not provided")
     category = Category.objects.filter(code=code, active=True).first()
     if category is None:
-        return formats.errors(fmt, 404, f"service_code {code} not found")
+        return key, None, formats.errors(fmt, 404, f"service_code {code} not found")
+    return key, category, None
+
+
+def _place_given(data) -> tuple[Point | None, str, list[str]]:
+    """The point (lat and long) or the address_string of the request, and the problems of their form."""
     problems: list[str] = []
     location = None
     lat, lon = data.get("lat", "").strip(), data.get("long", "").strip()
@@ -366,31 +361,67 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             location = Point(degrees["longitude"], degrees["latitude"], srid=4326)
     elif not address:
         problems.append("lat and long, or address_string, are required")
+    return location, address, problems
+
+
+def _answers_given(data, category: Category) -> tuple[dict[str, str | list[str]], str | None, list[str]]:
+    """The extra answers, the perceived-safety answer (required of every service) and their problems."""
     attributes, repeated = _attributes_given(data, category)
-    problems.extend(repeated.values())
+    problems = list(repeated.values())
     safety = attributes.pop(PERCEIVED_SAFETY_CODE, None)
     if PERCEIVED_SAFETY_CODE not in repeated and safety not in {str(v) for v in PerceivedSafety.values}:
-        problems.append(f"attribute[{PERCEIVED_SAFETY_CODE}] is required: one of 1, 2, 3, 4 (see services/{code})")
-    if problems:
-        return formats.errors(fmt, 400, *problems)
+        problems.append(
+            f"attribute[{PERCEIVED_SAFETY_CODE}] is required: one of 1, 2, 3, 4 (see services/{category.code})"
+        )
+    return attributes, safety, problems
+
+
+def _report_fields(data) -> dict[str, object]:
+    """The GeoReport v2 parameters that map one to one onto report_submit's fields."""
     name = " ".join(part for part in (data.get("first_name", "").strip(), data.get("last_name", "").strip()) if part)
     email = data.get("email", "").strip()
+    return {
+        "description": data.get("description", ""),
+        "media_url": data.get("media_url", "").strip(),
+        "reporter_name": name,
+        "contact_email": email,
+        "contact_phone": data.get("phone", ""),
+        # The client collected the person's details to send them here; updates go by e-mail only when an
+        # address was given.
+        "contact_consent": bool(email),
+    }
+
+
+def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
+    """POST requests: the client and the service, the place and the answers, then the shared report_submit."""
+    if request.content_type not in FORM_MEDIA_TYPES:
+        return formats.errors(
+            fmt,
+            415,
+            _(
+                "Send the service request form-encoded (application/x-www-form-urlencoded or multipart/form-data), "
+                "as GeoReport v2 specifies, not as %(type)s."
+            )
+            % {"type": request.content_type or _("a body without a Content-Type")},
+        )
+    data = request.POST
+    key, category, refusal = _client_and_service(data, fmt)
+    if refusal is not None:
+        return refusal
+    location, address, problems = _place_given(data)
+    attributes, safety, answer_problems = _answers_given(data, category)
+    problems.extend(answer_problems)
+    if problems:
+        return formats.errors(fmt, 400, *problems)
     try:
         report = services.report_submit(
+            **_report_fields(data),
             category=category,
             perceived_safety=int(safety),
             occurred_at=timezone.now(),
             location=location,
             address=address,
-            description=data.get("description", ""),
-            media_url=data.get("media_url", "").strip(),
             attributes=attributes,
-            reporter_name=name,
-            contact_email=email,
-            contact_phone=data.get("phone", ""),
-            # The client collected the person's details to send them here; updates go by e-mail only
-            # when an address was given.
-            contact_consent=bool(email),
             submitter_ip=client_ip(request),
             source=Report.Source.OPEN311,
             open311_key=key,

@@ -341,10 +341,51 @@ def report_submit(
         check_age=check_age,
         joining=joining,
     )
+    location, zone_found = report_resolve_place(
+        location=location,
+        zone=zone,
+        address=content.get("address", ""),
+        joining=duplicate_of,
+        errors=errors,
+    )
+    joinable = joining and isinstance(category, Category) and location is not None
+    if joinable and not _joinable(duplicate_of, category=category, location=location):
+        errors.setdefault("duplicate_of", []).append(join_refused_message())
+    clean_photo = _collect(errors, photo_sanitise, photo) if photo is not None else None
+    if errors:
+        raise ValidationError(errors)
+    status = report_initial_status(contact_email=content["contact_email"], submitter_ip=submitter_ip, joining=joining)
+    night, slot = night_and_slot(occurred_at)
+    report = Report(
+        category=category,
+        location=location,
+        perceived_safety=perceived_safety,
+        occurred_at=occurred_at,
+        zone=zone_found,
+        night=night,
+        slot=slot,
+        source=source,
+        **content,
+        submitter_ip=submitter_ip,
+        open311_key=open311_key,
+        open311_token=secrets.token_hex(12) if source == Report.Source.OPEN311 else "",
+        department=category.default_department,
+        status=status,
+        duplicate_of=duplicate_of,
+    )
+    return _report_save(report, photo=clean_photo)
 
-    address = content.get("address", "")
-    if joining and location is None and zone is None and not address:
-        location = duplicate_of.location
+
+def report_resolve_place(
+    *, location: Point | None, zone: Zone | None, address: str, joining: Report | None, errors: dict[str, list[str]]
+) -> tuple[Point | None, Zone | None]:
+    """The report's point and the zone it is stamped with; problems are added to ``errors`` by field.
+
+    The point given, else (joining a report, with no place of one's own) the original's point, else a point
+    inside the zone chosen, else the place the typed address names.
+    """
+    if joining is not None and location is None and zone is None and not address:
+        location = joining.location
     if location is None and zone is not None:
         location = zone_point(zone)
     if location is None and address:
@@ -356,55 +397,44 @@ def report_submit(
     if location is None and "location" not in errors:
         errors["location"] = [_("Please place the pin on the map, type the coordinates, or choose a zone.")]
     zone_found = _collect(errors, zone_for_location, location) if location is not None else None
-    joinable = joining and isinstance(category, Category) and location is not None
-    if joinable and not _joinable(duplicate_of, category=category, location=location):
-        errors.setdefault("duplicate_of", []).append(join_refused_message())
-    clean_photo = _collect(errors, photo_sanitise, photo) if photo is not None else None
-    if errors:
-        raise ValidationError(errors)
+    return location, zone_found
 
-    night, slot = night_and_slot(occurred_at)
-    blocked = sender_is_blocked(email=content["contact_email"], ip=submitter_ip)
-    if blocked:
-        status = Report.Status.HIDDEN
-    elif joining:
-        status = Report.Status.DUPLICATE
-    else:
-        status = Report.Status.SUBMITTED
+
+def report_initial_status(*, contact_email: str, submitter_ip: str | None, joining: bool) -> str:
+    """A blocked sender's report is hidden at once; a joined one is closed as the original's duplicate."""
+    if sender_is_blocked(email=contact_email, ip=submitter_ip):
+        return Report.Status.HIDDEN
+    return Report.Status.DUPLICATE if joining else Report.Status.SUBMITTED
+
+
+def _report_save(report: Report, *, photo) -> Report:
+    """Save a validated report with its photo and history, and mark its zone's night stale, in one transaction.
+
+    A report joined to another is checked again under a lock (a moderator may have closed the original
+    since the citizen saw it) and counts once, through the original. If anything fails, no photo file is
+    left behind.
+    """
+    joining = report.duplicate_of is not None
+    blocked = report.status == Report.Status.HIDDEN
     saved_photo_name = ""
     try:
         with transaction.atomic():
             if joining:
-                # Locked, and checked again: a moderator may have closed it since the citizen saw it.
-                duplicate_of = Report.objects.select_for_update().get(pk=duplicate_of.pk)
-                if not _joinable(duplicate_of, category=category, location=location):
+                report.duplicate_of = original = Report.objects.select_for_update().get(pk=report.duplicate_of.pk)
+                if not _joinable(original, category=report.category, location=report.location):
                     raise ValidationError({"duplicate_of": join_refused_message()})
-            report = Report(
-                category=category,
-                location=location,
-                perceived_safety=perceived_safety,
-                occurred_at=occurred_at,
-                zone=zone_found,
-                night=night,
-                slot=slot,
-                source=source,
-                **content,
-                submitter_ip=submitter_ip,
-                open311_key=open311_key,
-                open311_token=secrets.token_hex(12) if source == Report.Source.OPEN311 else "",
-                department=category.default_department,
-                status=status,
-                duplicate_of=duplicate_of,
-            )
-            if clean_photo is not None:
-                report.photo.save(clean_photo.name, clean_photo, save=False)
+            if photo is not None:
+                report.photo.save(photo.name, photo, save=False)
                 saved_photo_name = report.photo.name
             report.save()
             StatusChange.objects.create(
-                report=report, action=StatusChange.Action.SUBMIT, to_status=Report.Status.SUBMITTED, detail=source
+                report=report,
+                action=StatusChange.Action.SUBMIT,
+                to_status=Report.Status.SUBMITTED,
+                detail=report.source,
             )
             if joining and not blocked:
-                _record_join(report, duplicate_of)
+                _record_join(report, report.duplicate_of)
             if blocked:
                 StatusChange.objects.create(
                     report=report,
@@ -413,7 +443,7 @@ def report_submit(
                     to_status=Report.Status.HIDDEN,
                 )
             elif not joining:  # a joined report counts once, through the original
-                stale.mark_stale([(zone_found.id, night)])
+                stale.mark_stale([(report.zone_id, report.night)])
     except BaseException:
         if saved_photo_name:
             report.photo.storage.delete(saved_photo_name)

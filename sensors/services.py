@@ -214,6 +214,29 @@ def readings_validate(
     or in the future beyond the allowed clock skew), or its value is not a finite number, lies outside
     the kind's valid range, or its quality flag is unknown.
     """
+    _check_batch_size(rows)
+    earliest, latest = reading_window(installed_on=installed_on, now=now)
+    bounds = _ReadingBounds(earliest, latest, kind.valid_min, kind.valid_max, set(Quality.values))
+    good = _validate_fast(
+        rows, earliest=earliest, latest=latest, low=bounds.low, high=bounds.high, qualities=bounds.qualities
+    )
+    if good is not None:
+        return good
+    # Some reading is bad: name each one (the first MAX_ERRORS_LISTED).
+    errors: list[dict[str, Any]] = []
+    good = []
+    for index, row in enumerate(rows):
+        reading, reason = _reading_checked(row, bounds)
+        if reason is not None:
+            errors.append({"index": index, "reason": reason})
+        elif not errors:
+            good.append(reading)
+    if errors:
+        raise BatchRejected(errors[:MAX_ERRORS_LISTED])
+    return good
+
+
+def _check_batch_size(rows: Sequence) -> None:
     if not rows:
         raise _batch_error(_("The batch has no readings."))
     if len(rows) > settings.SENSORS_MAX_BATCH:
@@ -221,47 +244,45 @@ def readings_validate(
             _("A batch holds at most %(max)d readings (SENSORS_MAX_BATCH); this one has %(count)d.")
             % {"max": settings.SENSORS_MAX_BATCH, "count": len(rows)}
         )
-    earliest, latest = reading_window(installed_on=installed_on, now=now)
-    low, high = kind.valid_min, kind.valid_max
-    qualities = set(Quality.values)
-    good = _validate_fast(rows, earliest=earliest, latest=latest, low=low, high=high, qualities=qualities)
-    if good is not None:
-        return good
-    errors: list[dict[str, Any]] = []
-    good: list[ReadingIn] = []
-    for index, (raw_time, raw_value, quality) in enumerate(rows):
-        reason = None
-        if raw_time is _SHAPE_ERROR:
-            reason = _("A reading must have a time and a value.")
-        elif not isinstance(raw_time, str):
-            reason = _("The time must be an ISO 8601 string with a time zone.")
-        else:
-            try:
-                observed_at = dateguard.parse_datetime(
-                    raw_time, field="observed_at", not_before=earliest.date(), not_after=latest
-                )
-            except ValidationError as error:
-                reason = error.message_dict["observed_at"][0]
-        if reason is None:
-            if isinstance(raw_value, bool) or not isinstance(raw_value, int | float):
-                reason = _("The value is not a number.")
-            elif not math.isfinite(raw_value):
-                reason = _("The value is not a finite number.")
-            elif not low <= raw_value <= high:
-                reason = _("The value %(value)s is outside the valid range %(low)s to %(high)s.") % {
-                    "value": raw_value,
-                    "low": low,
-                    "high": high,
-                }
-            elif not isinstance(quality, str) or quality not in qualities:
-                reason = _("Unknown quality flag: use one of %(codes)s.") % {"codes": ", ".join(Quality.values)}
-        if reason is not None:
-            errors.append({"index": index, "reason": reason})
-        elif not errors:
-            good.append(ReadingIn(observed_at, float(raw_value), quality))
-    if errors:
-        raise BatchRejected(errors[:MAX_ERRORS_LISTED])
-    return good
+
+
+@dataclass(frozen=True)
+class _ReadingBounds:
+    """What a reading of this sensor may hold: its time window, the kind's valid range, the quality flags."""
+
+    earliest: dt.datetime
+    latest: dt.datetime
+    low: float
+    high: float
+    qualities: set[str]
+
+
+def _reading_checked(row: tuple[Any, Any, Any], bounds: _ReadingBounds) -> tuple[ReadingIn | None, str | None]:
+    """One reading typed, or the reason it is refused (time first, then value, then quality flag)."""
+    raw_time, raw_value, quality = row
+    if raw_time is _SHAPE_ERROR:
+        return None, _("A reading must have a time and a value.")
+    if not isinstance(raw_time, str):
+        return None, _("The time must be an ISO 8601 string with a time zone.")
+    try:
+        observed_at = dateguard.parse_datetime(
+            raw_time, field="observed_at", not_before=bounds.earliest.date(), not_after=bounds.latest
+        )
+    except ValidationError as error:
+        return None, error.message_dict["observed_at"][0]
+    if isinstance(raw_value, bool) or not isinstance(raw_value, int | float):
+        return None, _("The value is not a number.")
+    if not math.isfinite(raw_value):
+        return None, _("The value is not a finite number.")
+    if not bounds.low <= raw_value <= bounds.high:
+        return None, _("The value %(value)s is outside the valid range %(low)s to %(high)s.") % {
+            "value": raw_value,
+            "low": bounds.low,
+            "high": bounds.high,
+        }
+    if not isinstance(quality, str) or quality not in bounds.qualities:
+        return None, _("Unknown quality flag: use one of %(codes)s.") % {"codes": ", ".join(Quality.values)}
+    return ReadingIn(observed_at, float(raw_value), quality), None
 
 
 def _validate_fast(

@@ -11,6 +11,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from city import dateguard
 from city.clientip import client_ip
 from reports import services
-from reports.models import Category, PerceivedSafety, Report
+from reports.models import Category, PerceivedSafety, Report, StatusChange
 from reports.validation import parse_coordinate
 
 from . import formats
@@ -190,10 +191,6 @@ def _request_row(report: Report) -> dict:
 
 
 def _request_rows(queryset, request: HttpRequest) -> list[dict]:
-    from django.db.models import Prefetch
-
-    from reports.models import StatusChange
-
     queryset = (
         queryset.with_public_location()
         .select_related("category")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import plotly.graph_objects as go
 from django.conf import settings
@@ -56,7 +57,9 @@ def _is_officer(request: HttpRequest) -> bool:
 # is exported with the same filters and the same selector: ?format=csv or ?format=geojson.
 
 
-def _export(request: HttpRequest, *, rows: list[dict], name: str, features: dict | None = None, errors: list[str] = ()):
+def _export(
+    request: HttpRequest, *, rows: list[dict], name: str, features: dict | None = None, errors: Sequence[str] = ()
+):
     """CSV or GeoJSON of a table when ?format= asks for it; None otherwise (render the page).
 
     An export never falls back silently: filters a page would correct with a notice (``errors``) make

@@ -62,11 +62,13 @@ def client_ip(request) -> str | None:
     """The client's address for ``request`` (see the module docstring); None when the request has none."""
     remote = request.META.get("REMOTE_ADDR") or ""
     peer = _address(remote)
-    if peer is None:
-        return remote or None  # not an IP connection (a Unix socket): nothing better to say
     networks = _trusted_networks(tuple(settings.OBSERVATORY_TRUSTED_PROXIES))
-    if not _is_trusted(peer, networks):
+    if peer is None and not networks:
+        return remote or None  # not an IP connection, and no proxy in front: nothing better to say
+    if peer is not None and not _is_trusted(peer, networks):
         return str(peer)
+    # A trusted proxy, or (behind proxies) a Unix socket, which only a process on this host can reach: the
+    # proxy, as gunicorn also assumes for its forwarded_allow_ips.
     hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     nearest_trusted = peer
     for hop in reversed(hops):
@@ -78,4 +80,4 @@ def client_ip(request) -> str | None:
         if not _is_trusted(address, networks):
             return str(address)
         nearest_trusted = address
-    return str(nearest_trusted)
+    return str(nearest_trusted) if nearest_trusted is not None else (remote or None)

@@ -5,6 +5,8 @@ The export takes the page's own filters and selector, so it always matches what 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.http import HttpRequest, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -17,7 +19,7 @@ def csv_columns(rows: list[dict]) -> list[str]:
 
 
 def export_response(
-    request: HttpRequest, *, rows: list[dict], name: str, features: dict | None = None, errors: list[str] = ()
+    request: HttpRequest, *, rows: list[dict], name: str, features: dict | None = None, errors: Sequence[str] = ()
 ):
     """CSV or GeoJSON of a table when ?format= asks for it; None otherwise (render the page).
 

@@ -108,6 +108,9 @@ def servers(django_db_setup) -> Iterator[dict[str, str]]:
         "OBSERVATORY_TRUSTED_PROXIES": PROXY,
         "OBSERVATORY_REPORT_RATE_LIMIT": "2/h",
         "DJANGO_ALLOWED_HOSTS": f"127.0.0.1,{PROXY}",
+        # No Celery task from this server: the session's worker (if another test started one) would recompute
+        # indicators while the test flushes the database. A report's stale markers stay, as with a broker down.
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
     }
     with gunicorn(env, log_name="gunicorn-behind-proxy.log") as direct:
         host, port = direct.removeprefix("http://").split(":")
@@ -141,10 +144,11 @@ def send_report(session: requests.Session, base: str, category, **headers) -> in
     return session.post(f"{base}/api/v1/reports/", json=body, headers=headers, timeout=30).status_code
 
 
-def test_the_proxy_really_is_a_hop_and_passes_the_clients_address(servers):
-    echo = browser_at(ADA).get(f"{servers['proxy']}/healthz", timeout=30)
-    assert echo.status_code in (200, 503)  # gunicorn answered through the proxy (503: no Celery worker here)
-    assert set(echo.json()["components"]) == {"database", "redis", "celery"}
+def test_the_proxy_really_is_a_hop_to_gunicorn(servers):
+    answer = browser_at(ADA).get(f"{servers['proxy']}/api/v1/reports/", timeout=30)
+    assert answer.status_code == 200
+    assert answer.json()["type"] == "FeatureCollection"
+    assert answer.headers["Server"].startswith("gunicorn")  # passed on by the proxy, which adds none
 
 
 def test_two_citizens_behind_the_proxy_have_a_counter_each(servers, two_zones, category):

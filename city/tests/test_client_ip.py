@@ -60,6 +60,17 @@ def test_a_request_without_an_ip_peer_has_no_client_address(behind):
     assert client_ip(request("")) is None
 
 
+def test_behind_proxies_a_unix_socket_peer_is_the_proxy_on_this_host(behind):
+    # nginx in front of gunicorn's Unix socket: REMOTE_ADDR is empty, the client is in X-Forwarded-For.
+    assert client_ip(request("", "198.51.100.7, 203.0.113.9")) == "203.0.113.9"
+    assert client_ip(request("", "203.0.113.9, 10.0.0.2")) == "203.0.113.9"
+
+
+def test_without_proxies_a_unix_socket_peer_has_no_client_address(settings):
+    settings.OBSERVATORY_TRUSTED_PROXIES = []
+    assert client_ip(request("", "203.0.113.9")) is None
+
+
 def test_networks_are_read_strictly_as_gunicorn_reads_them():
     assert [str(n) for n in parse_networks(["10.0.0.2", "10.1.0.0/16"])] == ["10.0.0.2/32", "10.1.0.0/16"]
     for bad in ("10.0.0.5/24", "proxy.internal", "10.0.0.300"):

@@ -1,5 +1,6 @@
-"""Requests Django refuses before a view reads them (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, more fields than
-DATA_UPLOAD_MAX_NUMBER_FIELDS or files than DATA_UPLOAD_MAX_NUMBER_FILES, an unreadable multipart body) are
+"""Requests Django refuses before a view reads them (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a JSON body over
+OBSERVATORY_JSON_MAX_BYTES, more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS or files than
+DATA_UPLOAD_MAX_NUMBER_FILES, an unreadable multipart body) are
 answered in the channel's own format with the limit named, wherever the exception surfaces: in a middleware,
 in a view, or inside DRF's parsing."""
 
@@ -30,11 +31,12 @@ def many_fields(n: int = 1001) -> str:
 
 
 def test_a_20_mib_json_body_on_the_api_is_a_json_400_naming_the_limit(client, settings):
+    # A JSON body is read by the one JSON parser, whose own byte limit (OBSERVATORY_JSON_MAX_BYTES) applies.
     body = '{"description": "' + "a" * TWENTY_MIB + '"}'
     response = client.post("/api/v1/reports/", body, content_type="application/json")
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
-    assert str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) in response.json()["detail"]
+    assert str(settings.OBSERVATORY_JSON_MAX_BYTES) in response.json()["detail"]
     assert not Report.objects.exists()
 
 
@@ -48,7 +50,7 @@ def test_a_20_mib_body_on_the_sensors_batch_endpoint_is_json_too(client, setting
         HTTP_AUTHORIZATION=f"Token {token}",
     )
     assert response.status_code == 400
-    assert str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) in response.json()["detail"]
+    assert str(settings.OBSERVATORY_JSON_MAX_BYTES) in response.json()["detail"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

@@ -193,7 +193,7 @@ CASES: list[Nasty] = [
     Nasty("api-xml-body", "POST", API, "<report/>", content_type="application/xml", status=415,
           says=("application/xml",), format="json"),
     Nasty("api-20-mib-body", "POST", API, lambda w: b'{"description": "' + b"a" * (20 * 1024 * 1024) + b'"}',
-          content_type="json", says=("2621440",), format="json"),
+          content_type="json", says=("4194304",), format="json"),
     Nasty("api-1001-form-fields", "POST", API, many_fields(), content_type=URLENCODED,
           says=("1000",), format="json"),
     # --- the REST API: when it happened ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import ApiKey
 
@@ -19,7 +20,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             )
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Revoke the selected keys"))
+    @admin.action(description=gettext_lazy("Revoke the selected keys"))
     def revoke_keys(self, request, queryset):
         for key in queryset:
             key.revoke()

@@ -65,10 +65,11 @@ def test_rotate_and_revoke_from_the_command_line(west_sensor):
     assert "no token" in sensors("list")
 
 
-def test_admin_rotation_shows_the_new_token_once(client, west_sensor):
+def test_admin_rotation_shows_the_new_token_once(client, west_sensor, settings):
     sensor, _old = west_sensor
     admin = User.objects.create_superuser("admin", "admin@example.org", "pw-123456")
     client.force_login(admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the message is read in English below
     response = client.post(
         reverse("admin:sensors_sensor_changelist"),
         {"action": "rotate_token", "_selected_action": [sensor.pk]},

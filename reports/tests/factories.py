@@ -44,3 +44,17 @@ def png(size=(30, 30), name="photo.png") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGBA", size, (0, 128, 0, 128)).save(buffer, format="PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def api_payload(**overrides) -> dict:
+    """A valid body for POST /api/v1/reports/, with ``overrides`` applied."""
+    data = {
+        "category": "broken-street-light",
+        "perceived_safety": 2,
+        "occurred_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+        "latitude": 45.065,
+        "longitude": 7.675,
+        "description": "Lampione spento",
+    }
+    data.update(overrides)
+    return data

@@ -1,30 +1,15 @@
 """REST API: anonymous create with the form's checks, public GeoJSON with privacy rules, staff moderation."""
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from reports.models import Report
 from reports.services import report_publish
 
+from .factories import api_payload as payload
 from .factories import jpeg_with_gps, submit
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/reports/"
-
-
-def payload(**overrides):
-    data = {
-        "category": "broken-street-light",
-        "perceived_safety": 2,
-        "occurred_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
-        "latitude": 45.065,
-        "longitude": 7.675,
-        "description": "Lampione spento",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_anyone_can_submit_a_report_as_json(client, two_zones, category):

@@ -24,7 +24,7 @@ from reports.services import (
 )
 from reports.validation import column_limit
 
-from .factories import submit
+from .factories import api_payload, submit
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/reports/"
@@ -41,19 +41,6 @@ def api_key(db) -> str:
     secret = key.set_new_key()
     key.save()
     return secret
-
-
-def api_payload(**overrides):
-    data = {
-        "category": "broken-street-light",
-        "perceived_safety": 2,
-        "occurred_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
-        "latitude": 45.065,
-        "longitude": 7.675,
-        "description": "Lampione spento",
-    }
-    data.update(overrides)
-    return data
 
 
 def form_payload(category, **overrides):

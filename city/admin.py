@@ -4,7 +4,10 @@ so geometries are not editable (and no map widget pulls scripts from a CDN)."""
 from django.contrib import admin
 
 from . import services
-from .models import Zone
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import OutboundEmail, Zone
 
 
 @admin.register(Zone)
@@ -24,3 +27,21 @@ class ZoneAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for zone in queryset:
             services.zone_delete(zone=zone)
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """What the observatory owes people by e-mail: read-only, with a resend action for given-up messages."""
+
+    list_display = ["created_at", "kind", "to", "subject", "attempts", "sent_at", "given_up"]
+    list_filter = ["kind", "given_up", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["to", "subject", "reference"]
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    actions = ["retry_now"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Try sending again now"))
+    def retry_now(self, request, queryset):
+        queryset.filter(sent_at__isnull=True).update(given_up=False, next_attempt_at=timezone.now())

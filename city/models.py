@@ -79,3 +79,46 @@ class StaleZoneNight(models.Model):
 
     def __str__(self) -> str:
         return f"stale {self.zone_id} {self.night}"
+
+
+class OutboundEmailQuerySet(models.QuerySet):
+    def due(self, now) -> OutboundEmailQuerySet:
+        """Messages not yet sent whose next attempt is due, oldest first (what the sweep sends)."""
+        return self.filter(sent_at__isnull=True, given_up=False, next_attempt_at__lte=now).order_by("id")
+
+    def waiting(self) -> OutboundEmailQuerySet:
+        return self.filter(sent_at__isnull=True, given_up=False)
+
+
+class OutboundEmail(models.Model):
+    """One e-mail the observatory owes someone, written in the same transaction as the change it reports.
+
+    A Celery task sends it after commit; if the mail server refuses or is down, the row stays and the sweep
+    (``city.tasks.send_due_emails``, every minute) retries it with a growing delay, so no notification is lost
+    to a failure of the mail server or of the broker. The recipient's language is chosen by the caller when it
+    renders the text (``city.outbox.queue_email``)."""
+
+    to = models.EmailField(_("recipient"))
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True, default="")
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
+    # What the message is about, for staff and metrics: "report.receipt", "case.task_assigned", ...
+    kind = models.CharField(_("kind"), max_length=64, blank=True, default="")
+    reference = models.CharField(_("reference"), max_length=120, blank=True, default="")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    given_up = models.BooleanField(_("given up"), default=False)
+
+    objects = OutboundEmailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [models.Index(fields=["sent_at", "next_attempt_at"], name="outbox_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind or 'e-mail'} to {self.to}"

@@ -62,10 +62,15 @@ INSTALLED_APPS = [
     # Local, from the shell down to the base (the layers contract in pyproject.toml)
     "observatory",  # the shell; it keeps its migration history (the tables its models had moved to city/indicators)
     "demo",
+    "briefs",
     "dashboards",
+    "opendata",
     "grants",
     "open311",
+    "interventions",
+    "cases",
     "indicators",
+    "surveys",
     "reports",
     "sensors",
     "city",
@@ -189,6 +194,8 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "osservatorio@example.org")
+# Where citizens and staff reach the site: links in e-mails and PDFs are absolute (city.outbox.absolute_url).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 # SMTP, used when EMAIL_BACKEND is django.core.mail.backends.smtp.EmailBackend (production).
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "587"))
@@ -239,6 +246,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=40),
     },
     "sensors-health": {"task": "sensors.tasks.check_sensor_health", "schedule": 300.0},
+    # E-mails whose first send failed (mail server or broker down) are retried by this sweep (city.outbox).
+    "send-due-emails": {"task": "city.tasks.send_due_emails", "schedule": 60.0},
 }
 
 REST_FRAMEWORK = {

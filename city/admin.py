@@ -2,11 +2,10 @@
 so geometries are not editable (and no map widget pulls scripts from a CDN)."""
 
 from django.contrib import admin
-
-from . import services
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import OutboundEmail, Zone
 
 

@@ -26,7 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from city import nightslots
-from city.i18n import english_active
+from city.i18n import in_language
 from city.models import Zone
 from grants.models import Project
 from indicators import registry
@@ -521,9 +521,8 @@ def category_breakdown(zone: Zone, f: Filters) -> list[dict]:
             """,
             [FEELING_SAFE, zone.pk, f.first_night, f.last_night, f.slot, list(INDICATOR_EXCLUDED_STATUSES)],
         )
-        english = english_active()
         return [
-            {"category": code, "name": name_en if english else name_it, "reports": count,
+            {"category": code, "name": in_language(name_it, name_en), "reports": count,
              "share_feeling_safe": _round(share)}
             for code, name_it, name_en, count, share in cursor.fetchall()
         ]  # fmt: skip

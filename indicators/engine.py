@@ -15,19 +15,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from django.db import connection, transaction
 
 from city.dataversion import bump_data_version
 
-from . import selectors
+from . import registry, selectors
 from . import statistics as st
+from .stages import rates, sensor_medians, shares  # noqa: F401  (they register their steps in the registry)
 from .stages.base import BUILD_TABLE, LIVE_TABLE, LOCK_KEY, METHOD_VERSION, Progress, anchor_night, psi_weights
 from .stages.cells import aggregate_nights, prepare_cells
 from .stages.composite import compose_index
-from .stages.rates import count_reports, smooth_report_rates
-from .stages.sensor_medians import write_sensor_medians
-from .stages.shares import write_shares_and_audits
 from .stages.swap import add_kept_windows, create_build_table, swap_in_build_table
 
 logger = logging.getLogger(__name__)
@@ -47,14 +46,12 @@ def _pipeline(cursor, *, full: bool, anchor: dt.date, progress: Progress | None 
     if full:
         add_kept_windows(cursor)
         create_build_table(cursor)
-    steps: list[tuple[str, Callable[[], None]]] = [
-        ("aggregate", lambda: aggregate_nights(cursor, full=full)),
-        ("shares and audits", lambda: write_shares_and_audits(cursor, full=full, target=target)),
-        ("report counts", lambda: count_reports(cursor, target=target)),
-        ("sensors", lambda: write_sensor_medians(cursor, full=full, target=target)),
-        ("empirical Bayes", lambda: smooth_report_rates(cursor, full=full, target=target)),
-        ("composite index", lambda: compose_index(cursor, full=full, target=target)),
-    ]
+    # The nightly aggregate, then each component stage of the registry in its order, then the composite.
+    steps: list[tuple[str, Callable[[], None]]] = [("aggregate", lambda: aggregate_nights(cursor, full=full))]
+    for code in registry.PIPELINE_STAGES:
+        step = registry.STAGE_STEPS[code]
+        steps.append((step.label, partial(step.run, cursor, full=full, target=target)))
+    steps.append(("composite index", lambda: compose_index(cursor, full=full, target=target)))
     if full:
         steps.append(("index and swap", lambda: swap_in_build_table(cursor)))
     for number, (label, step) in enumerate(steps, start=1):

@@ -11,6 +11,7 @@ Adding a component is one declaration here plus its computation step in the stag
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -24,10 +25,35 @@ PSI = "psi"
 PSI_LABEL = _("Perceived Safety Index (0-100)")
 ROLLING_NIGHTS = 28
 
-# The stages of the pipeline that compute components (indicators/engine.py runs them in this order).
+# The stages of the pipeline that compute components. indicators/engine.py runs the nightly aggregate first,
+# then these in the order their first component is declared below, then the composite index.
 STAGE_SHARES_AND_AUDITS = "shares_and_audits"
 STAGE_REPORT_RATES = "report_rates"
 STAGE_SENSOR_MEDIANS = "sensor_medians"
+
+
+@dataclass(frozen=True)
+class StageStep:
+    """A stage's computation step: ``run(cursor, full=..., target=...)`` writes its components' values."""
+
+    code: str
+    label: str  # for progress displays (not translated: operators' logs)
+    run: Callable[..., None]
+
+
+STAGE_STEPS: dict[str, StageStep] = {}
+
+
+def computes(stage: str, label: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a function as the computation step of ``stage`` (a decorator, used in indicators/stages/)."""
+
+    def register(run: Callable[..., None]) -> Callable[..., None]:
+        if stage in STAGE_STEPS and STAGE_STEPS[stage].run is not run:
+            raise ValueError(f"stage {stage!r} already has a computation step")
+        STAGE_STEPS[stage] = StageStep(stage, label, run)
+        return run
+
+    return register
 
 
 @dataclass(frozen=True)
@@ -75,6 +101,8 @@ COMPONENTS: tuple[Component, ...] = (
 )  # fmt: skip
 
 BY_NAME = {c.name: c for c in COMPONENTS}
+# The component stages in pipeline order: the order in which their first component is declared.
+PIPELINE_STAGES: tuple[str, ...] = tuple(dict.fromkeys(c.stage for c in COMPONENTS))
 BY_METRIC = {c.metric: c for c in COMPONENTS}
 COMPONENT_NAMES = tuple(BY_NAME)
 DEFAULT_WEIGHTS = {c.name: c.default_weight for c in COMPONENTS}

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from city.i18n import english_active
+from city.i18n import sql_in_language
 from city.protected_media import protected_file_response
 from city.roles import MODERATOR, has_role, role_required
 
@@ -306,7 +306,7 @@ def public_map_geojson(request: HttpRequest) -> HttpResponse:
     snap, params = snapped_sql("r.location")
     from django.db import connection
 
-    name_column = "c.name_en" if english_active() else "c.name_it"
+    name_column = sql_in_language("c.name_it", "c.name_en")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""

@@ -78,10 +78,6 @@ def test_networks_are_read_strictly_as_gunicorn_reads_them():
             parse_networks([bad])
 
 
-def test_django_axes_locks_out_the_client_address():
-    assert settings.AXES_CLIENT_IP_CALLABLE == "city.clientip.client_ip"
-
-
 def test_gunicorn_trusts_forwarding_headers_from_the_same_proxies(monkeypatch):
     monkeypatch.setenv("OBSERVATORY_TRUSTED_PROXIES", "10.0.0.2, 10.1.0.0/16")
     values = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))

@@ -35,10 +35,9 @@ def test_an_email_queued_in_a_change_is_sent_when_the_change_commits(settings):
 
 def test_a_change_rolled_back_sends_nothing(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            outbox.queue_email("cittadino@example.org", "Ricevuta", "Grazie")
-            raise RuntimeError("the change failed")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        outbox.queue_email("cittadino@example.org", "Ricevuta", "Grazie")
+        raise RuntimeError("the change failed")
     assert mail.outbox == [] and not OutboundEmail.objects.exists()
 
 

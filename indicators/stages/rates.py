@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import registry
 from .. import statistics as st
 from .base import (
     COLUMNS,
@@ -19,6 +20,13 @@ from .base import (
     finite_or_nan,
     upsert,
 )
+
+
+@registry.computes(registry.STAGE_REPORT_RATES, "report rates (counts, empirical Bayes)")
+def report_rates(cursor, *, full: bool, target: str) -> None:
+    """The stage: counts per cell, then their empirical-Bayes smoothing."""
+    count_reports(cursor, target=target)
+    smooth_report_rates(cursor, full=full, target=target)
 
 
 def count_reports(cursor, *, target: str) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from city import nightslots
 
+from .. import registry
 from .base import COLUMNS, LIVE_TABLE, METHOD_VERSION, SENSOR_METRICS, delete_cells_without, sensor_metric, upsert
 
 
@@ -39,6 +40,7 @@ def _sensor_scope(cursor) -> tuple[dt.date, dt.date] | None:
     return first, last
 
 
+@registry.computes(registry.STAGE_SENSOR_MEDIANS, "sensors")
 def write_sensor_medians(cursor, *, full: bool, target: str) -> None:
     """Sensor medians and quartiles per cell and reading coverage.
 

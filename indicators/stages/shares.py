@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import registry
 from .. import statistics as st
 from ..statistics import Z_95
 from .base import (
@@ -16,6 +17,7 @@ from .base import (
 )
 
 
+@registry.computes(registry.STAGE_SHARES_AND_AUDITS, "shares and audits")
 def write_shares_and_audits(cursor, *, full: bool, target: str) -> None:
     """Share feeling safe (reports + audits, Wilson interval) and audit means (t interval)."""
     share_source = f"""

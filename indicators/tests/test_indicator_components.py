@@ -388,3 +388,17 @@ def test_a_recompute_since_a_date_equals_the_incremental_one(category):
     incremental = snapshot()
     engine.recompute_all(since=NIGHT + dt.timedelta(days=2), anchor=ANCHOR)
     assert snapshot() == incremental
+
+
+def test_every_component_is_computed_by_a_registered_stage_the_engine_runs():
+    from indicators import engine, registry  # noqa: F401  (importing the engine registers the stages)
+
+    assert set(registry.PIPELINE_STAGES) == {c.stage for c in registry.COMPONENTS}
+    assert set(registry.PIPELINE_STAGES) <= set(registry.STAGE_STEPS)
+
+
+def test_a_stage_cannot_get_a_second_computation_step():
+    from indicators import registry
+
+    with pytest.raises(ValueError, match="already has a computation step"):
+        registry.computes(registry.STAGE_REPORT_RATES, "again")(lambda cursor, *, full, target: None)

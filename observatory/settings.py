@@ -347,7 +347,16 @@ CELERY_BEAT_SCHEDULE = {
     "sensors-health": {"task": "sensors.tasks.check_sensor_health", "schedule": 300.0},
     # E-mails whose first send failed (mail server or broker down) are retried by this sweep (city.outbox).
     "send-due-emails": {"task": "city.tasks.send_due_emails", "schedule": 60.0},
+    # Proof for /healthz/ready that beat's schedule runs (and a worker takes its tasks).
+    "beat-heartbeat": {"task": "city.tasks.beat_heartbeat", "schedule": 60.0},
 }
+# Readiness (/healthz/ready): how old each sign of life may be before the observatory counts as not ready.
+OBSERVATORY_READY_BEAT_MAX_AGE_SECONDS = int(env("OBSERVATORY_READY_BEAT_MAX_AGE_SECONDS", "300"))
+OBSERVATORY_READY_MQTT_MAX_AGE_SECONDS = int(env("OBSERVATORY_READY_MQTT_MAX_AGE_SECONDS", "120"))
+# 0: the deployment runs no MQTT subscriber, and readiness does not look for one.
+OBSERVATORY_READY_MQTT = env_bool("OBSERVATORY_READY_MQTT", True)
+# The nightly recompute runs every 24 h; a day and a half without fresh indicators means it stopped.
+OBSERVATORY_READY_INDICATORS_MAX_AGE_HOURS = float(env("OBSERVATORY_READY_INDICATORS_MAX_AGE_HOURS", "36"))
 
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [

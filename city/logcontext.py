@@ -31,6 +31,11 @@ def acceptable_request_id(value: str | None) -> str | None:
     return value if value and _ACCEPTABLE.match(value) else None
 
 
+def forget_request(**_kwargs) -> None:
+    """After a response is sent, this thread's next log lines belong to no request (request_finished)."""
+    request_id.set("-")
+
+
 class ContextFilter(logging.Filter):
     """Adds ``request_id``, ``task_id`` and ``task_name`` to every record ("-" outside a request or task)."""
 

@@ -7,4 +7,10 @@ class ObservatoryConfig(AppConfig):
     verbose_name = _("Observatory")
 
     def ready(self):
+        from django.core.signals import request_finished
+
+        from city import logcontext
+
         from . import checks  # noqa: F401  (registers the deploy checks)
+
+        request_finished.connect(logcontext.forget_request, dispatch_uid="observatory-forget-request-id")

@@ -34,11 +34,10 @@ class RequestIdMiddleware:
     def __call__(self, request):
         given = logcontext.acceptable_request_id(request.META.get(self.HEADER)) if from_trusted_proxy(request) else None
         request.request_id = given or logcontext.new_request_id()
-        token = logcontext.request_id.set(request.request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            logcontext.request_id.reset(token)
+        # Kept until the response is finished (ObservatoryConfig.ready clears it on request_finished), so the
+        # lines Django logs after the middleware ("Not Found: ...", errors) name the request too.
+        logcontext.request_id.set(request.request_id)
+        response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
 

@@ -34,11 +34,14 @@ def get(url: str, token: str | None = None) -> tuple[int, str]:
 
 
 def value(text: str, name: str, **labels: str) -> float:
-    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    pattern = rf"^{re.escape(name)}{re.escape('{' + wanted + '}') if labels else ''}\s+(\S+)$"
-    found = re.findall(pattern, text, re.MULTILINE)
-    assert len(found) == 1, (name, labels)
-    return float(found[0])
+    """The one sample of ``name`` with exactly ``labels`` (in any order) in Prometheus' text format."""
+    found = []
+    for line in text.splitlines():
+        match = re.match(r"^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$", line)
+        if match and match[1] == name and dict(re.findall(r'(\w+)="([^"]*)"', match[2] or "")) == labels:
+            found.append(float(match[3]))
+    assert len(found) == 1, (name, labels, found)
+    return found[0]
 
 
 def test_metrics_under_two_gunicorn_workers(two_zones, tmp_path):

@@ -21,11 +21,12 @@ from reports.services import report_submit
 from tests.processes import gunicorn
 
 pytestmark = pytest.mark.django_db(transaction=True)
-TOKEN = "metrics-test-token-5d1c"  # noqa: S105 (test value)
+TOKEN = "metrics-test-token-5d1c"
 
 
 def get(url: str, token: str | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (our own server, http://127.0.0.1)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our own server)
             return response.status, response.read().decode()

@@ -347,6 +347,8 @@ CELERY_BEAT_SCHEDULE = {
     "sensors-health": {"task": "sensors.tasks.check_sensor_health", "schedule": 300.0},
     # E-mails whose first send failed (mail server or broker down) are retried by this sweep (city.outbox).
     "send-due-emails": {"task": "city.tasks.send_due_emails", "schedule": 60.0},
+    # The open-data files, after the nightly recompute (opendata/services.py).
+    "refresh-open-data-nightly": {"task": "opendata.tasks.refresh_open_data", "schedule": crontab(hour=7, minute=45)},
     # Proof for /healthz/ready that beat's schedule runs (and a worker takes its tasks).
     "beat-heartbeat": {"task": "city.tasks.beat_heartbeat", "schedule": 60.0},
 }
@@ -428,6 +430,17 @@ OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", "comune.torino.it")
 OPEN311_KEY_SERVICE = env(
     "OPEN311_KEY_SERVICE", "Ask the observatory team for a key (manage.py open311_key create NAME)"
 )
+
+# --- opendata: the public files and their DCAT-AP_IT catalogue (docs/deployment.md, "Open data") ---
+OPENDATA_ROOT = Path(env("OPENDATA_ROOT", str(BASE_DIR / "var" / "opendata")))
+# Publisher and rights holder as dati.gov.it knows them: their name and code in the IPA index
+# (indicepa.gov.it); c_l219 is the Comune di Torino's.
+OPENDATA_PUBLISHER_NAME = env("OPENDATA_PUBLISHER_NAME", "Comune di Torino")
+OPENDATA_PUBLISHER_IPA_CODE = env("OPENDATA_PUBLISHER_IPA_CODE", "c_l219")
+OPENDATA_RIGHTS_HOLDER_NAME = env("OPENDATA_RIGHTS_HOLDER_NAME", OPENDATA_PUBLISHER_NAME)
+OPENDATA_RIGHTS_HOLDER_IPA_CODE = env("OPENDATA_RIGHTS_HOLDER_IPA_CODE", OPENDATA_PUBLISHER_IPA_CODE)
+OPENDATA_CONTACT_NAME = env("OPENDATA_CONTACT_NAME", "Osservatorio sulla sicurezza urbana")
+OPENDATA_CONTACT_EMAIL = env("OPENDATA_CONTACT_EMAIL", "osservatorio@example.org")
 
 # --- grants: how far a funded site reaches into zones, and the size limit of application PDFs ---
 GRANTS_ZONE_BUFFER_METRES = float(env("GRANTS_ZONE_BUFFER_METRES", "150"))

@@ -19,6 +19,7 @@ urlpatterns = [
     path("projects/", include("grants.urls")),
     path("map/", include("reports.map_urls")),
     path("open311/v2/", include("open311.urls")),
+    path("opendata/", include("opendata.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -432,7 +432,9 @@ OPEN311_KEY_SERVICE = env(
 )
 
 # --- opendata: the public files and their DCAT-AP_IT catalogue (docs/deployment.md, "Open data") ---
-OPENDATA_ROOT = Path(env("OPENDATA_ROOT", str(BASE_DIR / "var" / "opendata")))
+# Beside the photos by default: the media volume is the one that web and workers share (the worker writes the
+# files, web serves them through opendata.views, never as a directory).
+OPENDATA_ROOT = Path(env("OPENDATA_ROOT", str(MEDIA_ROOT / "opendata")))
 # Publisher and rights holder as dati.gov.it knows them: their name and code in the IPA index
 # (indicepa.gov.it); c_l219 is the Comune di Torino's.
 OPENDATA_PUBLISHER_NAME = env("OPENDATA_PUBLISHER_NAME", "Comune di Torino")

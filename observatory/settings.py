@@ -306,6 +306,13 @@ if SENTRY_DSN:
 # share their counters through files in PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py empties it at start).
 OBSERVATORY_METRICS_TOKEN = env("OBSERVATORY_METRICS_TOKEN", "")
 OBSERVATORY_METRICS_NETWORKS = env_list("OBSERVATORY_METRICS_NETWORKS", "")
+for _network in OBSERVATORY_METRICS_NETWORKS:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"OBSERVATORY_METRICS_NETWORKS must list IP addresses or CIDR networks, not {_network!r}"
+        ) from None
 PROMETHEUS_EXPORT_MIGRATIONS = False
 
 # Celery: every task idempotent and keyed by business ids; nothing relies on exactly-once delivery.

@@ -115,3 +115,11 @@ def test_not_ready_names_what_is_late_and_officers_read_why(two_zones, settings)
 def test_a_deployment_without_mqtt_does_not_wait_for_it(two_zones, settings):
     settings.OBSERVATORY_READY_MQTT = False
     assert "mqtt_subscriber" not in Client().get("/healthz/ready").json()["components"]
+
+
+def test_metrics_are_read_from_an_allowed_network_and_hidden_from_others(settings):
+    settings.OBSERVATORY_METRICS_NETWORKS = ["10.1.0.0/16"]
+    assert Client(REMOTE_ADDR="10.1.4.2").get("/metrics").status_code == 200
+    assert Client(REMOTE_ADDR="192.0.2.1").get("/metrics").status_code == 404
+    settings.OBSERVATORY_METRICS_NETWORKS = []
+    assert Client(REMOTE_ADDR="10.1.4.2").get("/metrics").status_code == 404  # nothing configured: nobody

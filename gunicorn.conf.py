@@ -12,3 +12,25 @@ accesslog = "-"
 forwarded_allow_ips = ",".join(
     proxy.strip() for proxy in os.environ.get("OBSERVATORY_TRUSTED_PROXIES", "").split(",") if proxy.strip()
 )
+
+# Prometheus (observatory/metrics.py): the workers share their counters through files in this directory, so a
+# scrape of any worker sees them all. It must be set before a worker imports prometheus_client, hence here in
+# the master; each start gets an empty one (stale files of dead workers would count twice).
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="observatory-prometheus-")
+
+
+def on_starting(server):
+    import shutil
+
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

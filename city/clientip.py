@@ -58,6 +58,13 @@ def _is_trusted(address: Address, networks: tuple[Network, ...]) -> bool:
     return any(address.version == network.version and address in network for network in networks)
 
 
+def from_trusted_proxy(request) -> bool:
+    """Whether the last hop of ``request`` is one of the trusted proxies (whose headers are believed)."""
+    peer = _address(request.META.get("REMOTE_ADDR") or "")
+    networks = _trusted_networks(tuple(settings.OBSERVATORY_TRUSTED_PROXIES))
+    return peer is not None and _is_trusted(peer, networks)
+
+
 def client_ip(request) -> str | None:
     """The client's address for ``request`` (see the module docstring); None when the request has none."""
     remote = request.META.get("REMOTE_ADDR") or ""

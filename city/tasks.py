@@ -1,8 +1,8 @@
-"""Celery tasks of the base: sending the e-mail outbox."""
+"""Celery tasks of the base: sending the e-mail outbox, and the beat schedule's heartbeat."""
 
 from celery import shared_task
 
-from city import outbox
+from city import opscounters, outbox
 
 
 @shared_task(name="city.tasks.send_email", ignore_result=True)
@@ -13,3 +13,9 @@ def send_email(pk: int) -> bool:
 @shared_task(name="city.tasks.send_due_emails", ignore_result=True)
 def send_due_emails() -> int:
     return outbox.send_due()
+
+
+@shared_task(name="city.tasks.beat_heartbeat", ignore_result=True)
+def beat_heartbeat() -> None:
+    """Beat queues this every minute; when a worker runs it the readiness check knows the schedule is alive."""
+    opscounters.heartbeat("beat")

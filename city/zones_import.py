@@ -7,7 +7,7 @@ before anything is written, and the writes happen in one transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +95,7 @@ def zones_import(
     where: Iterable[tuple[str, str]] | None = None,
     layer: int | str = 0,
     dry_run: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportResult:
     """Create or update (by code) one zone per feature of a layer; all or nothing.
 
@@ -137,6 +138,7 @@ def zones_import(
         population_index=field_index.get(population_field) if population_field else None,
         parent_code_index=field_index.get(parent_code_field) if parent_code_field else None,
         where=[(field_index[name], value) for name, value in where],
+        progress=progress,
     )
     if not rows and not errors:
         conditions = " and ".join(f"{name}={value!r}" for name, value in where)
@@ -251,14 +253,18 @@ def _read_features(
     population_index: int | None,
     parent_code_index: int | None,
     where: list[tuple[int, str]],
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[list[_ZoneRow], list[str]]:
     rows: list[_ZoneRow] = []
+    total = len(ogr_layer)
     errors: list[str] = []
     first_seen: dict[str, int] = {}
     number = 0
     for feature in ogr_layer:
         # Numbered by position in the layer, not among the kept ones, so the number finds it in the file.
         number += 1
+        if progress is not None:
+            progress("features", number, total)
         try:
             if any((_text(feature[index]) or "") != value for index, value in where):
                 continue

@@ -629,6 +629,7 @@ def demo_seed(
     population_field: str | None = None,
     zone_kind: str = Zone.Kind.OTHER,
     stdout: TextIO | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> DemoSummary:
     """Replace the database's zones, reports and indicators with a synthetic city; same seed, same rows.
 
@@ -681,11 +682,15 @@ def demo_seed(
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         seconds["wipe"] = time.perf_counter() - step_started
         say(f"  {'wipe':<12} {'':>10}  {seconds['wipe']:7.2f} s")
-        for name, step in DEMO_STEPS:
+        for number, (name, step) in enumerate(DEMO_STEPS):
+            if progress is not None:
+                progress(name, number, len(DEMO_STEPS))
             step_started = time.perf_counter()
             counts[name] = step(ctx)
             seconds[name] = time.perf_counter() - step_started
             say(f"  {name:<12} {counts[name]:>10,}  {seconds[name]:7.2f} s")
+        if progress is not None:
+            progress("done", len(DEMO_STEPS), len(DEMO_STEPS))
     total = time.perf_counter() - started
     say(f"Done in {total:.2f} s.")
     for note in ctx.notes:

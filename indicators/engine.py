@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from functools import partial
 
 from django.db import connection, transaction
 
+from city import opscounters
 from city.dataversion import bump_data_version
 
 from . import registry, selectors
@@ -139,6 +141,7 @@ def recompute_all(
     date on. Kept rolling windows are recomputed too.
     """
     anchor = anchor or anchor_night()
+    started = time.monotonic()
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor)
         _drop_temp_tables(cursor)
@@ -171,6 +174,10 @@ def recompute_all(
             )
             touched = _count_touched(cursor)
             _pipeline(cursor, full=True, anchor=anchor, progress=progress)
+            # When it finished and how long it took, for /metrics and the readiness check.
+            transaction.on_commit(
+                lambda: opscounters.heartbeat("full_recompute", seconds=round(time.monotonic() - started, 3))
+            )
         else:
             touched = _count_touched(cursor)
             _pipeline(cursor, full=False, anchor=anchor, progress=progress)

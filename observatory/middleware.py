@@ -1,4 +1,5 @@
-"""The project's middleware: the city's language first, and staff pages never cached.
+"""The project's middleware: a request id on every log line, the Permissions-Policy header, the city's
+language first, and staff pages never cached.
 
 Italian first: the language a person chose (cookie) wins, otherwise Italian, whatever the browser asks.
 
@@ -12,6 +13,45 @@ from django.middleware.locale import LocaleMiddleware
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+
+from city import logcontext
+from city.clientip import from_trusted_proxy
+
+
+class RequestIdMiddleware:
+    """Gives each request an id, logged on every line written while it is handled and sent back as X-Request-ID.
+
+    The id a trusted proxy sends (``OBSERVATORY_TRUSTED_PROXIES``; nginx's ``$request_id``, a load
+    balancer's trace id) is kept, so the proxy's access log and ours name the same request; a client
+    cannot choose it otherwise. Without one, a new random id.
+    """
+
+    HEADER = "HTTP_X_REQUEST_ID"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = logcontext.acceptable_request_id(request.META.get(self.HEADER)) if from_trusted_proxy(request) else None
+        request.request_id = given or logcontext.new_request_id()
+        # Kept until the response is finished (ObservatoryConfig.ready clears it on request_finished), so the
+        # lines Django logs after the middleware ("Not Found: ...", errors) name the request too.
+        logcontext.request_id.set(request.request_id)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """Sends ``OBSERVATORY_PERMISSIONS_POLICY`` (browser features the pages may use) on every answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.OBSERVATORY_PERMISSIONS_POLICY)
+        return response
 
 
 class CityLanguageMiddleware(LocaleMiddleware):

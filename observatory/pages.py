@@ -17,16 +17,34 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+def healthz_live(request: HttpRequest) -> JsonResponse:
+    """Liveness: this process answers requests. It asks nothing of the database or Redis, so an orchestrator
+    restarts a stuck process, never every process at once because a backing service is away."""
+    return JsonResponse({"status": "up"})
+
+
+@never_cache
+def healthz_ready(request: HttpRequest) -> JsonResponse:
+    """Readiness: the database and Redis answer, beat's schedule runs, the MQTT subscriber is alive and the
+    indicators are fresh; 503 naming the component otherwise (details for officers, as /healthz)."""
+    return _health_answer(request, health.readiness_checks())
+
+
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Up or down per component for monitoring, 503 when one is down; staff (officers) also get the details:
     each component's timing or error, which names internal hosts and ports."""
+    return _health_answer(request, None)
+
+
+def _health_answer(request: HttpRequest, checks) -> JsonResponse:
     if request.method not in ("GET", "HEAD"):
         response = JsonResponse(
             {"detail": _("%(method)s is not allowed here: use GET.") % {"method": request.method[:16]}}, status=405
         )
         response["Allow"] = "GET, HEAD"
         return response
-    healthy, components = health.run_checks()
+    healthy, components = health.run_checks(checks)
     body = health.public_summary(healthy, components)
     if _is_officer(request):
         body["details"] = components

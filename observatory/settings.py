@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
+    "django_prometheus",
     # Local, from the shell down to the base (the layers contract in pyproject.toml)
     "observatory",  # the shell; it keeps its migration history (the tables its models had moved to city/indicators)
     "demo",
@@ -77,7 +79,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every later middleware's log lines carry the request id, and last to see the answer.
+    "observatory.middleware.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "observatory.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "observatory.middleware.CityLanguageMiddleware",
@@ -88,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "observatory.urls"
@@ -158,7 +166,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap-italia", NODE_MODULES / "bootstrap-italia" / "dist"),
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
-    ("vendor/plotly", NODE_MODULES / "plotly.js-dist-min"),
+    # The basic bundle (scatter, bar, pie): the only traces the dashboards draw, a third of the full one.
+    ("vendor/plotly", NODE_MODULES / "plotly.js-basic-dist-min"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -192,6 +201,55 @@ SECURE_HSTS_SECONDS = int(env("DJANGO_SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 
+# --- security headers: what a browser may load, send and expose (docs/deployment.md, "Security headers") ---
+# The base map's tiles: a Leaflet URL template. OpenStreetMap's own server suits development and a trial
+# only (its tile usage policy forbids production traffic); `check --deploy` says so (observatory.W001).
+# Production: the city's own tile server or a contracted provider, see docs/deployment.md. Empty: no base map.
+OBSERVATORY_MAP_TILES_URL = env("OBSERVATORY_MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+OBSERVATORY_MAP_TILES_ATTRIBUTION = env("OBSERVATORY_MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors")
+
+
+def tiles_source(url_template: str) -> list[str]:
+    """The CSP source of a tile URL template: its origin, a wildcard for a ``{s}`` subdomain; [] for none."""
+    if not url_template:
+        return []
+    scheme, _sep, rest = url_template.partition("://")
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    if not scheme or not host or "{" in host:
+        raise ImproperlyConfigured(f"OBSERVATORY_MAP_TILES_URL must be an absolute URL, not {url_template!r}")
+    return [f"{scheme}://{host}"]
+
+
+SELF, NONE = "'self'", "'none'"
+# Scripts come only from our own static files: no inline script, no eval. Styles allow inline because
+# Bootstrap Italia writes its @font-face rules into a <style> element and Leaflet and Plotly set style
+# attributes; a style cannot run code. Images: our files, the tiles, and the data: URIs of Bootstrap
+# Italia's and Leaflet's icons. ReDoc renders in a blob: web worker.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:", *tiles_source(OBSERVATORY_MAP_TILES_URL)],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Browser features no page uses are switched off; the report form asks for the position (geolocation).
+OBSERVATORY_PERMISSIONS_POLICY = (
+    "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), serial=(), "
+    "magnetometer=(), gyroscope=(), accelerometer=(), display-capture=()"
+)
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "osservatorio@example.org")
 # Where citizens and staff reach the site: links in e-mails and PDFs are absolute (city.outbox.absolute_url).
@@ -204,12 +262,58 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 
+# One line per record on standard error, with time, level, logger, the request id (web) or the task id
+# and name (Celery), then the message. LOG_FORMAT=json writes the same fields as one JSON object a line,
+# for a log collector (Loki, Elasticsearch, the city's SIEM).
+LOG_FORMAT = env("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
+_LOG_FIELDS = "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s task_id=%(task_id)s task=%(task_name)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "city.logcontext.ContextFilter"}},
+    "formatters": {
+        "text": {"format": _LOG_FIELDS + " %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(task_id)s %(task_name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "task_name": "task"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# Error reporting to Sentry or a self-hosted GlitchTip (same protocol): set the project's DSN. Off when empty.
+SENTRY_DSN = env("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", "production")
+SENTRY_TRACES_SAMPLE_RATE = float(env("SENTRY_TRACES_SAMPLE_RATE", "0"))
+if SENTRY_DSN:
+    import sentry_sdk
+
+    # send_default_pii off: citizens' addresses, e-mails and IPs stay out of the error reports.
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        send_default_pii=False,
+    )
+
+# Prometheus metrics at /metrics (observatory/metrics.py). Allowed when the request carries
+# "Authorization: Bearer <OBSERVATORY_METRICS_TOKEN>" or comes from OBSERVATORY_METRICS_NETWORKS
+# (addresses or CIDRs, comma-separated); with neither set, nobody may read them. gunicorn's workers
+# share their counters through files in PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py empties it at start).
+OBSERVATORY_METRICS_TOKEN = env("OBSERVATORY_METRICS_TOKEN", "")
+OBSERVATORY_METRICS_NETWORKS = env_list("OBSERVATORY_METRICS_NETWORKS", "")
+for _network in OBSERVATORY_METRICS_NETWORKS:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"OBSERVATORY_METRICS_NETWORKS must list IP addresses or CIDR networks, not {_network!r}"
+        ) from None
+PROMETHEUS_EXPORT_MIGRATIONS = False
 
 # Celery: every task idempotent and keyed by business ids; nothing relies on exactly-once delivery.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
@@ -221,6 +325,8 @@ CELERY_TASK_TIME_LIMIT = int(env("CELERY_TASK_TIME_LIMIT", "1800"))
 CELERY_TASK_SOFT_TIME_LIMIT = int(env("CELERY_TASK_SOFT_TIME_LIMIT", "1700"))
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker logs through LOGGING above (with the task id on each line), not through a root logger of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Redis redelivers a task whose worker died after this many seconds (acks_late); the default outlasts
 # the longest task. Tests that kill a worker set it short.
 _VISIBILITY_TIMEOUT = int(env("CELERY_VISIBILITY_TIMEOUT", str(CELERY_TASK_TIME_LIMIT + 600)))
@@ -248,7 +354,18 @@ CELERY_BEAT_SCHEDULE = {
     "sensors-health": {"task": "sensors.tasks.check_sensor_health", "schedule": 300.0},
     # E-mails whose first send failed (mail server or broker down) are retried by this sweep (city.outbox).
     "send-due-emails": {"task": "city.tasks.send_due_emails", "schedule": 60.0},
+    # The open-data files, after the nightly recompute (opendata/services.py).
+    "refresh-open-data-nightly": {"task": "opendata.tasks.refresh_open_data", "schedule": crontab(hour=7, minute=45)},
+    # Proof for /healthz/ready that beat's schedule runs (and a worker takes its tasks).
+    "beat-heartbeat": {"task": "city.tasks.beat_heartbeat", "schedule": 60.0},
 }
+# Readiness (/healthz/ready): how old each sign of life may be before the observatory counts as not ready.
+OBSERVATORY_READY_BEAT_MAX_AGE_SECONDS = int(env("OBSERVATORY_READY_BEAT_MAX_AGE_SECONDS", "300"))
+OBSERVATORY_READY_MQTT_MAX_AGE_SECONDS = int(env("OBSERVATORY_READY_MQTT_MAX_AGE_SECONDS", "120"))
+# 0: the deployment runs no MQTT subscriber, and readiness does not look for one.
+OBSERVATORY_READY_MQTT = env_bool("OBSERVATORY_READY_MQTT", True)
+# The nightly recompute runs every 24 h; a day and a half without fresh indicators means it stopped.
+OBSERVATORY_READY_INDICATORS_MAX_AGE_HOURS = float(env("OBSERVATORY_READY_INDICATORS_MAX_AGE_HOURS", "36"))
 
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
@@ -264,6 +381,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # Open311 POST (open311/throttles.py): per API key and per client address; "off" switches one off.
+    "DEFAULT_THROTTLE_RATES": {
+        "open311_key": env("OPEN311_RATE_LIMIT_PER_KEY", "600/hour"),
+        "open311_ip": env("OPEN311_RATE_LIMIT_PER_IP", "60/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Urban Safety Observatory API",
@@ -289,8 +411,6 @@ OBSERVATORY_FUTURE_DAYS = int(env("OBSERVATORY_FUTURE_DAYS", "366"))
 # Every JSON body (API, sensor batches, MQTT payloads) is parsed within these limits (city/jsonparser.py).
 OBSERVATORY_JSON_MAX_BYTES = int(env("OBSERVATORY_JSON_MAX_BYTES", str(4 * 1024 * 1024)))
 OBSERVATORY_JSON_MAX_DEPTH = int(env("OBSERVATORY_JSON_MAX_DEPTH", "20"))
-OBSERVATORY_MAP_TILES_URL = env("OBSERVATORY_MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-OBSERVATORY_MAP_TILES_ATTRIBUTION = env("OBSERVATORY_MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "observatory-demo")
 
 # Debian 12 ships GDAL 3.6; only staff-run imports read files through GDAL here, so the GDAL 3.9
@@ -317,6 +437,19 @@ OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", "comune.torino.it")
 OPEN311_KEY_SERVICE = env(
     "OPEN311_KEY_SERVICE", "Ask the observatory team for a key (manage.py open311_key create NAME)"
 )
+
+# --- opendata: the public files and their DCAT-AP_IT catalogue (docs/deployment.md, "Open data") ---
+# Beside the photos by default: the media volume is the one that web and workers share (the worker writes the
+# files, web serves them through opendata.views, never as a directory).
+OPENDATA_ROOT = Path(env("OPENDATA_ROOT", str(MEDIA_ROOT / "opendata")))
+# Publisher and rights holder as dati.gov.it knows them: their name and code in the IPA index
+# (indicepa.gov.it); c_l219 is the Comune di Torino's.
+OPENDATA_PUBLISHER_NAME = env("OPENDATA_PUBLISHER_NAME", "Comune di Torino")
+OPENDATA_PUBLISHER_IPA_CODE = env("OPENDATA_PUBLISHER_IPA_CODE", "c_l219")
+OPENDATA_RIGHTS_HOLDER_NAME = env("OPENDATA_RIGHTS_HOLDER_NAME", OPENDATA_PUBLISHER_NAME)
+OPENDATA_RIGHTS_HOLDER_IPA_CODE = env("OPENDATA_RIGHTS_HOLDER_IPA_CODE", OPENDATA_PUBLISHER_IPA_CODE)
+OPENDATA_CONTACT_NAME = env("OPENDATA_CONTACT_NAME", "Osservatorio sulla sicurezza urbana")
+OPENDATA_CONTACT_EMAIL = env("OPENDATA_CONTACT_EMAIL", "osservatorio@example.org")
 
 # --- grants: how far a funded site reaches into zones, and the size limit of application PDFs ---
 GRANTS_ZONE_BUFFER_METRES = float(env("GRANTS_ZONE_BUFFER_METRES", "150"))

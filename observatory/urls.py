@@ -3,19 +3,23 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import pages
+from . import metrics, pages
 from .auth import LoginForm
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", pages.healthz, name="healthz"),
+    path("healthz/live", pages.healthz_live, name="healthz-live"),
+    path("healthz/ready", pages.healthz_ready, name="healthz-ready"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("dashboard/", include("dashboards.urls")),
     path("reports/", include("reports.urls")),
     path("projects/", include("grants.urls")),
     path("map/", include("reports.map_urls")),
     path("open311/v2/", include("open311.urls")),
+    path("opendata/", include("opendata.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -25,8 +29,8 @@ urlpatterns = [
     path("api/v1/", include("indicators.api_urls")),
     path("api/v1/reports/", include("reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # No ReDoc page: its bundle loads its logo from the vendor's CDN, which the CSP (rightly) blocks.
 ]
 
 # Requests Django refuses before a view reads them (body too large, too many fields) are answered in the

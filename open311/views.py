@@ -25,7 +25,7 @@ from reports import services
 from reports.models import Category, PerceivedSafety, Report, StatusChange
 from reports.validation import parse_coordinate
 
-from . import formats
+from . import formats, throttles
 from .models import ApiKey
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -389,6 +389,12 @@ def _report_fields(data) -> dict[str, object]:
     }
 
 
+def _throttled(fmt: str, wait: int) -> HttpResponse:
+    response = formats.errors(fmt, 429, f"Too many service requests: try again in {wait} seconds")
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     """POST requests: the client and the service, the place and the answers, then the shared report_submit."""
     if request.content_type not in FORM_MEDIA_TYPES:
@@ -401,10 +407,16 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             )
             % {"type": request.content_type or _("a body without a Content-Type")},
         )
+    wait = throttles.address_retry_after(request)
+    if wait is not None:
+        return _throttled(fmt, wait)
     data = request.POST
     key, category, refusal = _client_and_service(data, fmt)
     if refusal is not None:
         return refusal
+    wait = throttles.key_retry_after(request, key.pk)
+    if wait is not None:
+        return _throttled(fmt, wait)
     location, address, problems = _place_given(data)
     attributes, safety, answer_problems = _answers_given(data, category)
     problems.extend(answer_problems)

@@ -33,7 +33,7 @@ from city.roles import MODERATOR, has_role
 
 from . import services
 from .models import Category, Department, PerceivedSafety, Report
-from .ratelimit import client_ip, rate_limit_hit
+from .ratelimit import client_ip, rate_limit_hit, rate_limit_retry_after
 from .validation import column_limit, parse_coordinate
 
 TRACKING_CODE_LENGTH = column_limit(Report, "tracking_code")
@@ -383,7 +383,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     def create(self, request, *args, **kwargs):
         if rate_limit_hit(client_ip(request)):
-            raise Throttled()
+            raise Throttled(wait=rate_limit_retry_after())
         serializer = ReportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -41,6 +41,13 @@ def rate_limit_hit(ip: str | None) -> bool:
     return current > count
 
 
+def rate_limit_retry_after() -> int:
+    """Seconds until the current window ends and a refused sender may submit again (for Retry-After)."""
+    rate = parse_rate(settings.OBSERVATORY_REPORT_RATE_LIMIT) or (1, 1)
+    period = rate[1]
+    return max(1, period - int(time.time()) % period)
+
+
 def rate_limit_reset(ip: str) -> None:
     """Forget the current window's count for an IP (tests; staff unblocking someone)."""
     rate = parse_rate(settings.OBSERVATORY_REPORT_RATE_LIMIT) or (1, 3600)

@@ -36,7 +36,7 @@ from .forms import (
 )
 from .models import Category, Report, StatusChange
 from .privacy import snapped_sql
-from .ratelimit import client_ip, rate_limit_hit
+from .ratelimit import client_ip, rate_limit_hit, rate_limit_retry_after
 
 PUBLIC_HISTORY_ACTIONS = (
     StatusChange.Action.SUBMIT,
@@ -62,7 +62,9 @@ def _map_ctx() -> dict:
 
 
 def rate_limited(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/rate_limited.html", {}, status=429)
+    response = render(request, "reports/rate_limited.html", {}, status=429)
+    response["Retry-After"] = str(rate_limit_retry_after())
+    return response
 
 
 def _apply_errors(form, error: ValidationError, category: Category | None = None) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.gis.admin import GISModelAdmin
+from django.contrib.gis.db import models as gis_models
 from django.utils.translation import gettext_lazy as _
+
+from city.widgets import LeafletPointWidget
 
 from . import services
 from .models import Sensor, SensorKind
@@ -18,7 +20,9 @@ class SensorKindAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sensor)
-class SensorAdmin(GISModelAdmin):
+class SensorAdmin(admin.ModelAdmin):
+    # The map uses the Leaflet in static/ (GeoDjango's GISModelAdmin loads OpenLayers from a CDN).
+    formfield_overrides = {gis_models.PointField: {"widget": LeafletPointWidget}}
     list_display = [
         "external_id",
         "name",

@@ -36,7 +36,7 @@ from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from city import dateguard
+from city import dateguard, opscounters
 from city.models import Zone
 
 from . import selectors, services
@@ -300,6 +300,7 @@ class SensorReadingsView(APIView):
         try:
             rows, _shape = services.readings_parse(request.data)
             result = services.readings_ingest(sensor=sensor, rows=rows)
+            opscounters.count("readings_ingested", "http", result.inserted)
         except services.ReadingsConflict as conflict:
             return Response(
                 {

@@ -33,7 +33,7 @@ import psycopg2
 from django.conf import settings
 from django.db import DataError, IntegrityError, connection, transaction
 
-from city import dateguard, nightslots
+from city import dateguard, nightslots, opscounters
 
 from .models import Sensor
 from .partitions import ensure_month_partitions, load_new_months
@@ -211,6 +211,7 @@ def readings_import(
         located = _Located(stage=stage, ts=ts, sensor_join=sensor_join, params=params, column=names["value"])
         inserted = _move(cursor, located)
         cursor.execute(f"DROP TABLE {stage}")
+    opscounters.count("readings_ingested", "csv", inserted)
     return ImportResult(rows=rows, inserted=inserted)
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
 
+from city import opscounters
 from city.jsonparser import JSONInputError, loads_limited
 
 from .models import Sensor, token_hash
@@ -148,11 +149,15 @@ class Subscriber:
         )
         self.client.loop_start()
         last_report = time.monotonic()
+        last_heartbeat = 0.0
         try:
             while not self.stopping.is_set():
                 batch = self._collect()
                 if batch:
                     self._flush(batch)
+                if time.monotonic() - last_heartbeat > 15:  # readiness looks for one within a minute
+                    opscounters.heartbeat("mqtt_subscriber", connected=int(self.client.is_connected()))
+                    last_heartbeat = time.monotonic()
                 if time.monotonic() - last_report > 60:
                     logger.info("MQTT ingest so far: %s", dict(self.stats))
                     last_report = time.monotonic()
@@ -258,6 +263,7 @@ class Subscriber:
                     stored.update(result.as_dict())
         self.stats.update(stored)
         self.stats["messages"] += messages
+        opscounters.count("readings_ingested", "mqtt", stored["inserted"])
 
     def _without_conflicts(
         self, sensor: Sensor, messages: list[tuple[Delivery, list[ReadingIn]]]

@@ -20,6 +20,7 @@ PRODUCTION = {
     "DJANGO_SECURE_SSL_REDIRECT": "1",
     "DJANGO_SECURE_HSTS_SECONDS": "31536000",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "OBSERVATORY_MAP_TILES_URL": "https://tiles.comune.example/osm/{z}/{x}/{y}.png",
 }
 # Documented in the same table, needed only when the proxy rewrites the Host header.
 ONLY_SOMETIMES = {"DJANGO_CSRF_TRUSTED_ORIGINS"}

@@ -391,7 +391,7 @@ def test_the_zone_table_exports_as_csv_and_geojson_with_the_same_filters(client,
     geo = client.get(reverse("dashboard"), params | {"format": "geojson"})
     assert geo["Content-Type"] == "application/geo+json"
     assert len(geo.json()["features"]) == 2
-    assert client.get(reverse("dashboard"), params | {"format": "xlsx"}).status_code == 400
+    assert client.get(reverse("dashboard"), params | {"format": "ods"}).status_code == 400
 
 
 def test_every_layer_and_table_exports_as_csv(client, officer, answered):

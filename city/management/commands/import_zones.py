@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from city.models import Zone
+from city.progress import progress_bar
 from city.zones_import import ZoneImportError, parse_where, zones_import
 
 
@@ -38,19 +39,27 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            result = zones_import(
-                path=options["path"],
-                name_field=options["name_field"],
-                code_field=options["code_field"],
-                kind=options["kind"],
-                population_field=options["population_field"],
-                parent_code_field=options["parent_code_field"],
-                where=[parse_where(condition) for condition in options["where"]],
-                layer=options["layer"],
-                dry_run=options["dry_run"],
-            )
+            with progress_bar("features", unit="feature") as bar:
+                result = self._import(options, bar)
         except ZoneImportError as error:
             raise CommandError(str(error)) from error
+        self._report(options, result)
+
+    def _import(self, options, bar):
+        return zones_import(
+            progress=bar.report,
+            path=options["path"],
+            name_field=options["name_field"],
+            code_field=options["code_field"],
+            kind=options["kind"],
+            population_field=options["population_field"],
+            parent_code_field=options["parent_code_field"],
+            where=[parse_where(condition) for condition in options["where"]],
+            layer=options["layer"],
+            dry_run=options["dry_run"],
+        )
+
+    def _report(self, options, result):
         for note in result.notes:
             self.stderr.write(self.style.WARNING(f"Note: {note}"))
         if options["verbosity"] > 0:

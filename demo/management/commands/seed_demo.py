@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from city.models import Zone
+from city.progress import progress_bar
 from demo.seed import DEFAULT_MONTHS, DEFAULT_SEED, SCALES, demo_seed
 
 
@@ -45,18 +46,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            summary = demo_seed(
-                scale=options["scale"],
-                seed=options["seed"],
-                zones_paths=options["zones"],
-                months=options["months"],
-                until=options["until"],
-                name_field=options["name_field"],
-                code_field=options["code_field"],
-                population_field=options["population_field"],
-                zone_kind=options["kind"],
-                stdout=self.stdout,
-            )
+            with progress_bar("seed", unit="step") as bar:
+                summary = demo_seed(
+                    progress=bar.report,
+                    scale=options["scale"],
+                    seed=options["seed"],
+                    zones_paths=options["zones"],
+                    months=options["months"],
+                    until=options["until"],
+                    name_field=options["name_field"],
+                    code_field=options["code_field"],
+                    population_field=options["population_field"],
+                    zone_kind=options["kind"],
+                    stdout=self.stdout,
+                )
         except ValueError as error:  # bad options, or a zone file that cannot be imported (ZoneImportError)
             raise CommandError(str(error)) from error
         self.stdout.write(

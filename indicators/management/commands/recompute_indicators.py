@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from city.progress import progress_bar
 from indicators import alerts, engine, hotspots, registry
 
 
@@ -40,10 +40,10 @@ class Command(BaseCommand):
             return
         started = time.perf_counter()
         if options["full"] or options["since"]:
-            pairs = engine.recompute_all(since=options["since"], progress=self._progress)
+            with progress_bar("recompute", unit="step") as bar:
+                pairs = engine.recompute_all(since=options["since"], progress=bar.report)
         else:
             pairs = engine.recompute_stale()
-        self.stderr.write("")
         self.stdout.write(f"{pairs} (zone, night) pairs recomputed in {time.perf_counter() - started:.2f} s")
         if not options["no_statistics"]:
             step = time.perf_counter()
@@ -52,9 +52,3 @@ class Command(BaseCommand):
             step = time.perf_counter()
             count = alerts.compute_alerts()
             self.stdout.write(f"alerts: {count} standing in {time.perf_counter() - step:.2f} s")
-
-    def _progress(self, label: str, done: int, total: int) -> None:
-        width = 30
-        filled = round(width * done / total)
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<20}")
-        sys.stderr.flush()

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from city.progress import progress_bar
 from reports.models import Category, Report
 from reports.services import report_submit
 from reports.validation import parse_coordinate
@@ -48,14 +49,16 @@ class Command(BaseCommand):
                 missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
                 if missing:
                     raise CommandError(f"line 1: missing column(s) {', '.join(missing)}")
-                for row in reader:
-                    line = reader.line_num
-                    try:
-                        report_submit(**self._parse(row, categories), source=Report.Source.IMPORT, check_age=False)
-                        count += 1
-                    except ValidationError as error:
-                        for field, messages in error.message_dict.items():
-                            errors.extend(f"line {line}: {field}: {message}" for message in messages)
+                with progress_bar("reports", unit="row") as bar:
+                    for row in reader:
+                        line = reader.line_num
+                        try:
+                            report_submit(**self._parse(row, categories), source=Report.Source.IMPORT, check_age=False)
+                            count += 1
+                        except ValidationError as error:
+                            for field, messages in error.message_dict.items():
+                                errors.extend(f"line {line}: {field}: {message}" for message in messages)
+                        bar.advance()
                 if errors:
                     raise Rollback
         except Rollback:

@@ -6,6 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from city.progress import progress_bar
 from sensors.importer import ImportRejected, readings_import
 from sensors.models import Sensor
 
@@ -36,22 +37,14 @@ class Command(BaseCommand):
             if target is None:
                 raise CommandError(f"no sensor with id or external id {sensor!r}")
         started = time.perf_counter()
-        last = [0.0]
-
-        def progress(done: int, total: int) -> None:
-            now = time.perf_counter()
-            if now - last[0] >= 0.5 or done == total:
-                last[0] = now
-                share = done / total if total else 1
-                self.stderr.write(f"\rCOPY {done / 2**20:8.1f} / {total / 2**20:.1f} MiB  {share:6.1%}", ending="")
-                self.stderr.flush()
-
         try:
-            result = readings_import(path=path, sensor=target, progress=progress)
+            with progress_bar("COPY", unit="B", unit_scale=True) as bar:
+                result = readings_import(
+                    path=path, sensor=target, progress=lambda done, total: bar.report("COPY", done, total)
+                )
         except FileNotFoundError:
             raise CommandError(f"no such file: {path}") from None
         except ImportRejected as rejected:
-            self.stderr.write("")
             described = [describe(*error) for error in rejected.errors]
             for line in described:
                 self.stderr.write(line)
@@ -61,7 +54,6 @@ class Command(BaseCommand):
             first = f" (first: {described[0]})" if described else ""
             raise CommandError(f"{rejected.total} bad row(s); nothing was imported{first}") from None
         seconds = time.perf_counter() - started
-        self.stderr.write("")
         self.stdout.write(
             f"{result.rows} readings read, {result.inserted} stored, {result.duplicates} already there "
             f"({seconds:.1f} s, {result.rows / seconds:,.0f} readings/s)"

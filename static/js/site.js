@@ -2,6 +2,10 @@
 (function () {
   "use strict";
 
+  // A form held back by the submission limit: move focus to the message that says when to send it.
+  var limited = document.getElementById("rate-limited");
+  if (limited) { limited.focus(); }
+
   // Copy and share the tracking code on the thank-you page, where the browser can.
   var actions = document.querySelector(".code-actions");
   if (actions) {

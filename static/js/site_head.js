@@ -1,8 +1,10 @@
-/* Runs first, in <head>: marks the page as scripted (the no-JS menu rules in observatory.css stop applying)
-   and tells Bootstrap Italia where its fonts are, read from <html data-public-path> (no inline script). */
+/* Runs first, in <head>: marks the page as scripted (class "js" on <html>: the no-JS menu rules in
+   observatory.css stop applying) and tells Bootstrap Italia where its fonts are, read from this script's own
+   data-public-path attribute (no inline script, for the Content-Security-Policy). */
 (function () {
-  var root = document.documentElement;
-  root.classList.remove("no-js");
-  root.classList.add("js");
-  window.__PUBLIC_PATH__ = root.getAttribute("data-public-path");
+  document.documentElement.classList.add("js");
+  var script = document.currentScript;
+  if (script && script.dataset.publicPath) {
+    window.__PUBLIC_PATH__ = script.dataset.publicPath;
+  }
 })();

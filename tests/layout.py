@@ -69,12 +69,12 @@ const drawn = (el) => {
 
 _OVERLAP_JS = (
     """
-() => {
+(root) => {
 """
     + _VISIBLE_JS
     + """
   const selector = 'h1, h2, h3, h4, h5, h6, label, legend, a, button, .btn';
-  const items = [...document.querySelectorAll(selector)].filter(drawn).map((el) => {
+  const items = [...document.querySelector(root).querySelectorAll(selector)].filter(drawn).map((el) => {
     const range = document.createRange();
     range.selectNodeContents(el);
     const rects = [...range.getClientRects()].filter((r) => r.width > 1 && r.height > 1);
@@ -100,15 +100,16 @@ _OVERLAP_JS = (
 )
 
 
-def overlapping_text(page) -> list[str]:
-    """Pairs of visible headings, labels, legends, links and buttons whose text boxes overlap (one line box at a
-    time, so a link wrapping over two lines is two boxes, not the rectangle around both)."""
-    return page.evaluate(_OVERLAP_JS)
+def overlapping_text(page, root: str = "html") -> list[str]:
+    """Pairs of visible headings, labels, legends, links and buttons inside ``root`` (a CSS selector) whose text
+    boxes overlap (one line box at a time, so a link wrapping over two lines is two boxes, not the rectangle
+    around both)."""
+    return page.evaluate(_OVERLAP_JS, root)
 
 
 _TARGETS_JS = (
     """
-(minimum) => {
+([minimum, root]) => {
 """
     + _VISIBLE_JS
     + """
@@ -125,7 +126,7 @@ _TARGETS_JS = (
     return all.length > own.length;
   };
   const problems = [];
-  for (const el of document.querySelectorAll(selector)) {
+  for (const el of document.querySelector(root).querySelectorAll(selector)) {
     if (!drawn(el) || inSentence(el)) continue;
     if (el.closest('.visually-hidden, .visually-hidden-focusable, [aria-hidden=true]')) continue;
     const box = el.getBoundingClientRect();
@@ -141,10 +142,10 @@ _TARGETS_JS = (
 )
 
 
-def small_targets(page, minimum: int = MIN_TARGET_PX) -> list[str]:
-    """Visible controls (links, buttons, fields, the labels of radio and checkbox rows) smaller than ``minimum``
-    CSS px either way; links inside running text are exempt, as WCAG 2.5.8 exempts them."""
-    return page.evaluate(_TARGETS_JS, minimum)
+def small_targets(page, minimum: int = MIN_TARGET_PX, root: str = "html") -> list[str]:
+    """Visible controls inside ``root`` (links, buttons, fields, the labels of radio and checkbox rows) smaller
+    than ``minimum`` CSS px either way; links inside running text are exempt, as WCAG 2.5.8 exempts them."""
+    return page.evaluate(_TARGETS_JS, [minimum, root])
 
 
 def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:

@@ -4,6 +4,7 @@ from . import views
 
 app_name = "reports"
 urlpatterns = [
+    path("", views.report_lookup, name="lookup"),
     path("new/", views.report_new, name="new"),
     path("nearby.json", views.reports_nearby_json, name="nearby"),
     path("audit/new/", views.audit_new, name="audit-new"),

@@ -24,8 +24,8 @@ from django.utils.translation import override
 
 from city import dateguard, stale
 from city.models import Street, Zone
-from city.publiccache import bump_public_version
 from city.nightslots import night_and_slot
+from city.publiccache import bump_public_version
 
 from .models import (
     INDICATOR_EXCLUDED_STATUSES,

@@ -111,16 +111,16 @@ class StreetQuerySet(models.QuerySet):
         return streets
 
     def nearest(self, point: Point, *, within_m: float) -> Street | None:
-        """The street closest to ``point`` if one runs within ``within_m`` metres, else None."""
-        from django.contrib.gis.db.models.functions import Distance
-        from django.contrib.gis.measure import D
+        """The street closest to ``point`` if one runs within ``within_m`` metres (on the ground), else None.
 
-        return (
-            self.filter(geom__dwithin=(point, D(m=within_m)))
-            .annotate(distance=Distance("geom", point))
-            .order_by("distance", "id")
-            .first()
+        The GiST index finds the few nearest by degrees (``<->``); metres are then measured as geography."""
+        candidates = self.extra(
+            where=["ST_DWithin(city_street.geom::geography, ST_GeomFromEWKB(%s)::geography, %s)"],
+            params=[bytes(point.ewkb), within_m],
+            select={"knn": "city_street.geom <-> ST_GeomFromEWKB(%s)"},
+            select_params=[bytes(point.ewkb)],
         )
+        return candidates.order_by("knn", "id").first()
 
 
 class Street(models.Model):

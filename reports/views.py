@@ -22,7 +22,7 @@ from city.i18n import english_active
 from city.protected_media import protected_file_response
 from city.roles import MODERATOR, has_role, role_required
 
-from . import services
+from . import places, services
 from .forms import (
     FORM_FIELD_FOR,
     AbuseForm,
@@ -30,9 +30,11 @@ from .forms import (
     AuditForm,
     MergeForm,
     NearbyForm,
+    PointQueryForm,
     PublishForm,
     ReportForm,
     StatusForm,
+    StreetQueryForm,
 )
 from .models import Category, Report, StatusChange
 from .privacy import snapped_sql
@@ -136,6 +138,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "duplicates_step": duplicates_step,
         "photo_dropped": duplicates_step and bool(request.FILES.get("photo")),
         "join_chosen": chosen if chosen in {item["tracking_code"] for item in nearby_items} else ReportForm.NEW_REPORT,
+        "place_confirmation": _place_confirmation(form),
         **_map_ctx(),
     }
     return render(request, "reports/report_form.html", ctx, status=400 if form.errors else 200)
@@ -157,6 +160,41 @@ def reports_nearby_json(request: HttpRequest) -> JsonResponse:
             "unpublished_display": _unpublished_display() if nearby.unpublished else "",
         }
     )
+
+
+def _form_errors_json(form) -> JsonResponse:
+    errors = form.errors.get_json_data()
+    return JsonResponse({field: [e["message"] for e in found] for field, found in errors.items()}, status=400)
+
+
+# The layers change only when zones or streets are imported: browsers may keep them a while.
+LAYERS_MAX_AGE = 300
+
+
+@require_GET
+def map_layers(request: HttpRequest) -> HttpResponse:
+    """The maps' own layers (city boundary, zones with names, districts, streets) as GeoJSON: no tiles needed."""
+    response = HttpResponse(places.map_layers_geojson(), content_type="application/geo+json")
+    response["Cache-Control"] = f"public, max-age={LAYERS_MAX_AGE}"
+    return response
+
+
+@require_GET
+def place_where(request: HttpRequest) -> JsonResponse:
+    """The pin's place in words (zone and district, nearest street), for the forms' live confirmation."""
+    form = PointQueryForm(request.GET)
+    if not form.is_valid():
+        return _form_errors_json(form)
+    return JsonResponse(places.place_in_words(form.location()))
+
+
+@require_GET
+def street_search(request: HttpRequest) -> JsonResponse:
+    """Streets of the city's register resembling what was typed (accents and case ignored), best first."""
+    form = StreetQueryForm(request.GET)
+    if not form.is_valid():
+        return _form_errors_json(form)
+    return JsonResponse({"streets": places.street_suggestions(form.cleaned_data["q"])})
 
 
 def _unpublished_display() -> str:
@@ -266,17 +304,22 @@ def report_abuse(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def audit_new(request: HttpRequest) -> HttpResponse:
+    """The walker's safety audit, with the report form's place picker (pin, my position, zone list, street)."""
     if request.method == "POST":
         if rate_limit_hit(client_ip(request)):
             return rate_limited(request)
         form = AuditForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            from django.contrib.gis.geos import Point
-
+            errors: dict[str, list[str]] = {}
+            location, _zone = services.place_resolve(
+                location=form.location(), zone=data["zone"], address=data["address"], errors=errors
+            )
             try:
+                if errors:
+                    raise ValidationError(errors)
                 audit = services.audit_submit(
-                    location=Point(data["longitude"], data["latitude"], srid=4326),
+                    location=location,
                     occurred_at=data["occurred_at"],
                     scores={p: data[p] for p in services.SafetyAudit.PARAMETERS},
                     comment=data["comment"],
@@ -288,7 +331,16 @@ def audit_new(request: HttpRequest) -> HttpResponse:
                 return redirect("reports:audit-new")
     else:
         form = AuditForm(initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})
-    return render(request, "reports/audit_form.html", {"form": form, **_map_ctx()}, status=400 if form.errors else 200)
+    ctx = {"form": form, "place_confirmation": _place_confirmation(form), **_map_ctx()}
+    return render(request, "reports/audit_form.html", ctx, status=400 if form.errors else 200)
+
+
+def _place_confirmation(form) -> str:
+    """The place a returning form's pin stands for, in words (the script updates it as the pin moves)."""
+    if not form.is_bound or not hasattr(form, "cleaned_data"):
+        return ""
+    location = form.location()
+    return places.place_in_words(location)["text"] if location is not None else ""
 
 
 # --- public map ------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ The layers are cached under the indicator data version, which a zone or street i
 
 from __future__ import annotations
 
-
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.db import connection

@@ -23,6 +23,7 @@ from city.protected_media import protected_file_response
 from city.roles import MODERATOR, has_role, role_required
 
 from . import places, services
+from . import public_map as public_map_module
 from .forms import (
     FORM_FIELD_FOR,
     AbuseForm,
@@ -36,7 +37,7 @@ from .forms import (
     StatusForm,
     StreetQueryForm,
 )
-from .models import Category, Report, StatusChange
+from .models import Category, PerceivedSafety, Report, StatusChange
 from .privacy import snapped_sql
 from .ratelimit import client_ip, rate_limit_hit
 
@@ -348,8 +349,51 @@ def _place_confirmation(form) -> str:
 PUBLIC_MAP_LIMIT = 5000
 
 
+def _page_number(request: HttpRequest) -> int:
+    value = request.GET.get("page", "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
 def public_map(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/public_map.html", _map_ctx())
+    """The public map: filters, legend, clusters drawn by the script, the list of what is in view, and a paged
+    list of the same reports that works without JavaScript."""
+    form = public_map_module.PublicMapForm(request.GET or None)
+    filters = form.filters()
+    query = request.GET.copy()
+    query.pop("page", None)
+    ctx = {
+        "form": form,
+        "page": public_map_module.public_report_page(filters, _page_number(request)),
+        "query": query.urlencode(),
+        "levels": [(value, str(label)) for value, label in PerceivedSafety.choices],
+        "map_labels": {
+            "levels": {str(value): str(label) for value, label in PerceivedSafety.choices},
+            "statuses": {value: str(label) for value, label in Report.Status.choices},
+        },
+        **_map_ctx(),
+    }
+    return render(request, "reports/public_map.html", ctx, status=400 if form.errors else 200)
+
+
+# Clusters change with moderation: shared caches keep them briefly, the server's cache until the next change.
+CLUSTERS_MAX_AGE = 30
+
+
+@require_GET
+def public_map_clusters(request: HttpRequest) -> HttpResponse:
+    """Published reports clustered per grid cell for the zoom (GeoJSON), with the page's filters. Bad filters
+    or zoom: 400 with the reasons, by field, in the page's language."""
+    form = public_map_module.PublicMapForm(request.GET)
+    zoom = request.GET.get("zoom", "13")
+    errors = {} if form.is_valid() else {f: [e["message"] for e in v] for f, v in form.errors.get_json_data().items()}
+    if not (zoom.isdigit() and len(zoom) <= 2):
+        errors["zoom"] = [_("The zoom must be a whole number.")]
+    if errors:
+        return JsonResponse(errors, status=400)
+    body = public_map_module.public_clusters_geojson(form.filters(), zoom=int(zoom))
+    response = HttpResponse(body, content_type="application/geo+json")
+    response["Cache-Control"] = f"public, max-age={CLUSTERS_MAX_AGE}"
+    return response
 
 
 @require_GET

@@ -47,7 +47,7 @@ def test_the_command_reports_the_problems_and_fails(tmp_path):
     path = write(tmp_path, "bad.csv", "name,wkt\nVia Po,\n")
     with pytest.raises(CommandError, match="line 2: the geometry is empty"):
         call_command("import_streets", str(path), verbosity=0)
-    with pytest.raises(CommandError, match="no column 'wkt'"):
+    with pytest.raises(CommandError, match="has no column 'name', 'wkt'; its columns are: nome, geom"):
         call_command("import_streets", str(write(tmp_path, "cols.csv", "nome,geom\nVia Po,x\n")), verbosity=0)
 
 

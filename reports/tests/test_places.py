@@ -88,7 +88,7 @@ def test_a_street_the_register_does_not_know_is_said_so(client, city, category):
     data["category"] = str(category.pk)
     response = client.post(reverse("reports:new"), data, **EN)
     assert response.status_code == 400
-    assert "We could not find this address in the city's street register" in response.content.decode()
+    assert "We could not find this address in the city&#x27;s street register" in response.content.decode()
     assert not Report.objects.exists()
 
 

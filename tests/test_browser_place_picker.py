@@ -49,6 +49,8 @@ def phone(browser, web_server, **options):
     context.route("**/*", lambda route: route.abort() if "127.0.0.1" not in route.request.url else route.continue_())
     page = context.new_page()
     page.set_default_timeout(15000)
+    # The first page a fresh gunicorn serves on a shared, busy machine may take longer than the default.
+    page.set_default_navigation_timeout(60000)
     return context, page
 
 
@@ -74,7 +76,8 @@ def test_on_a_phone_without_tiles_a_tap_on_a_drawn_zone_places_the_pin_and_the_p
     try:
         page.goto("/reports/new/")
         page.locator('path[data-zone="SSA"]').wait_for()
-        assert page.locator(".map-label", has_text="Circoscrizione 8").count() >= 1  # names drawn, not tiles
+        # Names drawn from the observatory's data, not from tiles: the zones' here (the districts' further out).
+        page.locator(".map-label", has_text="San Salvario").wait_for()
         page.locator("#report-map").scroll_into_view_if_needed()
         shot(page, "place-picker-390.png")
         page.locator('path[data-zone="SSA"]').tap()

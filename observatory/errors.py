@@ -65,3 +65,31 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         return render(request, "400.html", {"message": message}, status=400)
     except Exception:  # the page needs the request it could not read: never turn a 400 into a 500
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: the site's page in the person's language, with the tracking-code lookup; JSON under
+    ``/api/``."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return render(request, "404.html", {}, status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler403``: the site's page in the person's language; JSON under ``/api/``."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("You do not have permission to perform this action.")}, status=403)
+    return render(request, "403.html", {}, status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: the site's page when it can be drawn; a line of plain text when even that fails (the
+    database or the templates may be what broke)."""
+    try:
+        return render(request, "500.html", {}, status=500)
+    except Exception:
+        return HttpResponse(
+            _("Something went wrong. Please try again in a few minutes."),
+            status=500,
+            content_type="text/plain; charset=utf-8",
+        )

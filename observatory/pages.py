@@ -1,19 +1,33 @@
-"""The shell's own pages: the home page and the health check."""
+"""The shell's own pages: the home page, the privacy notice, the error pages and the health check."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from city.roles import OFFICER, has_role
+from reports.forms import TrackingLookupForm
 
 from . import health
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "observatory/home.html", {})
+    return render(request, "observatory/home.html", {"lookup_form": TrackingLookupForm()})
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice (GDPR art. 13) for what citizens give the observatory, with the city's own settings."""
+    ctx = {
+        "controller": settings.OBSERVATORY_PRIVACY_CONTROLLER,
+        "dpo_contact": settings.OBSERVATORY_PRIVACY_DPO_CONTACT,
+        "retention_days": settings.OBSERVATORY_CONTACT_RETENTION_DAYS,
+        "grid_m": int(settings.OBSERVATORY_PRIVACY_GRID_M),
+        "accessibility_statement_url": settings.OBSERVATORY_ACCESSIBILITY_STATEMENT_URL,
+    }
+    return render(request, "observatory/privacy.html", ctx)
 
 
 @never_cache

@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "observatory.context_processors.site",
             ],
         },
     },
@@ -298,9 +299,12 @@ DEMO_PASSWORD = env("DEMO_PASSWORD", "observatory-demo")
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # --- reports & open311: citizen channel, moderation, privacy, Open311 GeoReport v2 ---
-# Per-IP submission limit for the form and the public API, counted in the Redis cache: "N/s|m|h|d",
-# or "off". Open311 clients are limited by their api_key instead.
-OBSERVATORY_REPORT_RATE_LIMIT = env("OBSERVATORY_REPORT_RATE_LIMIT", "10/h")
+# Per-address submission limit for the citizens' forms (reports, audits, abuse flags) and the public API, kept
+# in Redis (reports/ratelimit.py): the sustained rate "N/s|m|h|d", or "off", and how many of those may go at
+# once (at most N; empty: N). Only what is really sent counts: a form with errors or the duplicates step costs nothing.
+# Open311 clients are limited by their api_key instead.
+OBSERVATORY_REPORT_RATE_LIMIT = env("OBSERVATORY_REPORT_RATE_LIMIT", "30/h")
+OBSERVATORY_REPORT_RATE_BURST = env("OBSERVATORY_REPORT_RATE_BURST", "10")
 # Public locations of reports are snapped to a grid of this many metres (police.uk, Ushahidi do the same).
 OBSERVATORY_PRIVACY_GRID_M = float(env("OBSERVATORY_PRIVACY_GRID_M", "150"))
 OBSERVATORY_PHOTO_MAX_BYTES = int(env("OBSERVATORY_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
@@ -317,6 +321,17 @@ OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", "comune.torino.it")
 OPEN311_KEY_SERVICE = env(
     "OPEN311_KEY_SERVICE", "Ask the observatory team for a key (manage.py open311_key create NAME)"
 )
+
+# --- the public site's frame: the privacy notice (GDPR art. 13) and the accessibility statement (AgID) ---
+# Who is responsible for the citizens' data (name and address), shown in the footer and the privacy notice.
+OBSERVATORY_PRIVACY_CONTROLLER = env(
+    "OBSERVATORY_PRIVACY_CONTROLLER", "Città di Torino, Piazza Palazzo di Città 1, 10122 Torino"
+)
+# How to reach the data protection officer (an e-mail address or a page), in the privacy notice.
+OBSERVATORY_PRIVACY_DPO_CONTACT = env("OBSERVATORY_PRIVACY_DPO_CONTACT", "rpd@example.org")
+# The city's accessibility statement, published through AgID's form (https://form.agid.gov.it/), linked in
+# every page's footer as the Stanca law (L. 4/2004) and AgID's guidelines require.
+OBSERVATORY_ACCESSIBILITY_STATEMENT_URL = env("OBSERVATORY_ACCESSIBILITY_STATEMENT_URL", "https://form.agid.gov.it/")
 
 # --- grants: how far a funded site reaches into zones, and the size limit of application PDFs ---
 GRANTS_ZONE_BUFFER_METRES = float(env("GRANTS_ZONE_BUFFER_METRES", "150"))

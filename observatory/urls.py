@@ -11,6 +11,7 @@ from .auth import LoginForm
 urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", pages.healthz, name="healthz"),
+    path("privacy/", pages.privacy, name="privacy"),
     path("dashboard/", include("dashboards.urls")),
     path("reports/", include("reports.urls")),
     path("projects/", include("grants.urls")),
@@ -33,3 +34,8 @@ urlpatterns = [
 # Requests Django refuses before a view reads them (body too large, too many fields) are answered in the
 # channel's own format, with the limit named.
 handler400 = "observatory.errors.bad_request"
+# Not found, forbidden and server errors inside the site's layout, in the person's language, with the
+# tracking-code lookup (a mistyped code lands on the 404).
+handler403 = "observatory.errors.permission_denied"
+handler404 = "observatory.errors.page_not_found"
+handler500 = "observatory.errors.server_error"

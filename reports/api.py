@@ -33,7 +33,7 @@ from city.roles import MODERATOR, has_role
 
 from . import services
 from .models import Category, Department, PerceivedSafety, Report
-from .ratelimit import client_ip, rate_limit_hit
+from .ratelimit import client_ip, rate_limit_refund, rate_limit_take
 from .validation import column_limit, parse_coordinate
 
 TRACKING_CODE_LENGTH = column_limit(Report, "tracking_code")
@@ -382,8 +382,6 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         responses={201: ReportCreatedSerializer, 400: None, 429: None},
     )
     def create(self, request, *args, **kwargs):
-        if rate_limit_hit(client_ip(request)):
-            raise Throttled()
         serializer = ReportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -398,6 +396,11 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             original = Report.objects.public().filter(tracking_code=data["duplicate_of"].strip().upper()).first()
             if original is None:
                 raise ApiValidationError({"duplicate_of": [services.join_refused_message()]})
+        # Only a report really sent counts against the limit (a refused body costs nothing), as on the form.
+        ip = client_ip(request)
+        wait_seconds = rate_limit_take(ip)
+        if wait_seconds:
+            raise Throttled(wait=wait_seconds)
         try:
             report = services.report_submit(
                 category=data["category"],
@@ -411,11 +414,12 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 contact_email=data.get("contact_email", ""),
                 contact_consent=data.get("contact_consent", False),
                 attributes=data.get("attributes") or {},
-                submitter_ip=client_ip(request),
+                submitter_ip=ip,
                 source=Report.Source.API,
                 duplicate_of=original,
             )
         except DjangoValidationError as error:
+            rate_limit_refund(ip)
             _raise_api_error(error)
         body = {
             "tracking_code": report.tracking_code,

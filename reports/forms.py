@@ -9,7 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 from city.models import Zone
 
-from .models import AbuseFlag, Category, Department, PerceivedSafety, Report, SafetyAudit, StatusChange
+from .models import (
+    TRACKING_CODE_LENGTH,
+    AbuseFlag,
+    Category,
+    Department,
+    PerceivedSafety,
+    Report,
+    SafetyAudit,
+    StatusChange,
+    characters_never_in_codes,
+    normalise_tracking_code,
+)
 from .validation import column_limit, parse_coordinate
 
 
@@ -267,6 +278,20 @@ FORM_FIELD_FOR = {
 }
 
 
+# What 0 (worst) and 3 (best) mean for each of Safetipin's nine parameters, one line next to each on the form.
+AUDIT_SCORE_HELP = {
+    "lighting": _("0 = dark, no working lights; 3 = bright, you can see faces and the ground everywhere."),
+    "openness": _("0 = walls and blind corners, you cannot see around you; 3 = you see clearly all around."),
+    "visibility": _("0 = no windows, shops or doors look onto the street; 3 = many eyes on the street."),
+    "people": _("0 = deserted; 3 = many people around."),
+    "security": _("0 = no guards, police or help point in sight; 3 = guards or police clearly present."),
+    "walk_path": _("0 = no pavement, or broken and blocked; 3 = wide, even and continuous pavement."),
+    "public_transport": _("0 = no bus, tram or metro stop nearby; 3 = a frequent stop a short walk away."),
+    "gender_diversity": _("0 = almost only men; 3 = women, men and children alike."),
+    "feeling": _("0 = very unsafe; 3 = very safe."),
+}
+
+
 class AuditForm(forms.Form):
     # The same place picker as the report form: the pin (or coordinates), the zone list or a street.
     latitude = CoordinateField(coordinate="latitude", label=_("Latitude"), required=False)
@@ -293,6 +318,7 @@ class AuditForm(forms.Form):
                 choices=SafetyAudit.SCORE_CHOICES,
                 coerce=int,
                 widget=forms.RadioSelect,
+                help_text=AUDIT_SCORE_HELP.get(parameter, ""),
                 error_messages={"required": _("Give a score from 0 to 3.")},
             )
 
@@ -313,6 +339,44 @@ class AuditForm(forms.Form):
     def location(self) -> Point | None:
         lat, lon = self.cleaned_data.get("latitude"), self.cleaned_data.get("longitude")
         return None if lat is None or lon is None else Point(lon, lat, srid=4326)
+
+
+class TrackingLookupForm(forms.Form):
+    """The way back to a report: its tracking code, however it was typed (case, spaces, separators)."""
+
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=40,
+        help_text=_("The code you got when you sent the report, e.g. 8GV7HY9W."),
+        error_messages={"required": _("Type the tracking code of your report.")},
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control tracking-code-input",
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = normalise_tracking_code(self.cleaned_data["code"])
+        if not code:
+            raise ValidationError(_("Type the tracking code of your report."), code="required")
+        if len(code) > Report._meta.get_field("tracking_code").max_length or "\x00" in code:
+            raise ValidationError(_("A tracking code has %(n)s letters and digits.") % {"n": TRACKING_CODE_LENGTH})
+        return code
+
+    def not_found_message(self) -> str:
+        """Why no report has the code typed, with the hint about characters codes never hold when it has one."""
+        code = self.cleaned_data["code"]
+        never = characters_never_in_codes()
+        if any(ch in never.split(", ") for ch in code):
+            return _("No report has the code %(code)s. Codes never contain %(characters)s: check those characters.") % {
+                "code": code,
+                "characters": never,
+            }
+        return _("No report has the code %(code)s: check it against the one you were given.") % {"code": code}
 
 
 class AbuseForm(forms.Form):

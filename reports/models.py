@@ -19,8 +19,32 @@ TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TRACKING_CODE_LENGTH = 8
 
 
+# Characters people confuse when they copy a code from paper or hear it read aloud. A typed character is
+# mapped to the member of its group the alphabet holds, when exactly one does; with the alphabet above none
+# of 0/O or 1/I/L can be in a code, so none is guessed and the lookup says which characters never occur.
+CONFUSABLE_GROUPS = ("0O", "1IL")
+# What people type between groups of characters ("8GV7 HY9W", "8gv7-hy9w").
+CODE_SEPARATORS = frozenset("-_.·/")
+
+
 def new_tracking_code() -> str:
     return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_CODE_LENGTH))
+
+
+def normalise_tracking_code(text: str, alphabet: str = TRACKING_ALPHABET) -> str:
+    """A tracking code as typed, as stored: upper case, no spaces or separators, and each confusable
+    character replaced by the one of its group that ``alphabet`` holds (when exactly one does)."""
+    code = "".join(ch for ch in text.strip().upper() if not ch.isspace() and ch not in CODE_SEPARATORS)
+    for group in CONFUSABLE_GROUPS:
+        kept = [ch for ch in group if ch in alphabet]
+        if len(kept) == 1:
+            code = "".join(kept[0] if ch in group else ch for ch in code)
+    return code
+
+
+def characters_never_in_codes(alphabet: str = TRACKING_ALPHABET) -> str:
+    """The confusable characters no code of ``alphabet`` can hold, for the lookup's hint ("0, O, 1, I, L")."""
+    return ", ".join(ch for group in CONFUSABLE_GROUPS for ch in group if ch not in alphabet)
 
 
 class PerceivedSafety(models.IntegerChoices):

@@ -679,9 +679,13 @@ def report_flag_abuse(*, report: Report, reason: str, submitter_ip: str | None =
 
 
 def report_contacts_erase(*, older_than_days: int | None = None) -> int:
-    """Erase contact e-mails, names and phones of reports older than the retention period (set-based)."""
+    """Erase contact e-mails, names and phones of reports older than the retention period (set-based), and the
+    network addresses reports and abuse flags were sent from (kept until then to stop abuse, as the privacy
+    notice says). Returns how many reports had contact data erased."""
     days = settings.OBSERVATORY_CONTACT_RETENTION_DAYS if older_than_days is None else older_than_days
     cutoff = timezone.now() - dt.timedelta(days=days)
+    Report.objects.filter(created_at__lt=cutoff, submitter_ip__isnull=False).update(submitter_ip=None)
+    AbuseFlag.objects.filter(created_at__lt=cutoff, submitter_ip__isnull=False).update(submitter_ip=None)
     return (
         Report.objects.filter(created_at__lt=cutoff)
         .exclude(contact_email="", reporter_name="", contact_phone="")

@@ -4,6 +4,7 @@ from . import views
 
 app_name = "reports"
 urlpatterns = [
+    path("", views.report_lookup, name="lookup"),
     path("new/", views.report_new, name="new"),
     path("nearby.json", views.reports_nearby_json, name="nearby"),
     path("places/layers.geojson", views.map_layers, name="map-layers"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import mimetypes
 
 from django import forms
@@ -36,10 +38,11 @@ from .forms import (
     ReportForm,
     StatusForm,
     StreetQueryForm,
+    TrackingLookupForm,
 )
-from .models import Category, PerceivedSafety, Report, StatusChange
+from .models import Category, PerceivedSafety, Report, StatusChange, normalise_tracking_code
 from .privacy import snapped_sql
-from .ratelimit import client_ip, rate_limit_hit
+from .ratelimit import client_ip, rate_limit_refund, rate_limit_take
 
 PUBLIC_HISTORY_ACTIONS = (
     StatusChange.Action.SUBMIT,
@@ -53,7 +56,25 @@ PUBLIC_HISTORY_ACTIONS = (
 def _report_or_404(queryset, code: str) -> Report:
     if "\x00" in code:  # PostgreSQL refuses NUL in text; a code never has one
         raise Http404
-    return get_object_or_404(queryset, tracking_code=code.upper())
+    return get_object_or_404(queryset, tracking_code=normalise_tracking_code(code))
+
+
+@require_safe
+def report_lookup(request: HttpRequest) -> HttpResponse:
+    """The way back to a report: type its tracking code (case, spaces and separators forgiven) and land on its
+    page. An unknown code comes back on the same page with a 404 that says what to check."""
+    form = TrackingLookupForm(request.GET or None)
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            report = Report.objects.filter(tracking_code=form.cleaned_data["code"]).first()
+            if report is not None:
+                return redirect(report)
+            form.add_error("code", form.not_found_message())
+            status = 404
+        else:
+            status = 400
+    return render(request, "reports/report_lookup.html", {"lookup_form": form}, status=status)
 
 
 def _map_ctx() -> dict:
@@ -64,8 +85,30 @@ def _map_ctx() -> dict:
     }
 
 
-def rate_limited(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/rate_limited.html", {}, status=429)
+def _render_form(request: HttpRequest, template: str, ctx: dict, form, wait_seconds: int = 0) -> HttpResponse:
+    """A citizen's form as it came back: 400 with its errors, or 429 when it was fine but over the submission
+    limit, then with everything typed kept, a message saying when to send it, and a Retry-After header."""
+    if wait_seconds:
+        ctx = {**ctx, "rate_limited": _rate_limited_message(wait_seconds, photo=bool(request.FILES))}
+        response = render(request, template, ctx, status=429)
+        response["Retry-After"] = str(wait_seconds)
+        return response
+    return render(request, template, ctx, status=400 if form.errors else 200)
+
+
+def _rate_limited_message(wait_seconds: int, *, photo: bool) -> str:
+    at = timezone.localtime(timezone.now() + dt.timedelta(seconds=wait_seconds))
+    minutes = max(1, math.ceil(wait_seconds / 60))
+    message = ngettext(
+        "Many submissions came from your connection in a short time, so this one is not sent yet. What you "
+        "typed is kept below: you can send it from %(time)s, in about %(minutes)s minute.",
+        "Many submissions came from your connection in a short time, so this one is not sent yet. What you "
+        "typed is kept below: you can send it from %(time)s, in about %(minutes)s minutes.",
+        minutes,
+    ) % {"time": date_format(at, "TIME_FORMAT"), "minutes": minutes}
+    if photo:
+        message += " " + _("Browsers do not keep a chosen photo: please choose it again before sending.")
+    return message
 
 
 def _apply_errors(form, error: ValidationError, category: Category | None = None) -> None:
@@ -87,9 +130,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
     Of unpublished reports the page says only that there may be some (services.reports_nearby_public)."""
     nearby: services.PublicNearby | None = None
     duplicates_step = False
+    wait_seconds = 0
     if request.method == "POST":
-        if rate_limit_hit(client_ip(request)):
-            return rate_limited(request)
+        ip = client_ip(request)
         form = ReportForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
@@ -103,7 +146,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
             elif data["offer_duplicates"] and not form.join_offered() and location is not None:
                 nearby = services.reports_nearby_public(category=category, location=location)
                 duplicates_step = bool(nearby.reports)
+            # Only a report really sent counts against the limit: not a form with errors, not the duplicates step.
             if not form.errors and not duplicates_step:
+                wait_seconds = rate_limit_take(ip)
+            if not form.errors and not duplicates_step and not wait_seconds:
                 try:
                     report = services.report_submit(
                         category=category,
@@ -117,10 +163,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
                         attributes=form.attribute_answers(category),
                         contact_email=data["contact_email"],
                         contact_consent=data["contact_consent"],
-                        submitter_ip=client_ip(request),
+                        submitter_ip=ip,
                         duplicate_of=original,
                     )
                 except ValidationError as error:
+                    rate_limit_refund(ip)
                     _apply_errors(form, error, category)
                 else:
                     return redirect(report.get_absolute_url() + "?new=1")
@@ -140,9 +187,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "photo_dropped": duplicates_step and bool(request.FILES.get("photo")),
         "join_chosen": chosen if chosen in {item["tracking_code"] for item in nearby_items} else ReportForm.NEW_REPORT,
         "place_confirmation": _place_confirmation(form),
+        "contact_retention_days": settings.OBSERVATORY_CONTACT_RETENTION_DAYS,
         **_map_ctx(),
     }
-    return render(request, "reports/report_form.html", ctx, status=400 if form.errors else 200)
+    return _render_form(request, "reports/report_form.html", ctx, form, wait_seconds)
 
 
 @require_GET
@@ -286,31 +334,31 @@ def report_photo(request: HttpRequest, code: str) -> HttpResponse:
 def report_abuse(request: HttpRequest, code: str) -> HttpResponse:
     report = _report_or_404(Report.objects.all(), code)
     form = AbuseForm(request.POST or None)
-    if request.method == "POST":
-        if rate_limit_hit(client_ip(request)):
-            return rate_limited(request)
-        if form.is_valid():
+    wait_seconds = 0
+    if request.method == "POST" and form.is_valid():
+        ip = client_ip(request)
+        wait_seconds = rate_limit_take(ip)
+        if not wait_seconds:
             try:
-                services.report_flag_abuse(
-                    report=report, reason=form.cleaned_data["reason"], submitter_ip=client_ip(request)
-                )
+                services.report_flag_abuse(report=report, reason=form.cleaned_data["reason"], submitter_ip=ip)
             except ValidationError as error:
+                rate_limit_refund(ip)
                 _apply_errors(form, error)
             else:
                 messages.success(request, _("Thank you: a moderator will look at this report."))
                 return redirect(report)
-    return render(
-        request, "reports/report_abuse.html", {"report": report, "form": form}, status=400 if form.errors else 200
-    )
+    return _render_form(request, "reports/report_abuse.html", {"report": report, "form": form}, form, wait_seconds)
 
 
 def audit_new(request: HttpRequest) -> HttpResponse:
     """The walker's safety audit, with the report form's place picker (pin, my position, zone list, street)."""
+    wait_seconds = 0
     if request.method == "POST":
-        if rate_limit_hit(client_ip(request)):
-            return rate_limited(request)
         form = AuditForm(request.POST)
+        ip = client_ip(request)
         if form.is_valid():
+            wait_seconds = rate_limit_take(ip)
+        if form.is_valid() and not wait_seconds:
             data = form.cleaned_data
             errors: dict[str, list[str]] = {}
             location, _zone = services.place_resolve(
@@ -326,6 +374,7 @@ def audit_new(request: HttpRequest) -> HttpResponse:
                     comment=data["comment"],
                 )
             except ValidationError as error:
+                rate_limit_refund(ip)
                 _apply_errors(form, error)
             else:
                 messages.success(request, _("Thank you: your audit %(code)s is saved.") % {"code": audit.tracking_code})
@@ -333,7 +382,7 @@ def audit_new(request: HttpRequest) -> HttpResponse:
     else:
         form = AuditForm(initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})
     ctx = {"form": form, "place_confirmation": _place_confirmation(form), **_map_ctx()}
-    return render(request, "reports/audit_form.html", ctx, status=400 if form.errors else 200)
+    return _render_form(request, "reports/audit_form.html", ctx, form, wait_seconds)
 
 
 def _place_confirmation(form) -> str:

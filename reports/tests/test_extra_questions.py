@@ -123,7 +123,7 @@ def test_a_wrong_answer_is_shown_on_its_question(client, two_zones, lamp):
     response = client.post(URL, form_data(lamp, **{f"attr_{lamp.pk}_1": "many"}))
     assert response.status_code == 400
     page = response.content.decode()
-    assert f'id="id_attr_{lamp.pk}_1-error"' in page
+    assert f'id="id_attr_{lamp.pk}_1_error"' in page
     assert "Quante luci sono spente?: scegli tra" in page
     assert not Report.objects.exists()
 
@@ -132,7 +132,7 @@ def test_a_required_question_left_blank_is_asked_again(client, two_zones, lamp):
     response = client.post(URL, form_data(lamp, **{f"attr_{lamp.pk}_0": "A-12"}))
     assert response.status_code == 400
     page = response.content.decode()
-    assert f'id="id_attr_{lamp.pk}_1-error"' in page and "Rispondi: Quante luci sono spente?" in page
+    assert f'id="id_attr_{lamp.pk}_1_error"' in page and "Rispondi: Quante luci sono spente?" in page
     assert 'value="A-12"' in page  # what was typed is kept
     assert not Report.objects.exists()
 
@@ -142,7 +142,7 @@ def test_html_in_an_answer_is_refused(client, two_zones, lamp):
         URL, form_data(lamp, **{f"attr_{lamp.pk}_0": "<script>x</script>", f"attr_{lamp.pk}_1": "one"})
     )
     assert response.status_code == 400
-    assert f'id="id_attr_{lamp.pk}_0-error"' in response.content.decode()
+    assert f'id="id_attr_{lamp.pk}_0_error"' in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -104,7 +104,9 @@
           },
           onEachFeature: function (f, lyr) {
             var p = f.properties;
-            lyr.bindTooltip(esc(p.external_id) + " · " + esc(p.kind) + " · " + esc(p.health) + (p.last_seen_at ? " · " + esc(p.last_seen_at) : ""));
+            // The health code in the page's language (labels from the map's data- attributes).
+            var health = p.health === "ok" ? el.dataset.labelHealthOk : (p.health === "silent" ? el.dataset.labelHealthSilent : el.dataset.labelHealthNone);
+            lyr.bindTooltip(esc(p.external_id) + " · " + esc(p.kind) + " · " + esc(health || p.health) + (p.last_seen_at ? " · " + esc(p.last_seen_at) : ""));
           },
         }).addTo(map);
         el.setAttribute("data-sensors-loaded", String(data.features.length));

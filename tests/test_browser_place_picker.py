@@ -15,10 +15,10 @@ from city.models import Street
 from conftest import make_user, square_zone
 from reports.models import Category, Report
 from reports.ratelimit import rate_limit_reset
+from tests.layout import layout_problems, phone_context
 from tests.processes import OUTPUT_DIR
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "it-IT"}
 
 
 @pytest.fixture(autouse=True)
@@ -43,14 +43,11 @@ def city(db):
     return west, east, category
 
 
-def phone(browser, web_server, **options):
-    """A phone's browser whose tile requests all fail, like a street with no data signal for the tiles."""
-    context = browser.new_context(base_url=web_server, **{**PHONE, **options})
-    context.route("**/*", lambda route: route.abort() if "127.0.0.1" not in route.request.url else route.continue_())
+def phone(browser, web_server, *, javascript: bool = True):
+    """A phone's browser (tests/layout.py's, 390x844, touch) whose tile requests all fail."""
+    context = phone_context(browser, web_server, viewport="phone", language="it", javascript=javascript)
     page = context.new_page()
-    page.set_default_timeout(15000)
-    # The first page a fresh gunicorn serves on a shared, busy machine may take longer than the default.
-    page.set_default_navigation_timeout(60000)
+    page.set_default_timeout(60000)  # two cores shared by many test runs: slow, not broken
     return context, page
 
 
@@ -106,6 +103,11 @@ def test_on_a_phone_without_tiles_a_tap_on_a_drawn_zone_places_the_pin_and_the_p
         assert "1 luoghi con 1 segnalazioni in vista." in page.locator("#map-count").inner_text()
         assert page.locator(".map-legend-box li").count() == 7
         shot(page, "public-map-390.png")
+        # The frame's layout checks (tests/layout.py) over the map page and the zone's public page.
+        problems = {"map": layout_problems(page, "public-map-phone-it")}
+        page.goto(f"/map/zones/{west.code}/")
+        problems["zone"] = layout_problems(page, "public-zone-phone-it")
+        assert problems == {"map": {}, "zone": {}}, problems
         page.set_viewport_size({"width": 1440, "height": 900})
         page.goto("/map/")
         page.locator(".cluster-icon").first.wait_for()
@@ -118,7 +120,7 @@ def test_on_a_phone_without_tiles_a_tap_on_a_drawn_zone_places_the_pin_and_the_p
 
 def test_on_a_phone_without_javascript_the_typed_street_places_the_report(browser, web_server, city):
     west, _east, category = city
-    context, page = phone(browser, web_server, java_script_enabled=False)
+    context, page = phone(browser, web_server, javascript=False)
     try:
         page.goto("/reports/new/")
         assert page.locator("#report-map").is_hidden()

@@ -15,7 +15,14 @@ from city.models import Street
 from conftest import make_user, square_zone
 from reports.models import Category, Report
 from reports.ratelimit import rate_limit_reset
-from tests.layout import layout_problems, phone_context
+from tests.layout import (
+    axe_violations,
+    horizontal_overflow,
+    overlapping_text,
+    phone_context,
+    screenshot,
+    small_targets,
+)
 from tests.processes import OUTPUT_DIR
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,6 +56,18 @@ def phone(browser, web_server, *, javascript: bool = True):
     page = context.new_page()
     page.set_default_timeout(60000)  # two cores shared by many test runs: slow, not broken
     return context, page
+
+
+def content_problems(page, name: str) -> dict:
+    """tests/layout.py's checks over this part's content (``#main``): the header and footer are i15-header's."""
+    screenshot(page, name)
+    found = {
+        "scrolls sideways by px": horizontal_overflow(page),
+        "overlapping text": overlapping_text(page, "#main"),
+        "targets under 44x44 px": small_targets(page, root="#main"),
+        "axe-core": axe_violations(page),
+    }
+    return {check: problem for check, problem in found.items() if problem}
 
 
 def last_night() -> str:
@@ -86,6 +105,7 @@ def test_on_a_phone_without_tiles_a_tap_on_a_drawn_zone_places_the_pin_and_the_p
         # The map and the picker fit 320 px (the header's reflow is i15-header's part).
         assert page.evaluate("document.getElementById('report-map').getBoundingClientRect().right") <= 320
         shot(page, "place-picker-320.png")
+        assert content_problems(page, "report-form-picker-320-it") == {}
         page.set_viewport_size({"width": 390, "height": 844})
         page.select_option("#id_category", value=str(category.pk))
         page.click("label[for=id_perceived_safety_2]")
@@ -104,9 +124,9 @@ def test_on_a_phone_without_tiles_a_tap_on_a_drawn_zone_places_the_pin_and_the_p
         assert page.locator(".map-legend-box li").count() == 7
         shot(page, "public-map-390.png")
         # The frame's layout checks (tests/layout.py) over the map page and the zone's public page.
-        problems = {"map": layout_problems(page, "public-map-phone-it")}
+        problems = {"map": content_problems(page, "public-map-phone-it")}
         page.goto(f"/map/zones/{west.code}/")
-        problems["zone"] = layout_problems(page, "public-zone-phone-it")
+        problems["zone"] = content_problems(page, "public-zone-phone-it")
         assert problems == {"map": {}, "zone": {}}, problems
         page.set_viewport_size({"width": 1440, "height": 900})
         page.goto("/map/")

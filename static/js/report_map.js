@@ -61,7 +61,8 @@
   }
   function icon(p) {
     var level = dominant(p.levels);
-    var size = Math.round(Math.min(56, 28 + 7 * Math.log(p.count)));
+    // At least 44 px: every circle is a tap target (and a keyboard stop).
+    var size = Math.round(Math.min(64, 44 + 6 * Math.log(p.count)));
     return L.divIcon({
       className: "",
       iconSize: [size, size],

@@ -166,7 +166,7 @@ def tab_to(page, selector: str, limit: int = 80) -> None:
 
 
 def test_with_the_keyboard_only_the_pin_is_placed_moved_and_announced(browser, web_server, city):
-    west, east, category = city
+    west, east, _category = city
     context, page = phone(browser, web_server)
     try:
         page.goto("/reports/new/")

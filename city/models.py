@@ -45,6 +45,8 @@ class Zone(models.Model):
         "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
     geom = models.MultiPolygonField(_("boundary"), srid=4326, spatial_index=True)
+    # The district as people name it ("Circoscrizione 8"), shown beside the zone's name on citizens' pages.
+    district = models.CharField(_("district"), max_length=200, blank=True, default="", db_default="")
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     area_km2 = models.FloatField(_("area (km²)"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -60,6 +62,83 @@ class Zone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    @property
+    def place_label(self) -> str:
+        """The zone as a citizen knows it: its name and its district, never only a code."""
+        district = self.district or (self.parent.name if self.parent_id and self.parent else "")
+        return f"{self.name}, {district}" if district and district != self.name else self.name
+
+
+# Accents and case ignored when a person types a street name: "liberta" finds "Via della Libertà". unaccent()
+# is only STABLE, so migration 0003 wraps it in an IMMUTABLE function that a trigram index may use.
+STREET_SEARCH_SQL = "city_search_text({column})"
+
+
+class StreetQuerySet(models.QuerySet):
+    def matching(self, text: str, *, limit: int = 8) -> list[Street]:
+        """Streets whose name resembles ``text`` (trigram word similarity, accents and case ignored), best first.
+
+        Each street carries ``point``: a point on the street near its middle, where a pin is placed."""
+        from django.db import connection, transaction
+
+        typed = " ".join(text.split())[:100]
+        if len(typed) < 2 or "\x00" in typed:
+            return []
+        with transaction.atomic(), connection.cursor() as cursor:
+            # word_similarity with the <% operator uses the GIN trigram index; the threshold is pg_trgm's 0.6
+            # for suggestions while typing, lowered for one statement so that a short prefix still finds streets.
+            cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = 0.45")
+            cursor.execute(
+                f"""
+                SELECT s.id, s.name, ST_X(p.point), ST_Y(p.point),
+                       word_similarity(city_search_text(%s), {STREET_SEARCH_SQL.format(column="s.name")}) AS score
+                FROM city_street s,
+                     LATERAL (SELECT ST_ClosestPoint(s.geom, ST_Centroid(s.geom)) AS point) p
+                WHERE city_search_text(%s) <%% {STREET_SEARCH_SQL.format(column="s.name")}
+                ORDER BY score DESC, length(s.name), s.name, s.id
+                LIMIT %s
+                """,
+                [typed, typed, limit],
+            )
+            rows = cursor.fetchall()
+        streets = []
+        for street_id, name, lon, lat, score in rows:
+            street = Street(id=street_id, name=name)
+            street.point = Point(lon, lat, srid=4326)
+            street.score = score
+            streets.append(street)
+        return streets
+
+    def nearest(self, point: Point, *, within_m: float) -> Street | None:
+        """The street closest to ``point`` if one runs within ``within_m`` metres (on the ground), else None.
+
+        The GiST index finds the few nearest by degrees (``<->``); metres are then measured as geography."""
+        candidates = self.extra(
+            where=["ST_DWithin(city_street.geom::geography, ST_GeomFromEWKB(%s)::geography, %s)"],
+            params=[bytes(point.ewkb), within_m],
+            select={"knn": "city_street.geom <-> ST_GeomFromEWKB(%s)"},
+            select_params=[bytes(point.ewkb)],
+        )
+        return candidates.order_by("knn", "id").first()
+
+
+class Street(models.Model):
+    """One street of the city's register (imported with ``import_streets``): the offline address search."""
+
+    name = models.CharField(_("name"), max_length=200)
+    geom = models.MultiLineStringField(_("geometry"), srid=4326, spatial_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StreetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class StaleZoneNight(models.Model):

@@ -52,14 +52,17 @@ def _free_port() -> int:
 
 
 @contextmanager
-def gunicorn(access_log: Path, *, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
-    """The observatory under gunicorn (project config) on a free port; yields (host, port)."""
+def gunicorn(
+    access_log: Path, *, env: dict[str, str] | None = None, code_dir: Path | None = None
+) -> Iterator[tuple[str, int]]:
+    """The observatory under gunicorn (project config) on a free port; yields (host, port). ``code_dir`` runs
+    another checkout of the project (an earlier commit, for a before/after pair) against the same database."""
     port = _free_port()
     process_env = {**os.environ, **(env or {}), "WEB_BIND": f"127.0.0.1:{port}", "DJANGO_DEBUG": "0"}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn, no shell
         [sys.executable, "-m", "gunicorn", "observatory.wsgi:application", "--config", "gunicorn.conf.py",
          "--access-logfile", str(access_log), "--access-logformat", ACCESS_LOG_FORMAT],
-        cwd=settings.BASE_DIR, env=process_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=code_dir or settings.BASE_DIR, env=process_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
@@ -194,6 +197,74 @@ def dashboard_load(
                 warm = [ms for _p, status, ms in _server_times(log)[mark:] if status == 200]
                 out[name] = {
                     "path": path,
+                    "cold_requests": len(variants),
+                    "cold_errors": sum(1 for s in statuses if s != 200),
+                    "cold_server": _percentiles(cold),
+                    "warm_requests": load["requests"],
+                    "warm_errors": load["errors"],
+                    "warm_requests_per_second": round(load["requests"] / load["seconds"], 1),
+                    "warm_server": _percentiles(warm),
+                    "warm_client": _percentiles(load["latencies"]),
+                }
+            connection.close()
+    return out
+
+
+def public_pages(*, before: bool = False) -> dict[str, list[str]]:
+    """The public reads issue 15 asks to be fast, each with the variants people's filters make: the public map's
+    data (every slot x status), a zone's public page (a few zones) and Open311 ``GET requests`` (open, closed,
+    both). ``before``: the same reads as the tree before the public map's clusters existed had them (the
+    unclustered GeoJSON and no public zone page)."""
+    zones = list(Zone.objects.order_by("id").values_list("code", flat=True)[:6])
+    if not zones:
+        raise RuntimeError("the load test needs zones: seed the database first")
+    statuses = ["", "open", "closed"]
+    pages: dict[str, list[str]] = {
+        "open311_requests": [
+            "/open311/v2/requests.json" + (f"?{urlencode({'status': s})}" if s else "") for s in statuses
+        ],
+    }
+    if before:
+        pages["public_map_data"] = ["/map/reports.geojson"]
+    else:
+        pages["public_map_data"] = [
+            f"/map/clusters.geojson?{urlencode({'zoom': 13, 'slot': slot, 'status': status})}"
+            for slot in ["", *nightslots.slot_codes()]
+            for status in statuses
+        ]
+        pages["public_zone"] = [f"/map/zones/{code}/" for code in zones]
+    return pages
+
+
+def public_load(
+    *,
+    seconds: float = DEFAULT_SECONDS,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    env: dict[str, str] | None = None,
+    code_dir: Path | None = None,
+    before: bool = False,
+) -> dict:
+    """Cold and warm figures for the public reads (anonymous, Italian), through gunicorn, as dashboard_load."""
+    pages = public_pages(before=before)
+    cookie = f"{settings.LANGUAGE_COOKIE_NAME}=it"
+    out: dict = {"concurrency": concurrency, "seconds_per_page": seconds, "gunicorn": _gunicorn_shape(env)}
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "access.log"
+        with gunicorn(log, env=env, code_dir=code_dir) as (host, port):
+            connection = http.client.HTTPConnection(host, port, timeout=120)
+            for variants in pages.values():  # each worker imports and loads templates: not the cache's part
+                for _i in range(6):
+                    _get(connection, variants[0], cookie)
+            for name, variants in pages.items():
+                cache.clear()
+                mark = len(_server_times(log))
+                statuses = [_get(connection, variant, cookie) for variant in variants]
+                cold = [ms for _p, _s, ms in _server_times(log)[mark:]]
+                mark = len(_server_times(log))
+                load = _hammer(host, port, variants, cookie, seconds, concurrency)
+                warm = [ms for _p, status, ms in _server_times(log)[mark:] if status == 200]
+                out[name] = {
+                    "paths": variants,
                     "cold_requests": len(variants),
                     "cold_errors": sum(1 for s in statuses if s != 200),
                     "cold_server": _percentiles(cold),

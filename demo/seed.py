@@ -33,7 +33,8 @@ from indicators.models import Indicator
 from reports.models import TRACKING_ALPHABET, TRACKING_CODE_LENGTH, Category, Report
 
 from .grants import seed_grants
-from .reports import seed_moderation
+from .places import quarter_names, seed_streets
+from .reports import seed_audits, seed_moderation, seed_public_notes
 from .sensors import seed_sensors
 
 
@@ -127,7 +128,6 @@ DESCRIPTIONS = {
 }
 DESCRIPTION_SHARE = 0.3
 DETERIORATION_NIGHTS = 28
-COMPASS_IT = ("Est", "Nord-Est", "Nord", "Nord-Ovest", "Ovest", "Sud-Ovest", "Sud", "Sud-Est")
 
 
 @dataclass
@@ -235,10 +235,11 @@ def seed_hex_zones(ctx: DemoContext) -> int:
     cells = hex_lattice(ctx.scale.zones)
     noise = rng.lognormal(0.0, 0.35, size=len(cells))
     open_land = rng.random(len(cells)) < 0.06  # parks, rail yards, industry: few residents
+    metres_per_lat, metres_per_lon = 110_574.0, 111_320.0 * math.cos(math.radians(lat0))
+    offsets_km = [(math.sqrt(3) * (q + r / 2) * size / 1000, 1.5 * r * size / 1000) for q, r in cells]
+    names = quarter_names([(lat0 + y * 1000 / metres_per_lat, lon0 + x * 1000 / metres_per_lon) for x, y in offsets_km])
     zones = []
-    for number, (q, r) in enumerate(cells, start=1):
-        x_km = math.sqrt(3) * (q + r / 2) * size / 1000
-        y_km = 1.5 * r * size / 1000
+    for number, ((q, r), (x_km, y_km)) in enumerate(zip(cells, offsets_km, strict=True), start=1):
         distance_km = math.hypot(x_km, y_km)
         population = (
             residents_per_km2(distance_km)
@@ -246,13 +247,13 @@ def seed_hex_zones(ctx: DemoContext) -> int:
             * noise[number - 1]
             * (0.15 if open_land[number - 1] else 1.0)
         )
-        compass = COMPASS_IT[round(math.atan2(y_km, x_km) / (math.pi / 4)) % 8]
-        quarter = "Centro" if distance_km < 1.5 else compass
         polygon = hex_polygon(q, r, circumradius_m=size, centre_lat=lat0, centre_lon=lon0)
+        name, district = names[number - 1]
         zones.append(
             Zone(
                 code=f"H{number:03d}",
-                name=f"Cella {number:03d} – {quarter}",
+                name=name,
+                district=district,
                 kind=Zone.Kind.HEX,
                 geom=MultiPolygon(polygon, srid=4326),
                 population=round(population),
@@ -587,6 +588,9 @@ DEMO_STEPS: list[tuple[str, DemoStep]] = [
     ("zones", seed_zones),
     ("reports", seed_reports),
     ("moderation", seed_moderation),
+    ("audits", seed_audits),
+    ("notes", seed_public_notes),
+    ("streets", seed_streets),
     ("grants", seed_grants),
     ("sensors", seed_sensors),
     ("indicators", recompute_indicators),

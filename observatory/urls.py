@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboard/", include("dashboards.urls")),
     path("reports/", include("reports.urls")),
     path("projects/", include("grants.urls")),
+    path("map/zones/", include("dashboards.public_urls")),
     path("map/", include("reports.map_urls")),
     path("open311/v2/", include("open311.urls")),
     path("opendata/", include("opendata.urls")),

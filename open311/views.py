@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from city import dateguard
 from city.clientip import client_ip
+from city.publiccache import cached_public
 from reports import services
 from reports.models import Category, PerceivedSafety, Report, StatusChange
 from reports.validation import parse_coordinate
@@ -258,6 +259,7 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
         return formats.errors(fmt, 400, "start_date must be before end_date")
     if start and end and end - start > MAX_WINDOW:
         return formats.errors(fmt, 400, "start_date and end_date may be at most 90 days apart")
+    defaulted = start is None and end is None
     if start is None and end is None:
         end = timezone.now()
     if start is None:
@@ -279,7 +281,18 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
         elif wanted == {"closed"}:
             queryset = queryset.exclude(status__in=Report.OPEN_STATUSES)
     queryset = queryset.order_by("-created_at", "-id")[:DEFAULT_LIMIT]
-    return formats.render(_request_rows(queryset, request), fmt, root="service_requests", item="request")
+
+    def build() -> tuple[bytes, str]:
+        response = formats.render(_request_rows(queryset, request), fmt, root="service_requests", item="request")
+        return response.content, response["Content-Type"]
+
+    # Cached under the data version and the public-content token, which every report write and moderation
+    # step moves on. The default window ends now: its key moves on each minute, so the window's far edge
+    # is at most a minute old (its near edge cannot miss a report, whose write moved the token on).
+    key = (fmt, request.scheme, request.get_host(), sorted((k, tuple(v)) for k, v in params.lists()),
+           end.replace(second=0, microsecond=0) if defaulted else None)  # fmt: skip
+    content, content_type = cached_public("open311-requests", key, build)
+    return HttpResponse(content, content_type=content_type)
 
 
 @_checked

@@ -42,6 +42,23 @@ class CoordinateField(forms.Field):
             raise ValidationError(error.message_dict[self.coordinate], code="coordinate") from None
 
 
+class ZoneChoiceField(forms.ModelChoiceField):
+    """The zone list of the citizens' forms: places people know (name and district), grouped by district."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("Or choose the area"),
+            required=False,
+            queryset=Zone.objects.select_related("parent").order_by("district", "name", "id"),
+            empty_label=_("(no area chosen)"),
+            error_messages={"invalid_choice": _("Please choose an area from the list.")},
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj: Zone) -> str:
+        return obj.place_label
+
+
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:
         return obj.name
@@ -98,13 +115,7 @@ class ReportForm(forms.Form):
     )
     latitude = CoordinateField(coordinate="latitude", label=_("Latitude"), required=False)
     longitude = CoordinateField(coordinate="longitude", label=_("Longitude"), required=False)
-    zone = forms.ModelChoiceField(
-        label=_("Or choose the area"),
-        required=False,
-        queryset=Zone.objects.order_by("name"),
-        empty_label=_("(no area chosen)"),
-        error_messages={"invalid_choice": _("Please choose an area from the list.")},
-    )
+    zone = ZoneChoiceField()
     # Lengths come from the model's columns (the service checks them; here they set the pages' maxlength).
     address = forms.CharField(
         label=_("Address or place (optional)"), required=False, max_length=column_limit(Report, "address")
@@ -241,6 +252,22 @@ class NearbyForm(forms.Form):
         return Point(self.cleaned_data["lon"], self.cleaned_data["lat"], srid=4326)
 
 
+class PointQueryForm(forms.Form):
+    """A point given by a page's script (/reports/places/where.json): latitude and longitude in degrees."""
+
+    lat = NearbyForm.base_fields["lat"]
+    lon = NearbyForm.base_fields["lon"]
+
+    def location(self) -> Point:
+        return Point(self.cleaned_data["lon"], self.cleaned_data["lat"], srid=4326)
+
+
+class StreetQueryForm(forms.Form):
+    """What a person typed in the address field, for the street suggestions."""
+
+    q = forms.CharField(max_length=100, required=False, strip=True)
+
+
 # Where a service's error lands on the report form (the location has no single field; errors on extra questions,
 # keyed attribute[<code>], land on that question's field: see views._apply_errors).
 FORM_FIELD_FOR = {
@@ -266,8 +293,11 @@ AUDIT_SCORE_HELP = {
 
 
 class AuditForm(forms.Form):
-    latitude = CoordinateField(coordinate="latitude", label=_("Latitude"))
-    longitude = CoordinateField(coordinate="longitude", label=_("Longitude"))
+    # The same place picker as the report form: the pin (or coordinates), the zone list or a street.
+    latitude = CoordinateField(coordinate="latitude", label=_("Latitude"), required=False)
+    longitude = CoordinateField(coordinate="longitude", label=_("Longitude"), required=False)
+    zone = ZoneChoiceField()
+    address = forms.CharField(label=_("Address or place (optional)"), required=False, max_length=255)
     occurred_at = forms.DateTimeField(
         label=_("When?"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
@@ -294,6 +324,21 @@ class AuditForm(forms.Form):
 
     def parameter_fields(self):
         return [self[p] for p in SafetyAudit.PARAMETERS]
+
+    def clean(self):
+        data = super().clean()
+        lat, lon = data.get("latitude"), data.get("longitude")
+        if "latitude" in self.errors or "longitude" in self.errors:
+            return data
+        if (lat is None) != (lon is None):
+            self.add_error("latitude", _("Please give both latitude and longitude, or place the pin on the map."))
+        elif lat is None and not data.get("zone") and not data.get("address") and "zone" not in self.errors:
+            self.add_error("latitude", _("Please place the pin on the map, type the coordinates, or choose an area."))
+        return data
+
+    def location(self) -> Point | None:
+        lat, lon = self.cleaned_data.get("latitude"), self.cleaned_data.get("longitude")
+        return None if lat is None or lon is None else Point(lon, lat, srid=4326)
 
 
 class TrackingLookupForm(forms.Form):

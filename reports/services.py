@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from city import dateguard, stale
-from city.models import Zone
+from city.models import Street, Zone
 from city.nightslots import night_and_slot
+from city.publiccache import bump_public_version
 
 from .models import (
     INDICATOR_EXCLUDED_STATUSES,
@@ -67,12 +69,18 @@ def zone_point(zone: Zone) -> Point:
 
 
 def locate_address(address: str) -> Point | None:
-    """A point for a typed address, without an outside geocoder: the zone whose name the address mentions.
+    """A point for a typed address, without an outside geocoder: the street of the city's register whose name
+    the address resembles best (accents, case and the house number ignored), else the zone whose name the
+    address mentions. None when neither is found.
 
-    The observatory runs offline; a city with a geocoder plugs it in here.
+    The observatory runs offline from its own street register (``import_streets``); a city with a geocoder
+    plugs it in here.
     """
+    street = best_street_for(address)
+    if street is not None:
+        return street.point
     text = (address or "").strip()
-    if len(text) < 3:
+    if len(text) < 3 or "\x00" in text:
         return None
     with connection.cursor() as cursor:
         cursor.execute(
@@ -85,6 +93,19 @@ def locate_address(address: str) -> Point | None:
         )
         row = cursor.fetchone()
     return GEOSGeometry(memoryview(row[0])) if row else None
+
+
+# A typed address resolves to a street only when its words match that well (pg_trgm word similarity, 0-1):
+# "via nizza 45" finds "Via Nizza", "corso fr" does not pretend to know which Corso it is.
+ADDRESS_MATCH_MIN = 0.75
+_HOUSE_NUMBER = re.compile(r"[,;]|\b\d+[a-zA-Z]?(/\d+)?\b|\bn\.\s*|\binterno\b.*$")
+
+
+def best_street_for(address: str) -> Street | None:
+    """The register's street that a typed address names (house number and punctuation dropped), or None."""
+    text = _HOUSE_NUMBER.sub(" ", address or "")
+    found = Street.objects.matching(text, limit=1)
+    return found[0] if found and found[0].score >= ADDRESS_MATCH_MIN else None
 
 
 def validate_occurred_at(occurred_at: dt.datetime, *, field: str = "occurred_at", check_age: bool = True) -> None:
@@ -386,13 +407,25 @@ def report_resolve_place(
     """
     if joining is not None and location is None and zone is None and not address:
         location = joining.location
+    return place_resolve(location=location, zone=zone, address=address, errors=errors)
+
+
+def place_resolve(
+    *, location: Point | None, zone: Zone | None, address: str, errors: dict[str, list[str]]
+) -> tuple[Point | None, Zone | None]:
+    """Where a citizen says something happened, as the report and audit forms share it: the pin, else a point
+    inside the zone chosen, else the street the typed address names; and the zone that point is stamped with.
+    Problems are added to ``errors["location"]``."""
     if location is None and zone is not None:
         location = zone_point(zone)
     if location is None and address:
         location = locate_address(address)
         if location is None:
             errors.setdefault("location", []).append(
-                _("We could not find this address. Please place the pin on the map or choose the zone from the list.")
+                _(
+                    "We could not find this address in the city's street register. Please check the street name, "
+                    "place the pin on the map or choose the area from the list."
+                )
             )
     if location is None and "location" not in errors:
         errors["location"] = [_("Please place the pin on the map, type the coordinates, or choose a zone.")]
@@ -427,6 +460,7 @@ def _report_save(report: Report, *, photo) -> Report:
                 report.photo.save(photo.name, photo, save=False)
                 saved_photo_name = report.photo.name
             report.save()
+            bump_public_version()  # Open311 lists requests as soon as they are written
             StatusChange.objects.create(
                 report=report,
                 action=StatusChange.Action.SUBMIT,
@@ -513,6 +547,8 @@ def _mark_if_counting_changed(report: Report, before: str, after: str) -> None:
 
 
 def _record(report: Report, action: str, *, user, before: str, public_note: str = "", detail: str = "") -> StatusChange:
+    # Every moderation step goes through here: what the public sees may have changed.
+    bump_public_version()
     return StatusChange.objects.create(
         report=report,
         action=action,

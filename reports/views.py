@@ -24,7 +24,8 @@ from city.i18n import sql_in_language
 from city.protected_media import protected_file_response
 from city.roles import MODERATOR, has_role, role_required
 
-from . import services
+from . import places, services
+from . import public_map as public_map_module
 from .forms import (
     FORM_FIELD_FOR,
     AbuseForm,
@@ -32,12 +33,14 @@ from .forms import (
     AuditForm,
     MergeForm,
     NearbyForm,
+    PointQueryForm,
     PublishForm,
     ReportForm,
     StatusForm,
+    StreetQueryForm,
     TrackingLookupForm,
 )
-from .models import Category, Report, StatusChange, normalise_tracking_code
+from .models import Category, PerceivedSafety, Report, StatusChange, normalise_tracking_code
 from .privacy import snapped_sql
 from .ratelimit import client_ip, rate_limit_refund, rate_limit_take
 
@@ -183,6 +186,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "duplicates_step": duplicates_step,
         "photo_dropped": duplicates_step and bool(request.FILES.get("photo")),
         "join_chosen": chosen if chosen in {item["tracking_code"] for item in nearby_items} else ReportForm.NEW_REPORT,
+        "place_confirmation": _place_confirmation(form),
         "contact_retention_days": settings.OBSERVATORY_CONTACT_RETENTION_DAYS,
         **_map_ctx(),
     }
@@ -205,6 +209,41 @@ def reports_nearby_json(request: HttpRequest) -> JsonResponse:
             "unpublished_display": _unpublished_display() if nearby.unpublished else "",
         }
     )
+
+
+def _form_errors_json(form) -> JsonResponse:
+    errors = form.errors.get_json_data()
+    return JsonResponse({field: [e["message"] for e in found] for field, found in errors.items()}, status=400)
+
+
+# The layers change only when zones or streets are imported: browsers may keep them a while.
+LAYERS_MAX_AGE = 300
+
+
+@require_GET
+def map_layers(request: HttpRequest) -> HttpResponse:
+    """The maps' own layers (city boundary, zones with names, districts, streets) as GeoJSON: no tiles needed."""
+    response = HttpResponse(places.map_layers_geojson(), content_type="application/geo+json")
+    response["Cache-Control"] = f"public, max-age={LAYERS_MAX_AGE}"
+    return response
+
+
+@require_GET
+def place_where(request: HttpRequest) -> JsonResponse:
+    """The pin's place in words (zone and district, nearest street), for the forms' live confirmation."""
+    form = PointQueryForm(request.GET)
+    if not form.is_valid():
+        return _form_errors_json(form)
+    return JsonResponse(places.place_in_words(form.location()))
+
+
+@require_GET
+def street_search(request: HttpRequest) -> JsonResponse:
+    """Streets of the city's register resembling what was typed (accents and case ignored), best first."""
+    form = StreetQueryForm(request.GET)
+    if not form.is_valid():
+        return _form_errors_json(form)
+    return JsonResponse({"streets": places.street_suggestions(form.cleaned_data["q"])})
 
 
 def _unpublished_display() -> str:
@@ -312,6 +351,7 @@ def report_abuse(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def audit_new(request: HttpRequest) -> HttpResponse:
+    """The walker's safety audit, with the report form's place picker (pin, my position, zone list, street)."""
     wait_seconds = 0
     if request.method == "POST":
         form = AuditForm(request.POST)
@@ -320,11 +360,15 @@ def audit_new(request: HttpRequest) -> HttpResponse:
             wait_seconds = rate_limit_take(ip)
         if form.is_valid() and not wait_seconds:
             data = form.cleaned_data
-            from django.contrib.gis.geos import Point
-
+            errors: dict[str, list[str]] = {}
+            location, _zone = services.place_resolve(
+                location=form.location(), zone=data["zone"], address=data["address"], errors=errors
+            )
             try:
+                if errors:
+                    raise ValidationError(errors)
                 audit = services.audit_submit(
-                    location=Point(data["longitude"], data["latitude"], srid=4326),
+                    location=location,
                     occurred_at=data["occurred_at"],
                     scores={p: data[p] for p in services.SafetyAudit.PARAMETERS},
                     comment=data["comment"],
@@ -337,7 +381,16 @@ def audit_new(request: HttpRequest) -> HttpResponse:
                 return redirect("reports:audit-new")
     else:
         form = AuditForm(initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})
-    return _render_form(request, "reports/audit_form.html", {"form": form, **_map_ctx()}, form, wait_seconds)
+    ctx = {"form": form, "place_confirmation": _place_confirmation(form), **_map_ctx()}
+    return _render_form(request, "reports/audit_form.html", ctx, form, wait_seconds)
+
+
+def _place_confirmation(form) -> str:
+    """The place a returning form's pin stands for, in words (the script updates it as the pin moves)."""
+    if not form.is_bound or not hasattr(form, "cleaned_data"):
+        return ""
+    location = form.location()
+    return places.place_in_words(location)["text"] if location is not None else ""
 
 
 # --- public map ------------------------------------------------------------------------------------
@@ -345,8 +398,51 @@ def audit_new(request: HttpRequest) -> HttpResponse:
 PUBLIC_MAP_LIMIT = 5000
 
 
+def _page_number(request: HttpRequest) -> int:
+    value = request.GET.get("page", "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
 def public_map(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/public_map.html", _map_ctx())
+    """The public map: filters, legend, clusters drawn by the script, the list of what is in view, and a paged
+    list of the same reports that works without JavaScript."""
+    form = public_map_module.PublicMapForm(request.GET or None)
+    filters = form.filters()
+    query = request.GET.copy()
+    query.pop("page", None)
+    ctx = {
+        "form": form,
+        "page": public_map_module.public_report_page(filters, _page_number(request)),
+        "query": query.urlencode(),
+        "levels": [(value, str(label)) for value, label in PerceivedSafety.choices],
+        "map_labels": {
+            "levels": {str(value): str(label) for value, label in PerceivedSafety.choices},
+            "statuses": {value: str(label) for value, label in Report.Status.choices},
+        },
+        **_map_ctx(),
+    }
+    return render(request, "reports/public_map.html", ctx, status=400 if form.errors else 200)
+
+
+# Clusters change with moderation: shared caches keep them briefly, the server's cache until the next change.
+CLUSTERS_MAX_AGE = 30
+
+
+@require_GET
+def public_map_clusters(request: HttpRequest) -> HttpResponse:
+    """Published reports clustered per grid cell for the zoom (GeoJSON), with the page's filters. Bad filters
+    or zoom: 400 with the reasons, by field, in the page's language."""
+    form = public_map_module.PublicMapForm(request.GET)
+    zoom = request.GET.get("zoom", "13")
+    errors = {} if form.is_valid() else {f: [e["message"] for e in v] for f, v in form.errors.get_json_data().items()}
+    if not (zoom.isdigit() and len(zoom) <= 2):
+        errors["zoom"] = [_("The zoom must be a whole number.")]
+    if errors:
+        return JsonResponse(errors, status=400)
+    body = public_map_module.public_clusters_geojson(form.filters(), zoom=int(zoom))
+    response = HttpResponse(body, content_type="application/geo+json")
+    response["Cache-Control"] = f"public, max-age={CLUSTERS_MAX_AGE}"
+    return response
 
 
 @require_GET

@@ -59,11 +59,28 @@ def test_small_scale_seeds_a_city_of_about_fifty_hexagons_denser_at_the_centre()
     zones = list(Zone.objects.order_by("code"))
     assert 40 <= len(zones) <= 60
     assert {z.kind for z in zones} == {Zone.Kind.HEX}
-    assert zones[0].code == "H001" and zones[0].name.startswith("Cella 001")
+    # Zones read as places people know: a Torino quarter and its district, never a bare cell number.
+    assert zones[0].code == "H001" and zones[0].place_label == "Centro, Circoscrizione 1"
+    assert all(z.district.startswith("Circoscrizione ") for z in zones)
+    assert len({z.name for z in zones}) == len(zones)
     assert all(z.population and z.population > 0 and z.area_km2 > 0 for z in zones)
     density = {z.code: z.population / z.area_km2 for z in zones}
     outer_ring = [density[z.code] for z in zones[-12:]]
     assert density["H001"] > sum(outer_ring) / len(outer_ring)
+
+
+@pytest.mark.django_db
+def test_the_demo_seeds_walkers_audits_a_street_register_and_public_notes():
+    from city.models import Street
+    from reports.models import Report, SafetyAudit, StatusChange
+
+    seed()
+    audits = SafetyAudit.objects.all()
+    assert audits.count() > 0 and not audits.filter(zone__isnull=True).exists()
+    assert Street.objects.count() >= 20 and Street.objects.matching("via po")[0].name == "Via Po"
+    noted = StatusChange.objects.exclude(public_note="").select_related("report")
+    assert noted.count() > 0 and all(c.report.is_published and c.report.status == c.to_status for c in noted[:50])
+    assert Report.objects.filter(is_published=True).exclude(status="submitted").exists()
 
 
 @pytest.mark.django_db

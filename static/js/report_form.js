@@ -27,20 +27,156 @@
   var lon = document.getElementById("id_longitude");
   if (!mapEl || !lat || !lon || typeof L === "undefined") return;
   mapEl.hidden = false;
+  Array.prototype.forEach.call(document.querySelectorAll(".map-only"), function (el) { el.hidden = false; });
   // Hashed static names hide the icons from Leaflet's own path detection; say where they are.
   L.Icon.Default.imagePath = mapEl.dataset.leafletImages;
   var start = [parseFloat(lat.value) || parseFloat(mapEl.dataset.lat), parseFloat(lon.value) || parseFloat(mapEl.dataset.lon)];
-  var map = L.map(mapEl).setView(start, 14);
-  // Base tiles are the only outside resource; if they fail the pin still works on a plain background.
+  // Leaflet's own keyboard handler pans the map with the arrows; here the arrows move the pin instead.
+  var map = L.map(mapEl, { keyboard: false }).setView(start, 14);
+  // Base tiles are the only outside resource; if they fail, the observatory's own layers (city boundary,
+  // zones with their names, districts, streets) still say where the pin is.
   L.tileLayer(mapEl.dataset.tiles, { attribution: mapEl.dataset.attribution, maxZoom: 19 }).addTo(map);
+  var confirmation = document.getElementById("place-confirmation");
+  var zoneSelect = document.getElementById("id_zone");
+  var zoneLayers = {};
   var marker = null;
-  function place(latlng, pan) {
-    if (marker) marker.setLatLng(latlng); else marker = L.marker(latlng, { draggable: true, keyboard: true }).addTo(map);
-    marker.off("dragend").on("dragend", function () { place(marker.getLatLng(), false); });
+  var whereRequest = 0;
+  function sayWhere(latlng, prefix) {
+    if (!confirmation || !mapEl.dataset.where) return;
+    var ticket = ++whereRequest;
+    fetch(mapEl.dataset.where + "?lat=" + latlng.lat.toFixed(6) + "&lon=" + latlng.lng.toFixed(6), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data || ticket !== whereRequest) return;
+        confirmation.textContent = (prefix ? prefix + " " : "") + data.text;
+        if (zoneSelect) zoneSelect.value = data.zone_id ? String(data.zone_id) : "";
+      })
+      .catch(function () {});
+  }
+  function place(latlng, pan, how) {
+    var first = !marker;
+    if (marker) marker.setLatLng(latlng); else marker = L.marker(latlng, { draggable: true, keyboard: false }).addTo(map);
+    marker.off("dragend").on("dragend", function () { place(marker.getLatLng(), false, "moved"); });
     lat.value = latlng.lat.toFixed(6);
     lon.value = latlng.lng.toFixed(6);
     if (pan) map.panTo(latlng);
+    sayWhere(latlng, how === "silent" ? "" : (first || how === "placed" ? mapEl.dataset.placed : mapEl.dataset.moved));
     lookForDuplicates();
+  }
+  // The observatory's own layers: drawn under the pin, tappable (a tap on a zone places the pin there).
+  fetch(mapEl.dataset.layers, { credentials: "same-origin" })
+    .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+    .then(function (data) {
+      var labels = L.layerGroup();
+      var streetLabels = L.layerGroup();
+      var boundary = null;
+      L.geoJSON(data, {
+        filter: function (f) { return f.properties.layer !== "district_label"; },
+        style: function (f) {
+          var layer = f.properties.layer;
+          if (layer === "boundary") return { color: "#003366", weight: 3, fill: false, interactive: false };
+          if (layer === "street") return { color: "#7a7a7a", weight: 2, opacity: 0.8, interactive: false };
+          return { color: "#0066cc", weight: 1, fillColor: "#ffffff", fillOpacity: 0.35, className: "zone-outline" };
+        },
+        onEachFeature: function (f, layer) {
+          var p = f.properties;
+          if (p.layer === "boundary") boundary = layer;
+          if (p.layer === "zone") {
+            zoneLayers[p.id] = layer;
+            var path = layer.getElement && layer.getElement();
+            layer.on("add", function () { var el = layer.getElement(); if (el) el.setAttribute("data-zone", p.code); });
+            if (path) path.setAttribute("data-zone", p.code);
+            labels.addLayer(L.tooltip({ permanent: true, direction: "center", className: "map-label", interactive: false })
+              .setLatLng(p.label_point).setContent(p.name));
+          }
+          if (p.layer === "street") {
+            layer.bindTooltip(p.name, { permanent: true, direction: "center", className: "map-label map-label-street", interactive: false });
+            streetLabels.addLayer(layer);
+          }
+        },
+      }).addTo(map);
+      var districtLabels = L.layerGroup();
+      data.features.forEach(function (f) {
+        if (f.properties.layer !== "district_label") return;
+        var c = f.geometry.coordinates;
+        districtLabels.addLayer(L.tooltip({ permanent: true, direction: "center", className: "map-label map-label-district", interactive: false })
+          .setLatLng([c[1], c[0]]).setContent(f.properties.name));
+      });
+      // Few words at a time: districts when the city is in view, zone names closer, street names closest.
+      function showLabels() {
+        var z = map.getZoom();
+        if (z < 14) { map.removeLayer(labels); districtLabels.addTo(map); } else { map.removeLayer(districtLabels); labels.addTo(map); }
+        streetLabels.eachLayer(function (l) { if (z >= 15) l.openTooltip(); else l.closeTooltip(); });
+      }
+      map.on("zoomend", showLabels);
+      if (!marker && boundary) map.fitBounds(boundary.getBounds(), { padding: [8, 8] });
+      showLabels();
+    })
+    .catch(function () { /* the pin, the zone list and the street field still work */ });
+  if (zoneSelect) {
+    zoneSelect.addEventListener("change", function () {
+      var layer = zoneLayers[zoneSelect.value];
+      if (!layer) return;
+      map.fitBounds(layer.getBounds());
+      var point = layer.feature.properties.label_point;
+      place(L.latLng(point[0], point[1]), false, "placed");
+    });
+  }
+  // The keyboard's way: Enter or Space places the pin at the centre; arrows move it (Shift: finer); + and - zoom.
+  mapEl.addEventListener("keydown", function (e) {
+    var key = e.key;
+    if (key === "Enter" || key === " " || key === "Spacebar") {
+      e.preventDefault();
+      place(map.getCenter(), false, "placed");
+      return;
+    }
+    if (key === "+" || key === "=") { e.preventDefault(); map.zoomIn(); return; }
+    if (key === "-" || key === "_") { e.preventDefault(); map.zoomOut(); return; }
+    var steps = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
+    if (!steps[key]) return;
+    e.preventDefault();
+    var size = map.getSize();
+    var step = (e.shiftKey ? 0.025 : 0.1) * Math.min(size.x, size.y);
+    var offset = L.point(steps[key][0] * step, steps[key][1] * step);
+    if (!marker) { map.panBy(offset); return; }
+    var moved = map.containerPointToLatLng(map.latLngToContainerPoint(marker.getLatLng()).add(offset));
+    place(moved, false, "moved");
+    map.panInside(moved, { padding: [40, 40] });
+  });
+  // The address field suggests the city's streets as one types; choosing one moves the pin to it.
+  var address = document.getElementById("id_address");
+  var suggestions = document.getElementById("street-suggestions");
+  var known = {};
+  if (address && suggestions && address.dataset.streets) {
+    var timer = null;
+    var pinFromAddress = function () {
+      var hit = known[address.value.trim().toLowerCase()];
+      if (!hit) return;
+      map.setView([hit.lat, hit.lon], Math.max(map.getZoom(), 16));
+      place(L.latLng(hit.lat, hit.lon), false, "placed");
+    };
+    address.addEventListener("input", function () {
+      pinFromAddress();
+      clearTimeout(timer);
+      var text = address.value.trim();
+      if (text.length < 2) return;
+      timer = setTimeout(function () {
+        fetch(address.dataset.streets + "?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : { streets: [] }; })
+          .then(function (data) {
+            suggestions.textContent = "";
+            (data.streets || []).forEach(function (street) {
+              known[street.name.toLowerCase()] = street;
+              var option = document.createElement("option");
+              option.value = street.name;
+              suggestions.appendChild(option);
+            });
+            pinFromAddress();
+          })
+          .catch(function () {});
+      }, 150);
+    });
+    address.addEventListener("change", pinFromAddress);
   }
   var form = document.getElementById("report-form");
   var category = document.getElementById("id_category");
@@ -114,11 +250,11 @@
       .catch(function () { /* the server offers the list when the form is sent */ });
   }
   if (category) category.addEventListener("change", lookForDuplicates);
-  if (lat.value && lon.value) place(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), false);
-  map.on("click", function (e) { place(e.latlng, false); });
+  if (lat.value && lon.value) place(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), false, "silent");
+  map.on("click", function (e) { place(e.latlng, false, "placed"); });
   function fromInputs() {
     var la = parseFloat(lat.value), lo = parseFloat(lon.value);
-    if (!isNaN(la) && !isNaN(lo)) place(L.latLng(la, lo), true);
+    if (!isNaN(la) && !isNaN(lo)) place(L.latLng(la, lo), true, "moved");
   }
   lat.addEventListener("change", fromInputs);
   lon.addEventListener("change", fromInputs);
@@ -128,7 +264,7 @@
     button.addEventListener("click", function () {
       var message = document.getElementById("location-message");
       navigator.geolocation.getCurrentPosition(function (pos) {
-        place(L.latLng(pos.coords.latitude, pos.coords.longitude), true);
+        place(L.latLng(pos.coords.latitude, pos.coords.longitude), true, "placed");
         map.setZoom(17);
         if (message) message.textContent = "";
       }, function () {

@@ -1,0 +1,67 @@
+"""The cache of public reads: built under the indicator data version and the public-content token.
+
+What the public sees of reports (the public map, a zone's public page, Open311 ``GET requests``) changes
+when a moderator acts or a report is written, not only when indicators are recomputed; so those writes
+move a second token on (``bump_public_version``, after their transaction commits) and public pages
+are cached under both. Like the data version, the token lives in Redis without expiry; if the cache
+is emptied a new token starts and the next pages are simply built afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.translation import get_language
+
+from . import dataversion
+
+logger = logging.getLogger(__name__)
+
+PUBLIC_VERSION_KEY = "observatory:public-content-version"
+# Entries of old versions linger in Redis at most this long.
+PUBLIC_CACHE_SECONDS = 6 * 3600
+T = TypeVar("T")
+
+
+def public_version() -> str:
+    version = cache.get(PUBLIC_VERSION_KEY)
+    if version is None:
+        cache.add(PUBLIC_VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+        version = cache.get(PUBLIC_VERSION_KEY)
+    return version
+
+
+def _bump() -> None:
+    try:
+        cache.set(PUBLIC_VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+    except Exception:  # cache down: the next pages are built afresh once it is back
+        logger.warning("could not move the public content version on", exc_info=True)
+
+
+def bump_public_version() -> None:
+    """Public pages must be rebuilt: called by every write that changes what the public sees, after commit."""
+    transaction.on_commit(_bump)
+
+
+def public_cache_key(name: str, parts: tuple) -> str:
+    digest = hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:24]
+    versions = cache.get_many([dataversion.DATA_VERSION_KEY, PUBLIC_VERSION_KEY])
+    data = versions.get(dataversion.DATA_VERSION_KEY) or dataversion.data_version()
+    public = versions.get(PUBLIC_VERSION_KEY) or public_version()
+    return f"public:{name}:{data}:{public}:{get_language()}:{digest}"
+
+
+def cached_public(name: str, parts: tuple, build: Callable[[], T], *, timeout: int = PUBLIC_CACHE_SECONDS) -> T:
+    """``build()``, cached under both tokens and the active language; ``parts`` are the request's parsed filters."""
+    key = public_cache_key(name, parts)
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout=timeout)
+    return value

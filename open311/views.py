@@ -176,7 +176,7 @@ def _request_row(report: Report) -> dict:
         "service_code": report.category.code,
         # Text and media are the citizen's: shown only once a moderator has published them.
         "description": report.public_description if published else "",
-        "agency_responsible": report.get_department_display() if report.department else "",
+        "agency_responsible": report.department.name if report.department else "",
         "service_notice": "",
         "requested_datetime": _iso(report.created_at),
         "updated_datetime": _iso(report.updated_at),

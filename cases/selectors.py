@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -295,16 +295,20 @@ def overdue_counts(department_ids: list[int]) -> dict[int, int]:
     return {row["department"]: row["n"] for row in rows}
 
 
-def expected_datetime(report) -> dt.datetime | None:
-    """When the city expects to have answered a report (Open311 ``expected_datetime``): the end of the latest
-    due date among its case's open tasks, in the city's time zone; None without an open case."""
+def with_expected_due(reports: QuerySet) -> QuerySet:
+    """Annotate ``expected_due`` on reports: the latest due date among the open tasks of the report's open case
+    (None without one), in one subquery for the whole list."""
     due = (
         Task.objects.open()
-        .filter(case__case_reports__report=report, case__status=Case.Status.OPEN)
+        .filter(case__case_reports__report=OuterRef("pk"), case__status=Case.Status.OPEN)
         .order_by("-due_date")
-        .values_list("due_date", flat=True)
-        .first()
+        .values("due_date")[:1]
     )
+    return reports.annotate(expected_due=Subquery(due))
+
+
+def due_datetime(due: dt.date | None) -> dt.datetime | None:
+    """The end of a due date in the city's time zone (what Open311's ``expected_datetime`` gives)."""
     if due is None:
         return None
     return timezone.make_aware(dt.datetime.combine(due, dt.time(23, 59, 59)))

@@ -16,6 +16,13 @@ from ..models import RoutingRule
 DARK = "dark-area"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Six staff users a test: the real hasher's million rounds would be most of the suite's time (tests log in
+    # with force_login; nothing here checks a password).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def member(username: str, department: Department, role=DepartmentMembership.Role.MEMBER, **extra) -> User:
     user = make_user(username, email=f"{username}@comune.example", **extra)
     DepartmentMembership.objects.create(user=user, department=department, role=role)

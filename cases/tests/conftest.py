@@ -23,6 +23,16 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def italian_by_default():
+    # A client request leaves its language active in the thread; each test starts in the default, Italian.
+    from django.utils import translation
+
+    translation.activate("it")
+    yield
+    translation.deactivate()
+
+
 def member(username: str, department: Department, role=DepartmentMembership.Role.MEMBER, **extra) -> User:
     user = make_user(username, email=f"{username}@comune.example", **extra)
     DepartmentMembership.objects.create(user=user, department=department, role=role)

@@ -166,7 +166,9 @@ def test_answers_become_a_satisfaction_figure_per_department(dark_case, city):
 
 def test_case_figures_count_opened_closed_overdue_and_reopened_per_department(dark_case, city):
     services.task_close(task=task_of(dark_case, "lighting"), user=city["lighting_member"], reason="fixed")
-    Task.objects.filter(department__code="municipal_police").update(due_date=timezone.localdate() - dt.timedelta(days=1))
+    Task.objects.filter(department__code="municipal_police").update(
+        due_date=timezone.localdate() - dt.timedelta(days=1)
+    )
     today = timezone.localdate()
     with translation.override("it"):
         rows = {row["code"]: row for row in selectors.case_figures(zone_ids=[city["west"].pk], start=today, end=today)}

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from city.i18n import in_language
 from city.roles import OFFICER, has_role
@@ -111,8 +112,8 @@ class Case(models.Model):
     """A piece of work for the city: one or more reports, or an alert, or a place, with a task per department."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("case", "Open")
+        CLOSED = "closed", pgettext_lazy("case", "Closed")
 
     title = models.CharField(_("title"), max_length=200)
     zone = models.ForeignKey(

@@ -17,10 +17,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from city import outbox, workcalendar
+from city import nightslots, outbox, workcalendar
 from city.models import Department, DepartmentMembership, Zone
 from reports import services as report_services
 from reports.models import Report
@@ -407,6 +407,12 @@ def case_reopen(*, case: Case, user, why: str = "") -> Case:
     return case
 
 
+def alert_case_title(alert) -> str:
+    """The default title of a case opened from an alert: its zone and time slot, by name, in the active language."""
+    slot = dict(nightslots.slot_choices()).get(alert.slot, alert.slot)
+    return _("Alert: %(zone)s, %(slot)s") % {"zone": alert.zone.name, "slot": slot}
+
+
 def case_open_from_alert(*, alert, user, title: str = "", department_ids: list[int] | None = None) -> Case:
     """An officer turns an alert into work: a case on the alert's zone with tasks for the departments chosen
     (by default every department covering the zone)."""
@@ -417,7 +423,7 @@ def case_open_from_alert(*, alert, user, title: str = "", department_ids: list[i
             raise ValidationError({"departments": _("Choose departments from the list.")})
     else:
         chosen = list(covering)
-    title = title or _("Alert: %(zone)s, %(slot)s") % {"zone": alert.zone.name, "slot": alert.slot}
+    title = title or alert_case_title(alert)
     return case_open(
         title=title,
         zone=alert.zone,
@@ -587,11 +593,13 @@ def alerts_notify() -> int:
             if not created:
                 continue
             link = outbox.absolute_url(reverse("dashboard-alerts"))
+            with translation.override(settings.LANGUAGE_CODE):
+                slot = str(dict(nightslots.slot_choices()).get(alert.slot, alert.slot))
             for department in Department.objects.covering_zone(alert.zone_id):
                 outbox.queue_rendered(
                     department.inbox_email,
                     "cases/email/alert",
-                    {"alert": alert, "department": department, "link": link},
+                    {"alert": alert, "department": department, "link": link, "slot": slot},
                     settings.LANGUAGE_CODE,
                     kind="case.alert",
                     reference=f"alert {alert.pk}",

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from city import nightslots
 from city.models import Department
 from city.roles import OFFICER, has_role, role_required
 from indicators.models import Alert
@@ -113,6 +114,7 @@ def _detail_page(request: HttpRequest, case: Case, *, status: int = 200, forms: 
             status=first_report.status if first_report else "",
         ),
         "is_moderator": has_role(user, "moderator"),
+        "alert_slot_label": dict(nightslots.slot_choices()).get(case.alert.slot, case.alert.slot) if case.alert else "",
     }
     return render(request, "cases/case_detail.html", ctx, status=status)
 
@@ -247,12 +249,17 @@ def case_from_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
         form = CaseFromAlertForm(
             departments=departments,
             initial={
-                "title": _("Alert: %(zone)s, %(slot)s") % {"zone": alert.zone.name, "slot": alert.slot},
+                "title": services.alert_case_title(alert),
                 "departments": covering,
             },
         )
         status = 200
-    ctx = {"alert": alert, "form": form, "existing": list(alert.cases.all())}
+    ctx = {
+        "alert": alert,
+        "slot_label": dict(nightslots.slot_choices()).get(alert.slot, alert.slot),
+        "form": form,
+        "existing": list(alert.cases.all()),
+    }
     return render(request, "cases/case_from_alert.html", ctx, status=status)
 
 

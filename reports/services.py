@@ -443,9 +443,11 @@ def _report_save(report: Report, *, photo) -> Report:
                 )
             elif not joining:  # a joined report counts once, through the original
                 stale.mark_stale([(report.zone_id, report.night)])
-            if not blocked:
+            # An imported report is history: no receipt, and no department is asked to act on it.
+            live = not blocked and report.source != Report.Source.IMPORT
+            if live:
                 _send_receipt(report)
-            if not joining and not blocked:  # cases routes it to the departments (one transaction with it)
+            if live and not joining:  # cases routes it to the departments (one transaction with it)
                 report_submitted.send(sender=Report, report=report)
     except BaseException:
         if saved_photo_name:

@@ -164,3 +164,20 @@ def test_a_membership_needs_a_user_and_a_department_once(city):
     with pytest.raises(IntegrityError), transaction.atomic():
         DepartmentMembership.objects.create(user=city["lighting_member"], department=city["lighting"])
     assert make_user("nobody").memberships.count() == 0
+
+
+def test_the_public_note_and_reopening_are_for_the_cases_people_only(client, dark_case, city):
+    url = f"/cases/{dark_case.pk}/public-note/"
+    assert client.post(url, {"public_note": "x"})["Location"].startswith("/accounts/login/")
+    client.force_login(city["partner_member"])
+    assert client.post(url, {"public_note": "x"}).status_code == 403
+    client.force_login(city["council_member"])  # sees the case (its zone) but has no task in it
+    assert client.post(url, {"public_note": "x"}).status_code == 403
+    client.force_login(city["police_member"])
+    assert client.post(url, {"public_note": "Controlli serali avviati"}).status_code == 302
+    dark_case.refresh_from_db()
+    assert dark_case.public_note == "Controlli serali avviati"
+    reopen = f"/cases/{dark_case.pk}/reopen/"
+    assert client.post(reopen).status_code == 400  # the case is open: nothing to reopen
+    client.force_login(city["partner_member"])
+    assert client.post(reopen).status_code == 403

@@ -32,6 +32,7 @@ from indicators import engine
 from indicators.models import Indicator
 from reports.models import TRACKING_ALPHABET, TRACKING_CODE_LENGTH, Category, Report
 
+from .cases import seed_cases
 from .grants import seed_grants
 from .places import quarter_names, seed_streets
 from .reports import seed_audits, seed_moderation, seed_public_notes
@@ -595,6 +596,7 @@ DEMO_STEPS: list[tuple[str, DemoStep]] = [
     ("sensors", seed_sensors),
     ("indicators", recompute_indicators),
     ("accounts", seed_accounts),
+    ("cases", seed_cases),
 ]
 
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from city.roles import DASHBOARD_ROLES, MODERATOR
+from city.roles import DASHBOARD_ROLES, MODERATOR, OFFICER
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +37,21 @@ def site(request: HttpRequest) -> dict:
         _item(request, reverse("public-map"), _("Map of reports")),
         _item(request, reverse("grants:projects"), _("Funded projects")),
     ]
+    user = getattr(request, "user", None)
     try:
-        roles = staff_roles(getattr(request, "user", None))
+        roles = staff_roles(user)
+        # Officers see every case; members of a department (or council, or partner) see their own queue.
+        cases = OFFICER in roles or (user is not None and user.is_authenticated and user.memberships.exists())
     except Exception:  # the database may be what is down (the 500 page): then the frame shows no staff menu
         logger.warning("staff roles could not be read for the menu", exc_info=True)
-        roles = set()
+        roles, cases = set(), False
     staff_menu = []
     if roles & set(DASHBOARD_ROLES):
         staff_menu.append(_item(request, reverse("dashboard"), _("Dashboard")))
     if MODERATOR in roles:
         staff_menu.append(_item(request, reverse("reports:moderation"), _("Moderation")))
+    if cases:
+        staff_menu.append(_item(request, reverse("cases:queue"), _("Cases")))
     return {
         "site": {
             "citizen_menu": citizen_menu,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("privacy/", pages.privacy, name="privacy"),
     path("dashboard/", include("dashboards.urls")),
     path("reports/", include("reports.urls")),
+    path("cases/", include("cases.urls")),
     path("projects/", include("grants.urls")),
     path("map/zones/", include("dashboards.public_urls")),
     path("map/", include("reports.map_urls")),

@@ -7,13 +7,12 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from city.models import Zone
+from city.models import Department, Zone
 
 from .models import (
     TRACKING_CODE_LENGTH,
     AbuseFlag,
     Category,
-    Department,
     PerceivedSafety,
     Report,
     SafetyAudit,
@@ -413,8 +412,13 @@ class MergeForm(forms.Form):
             raise forms.ValidationError(_("No report has this tracking code.")) from None
 
 
+def department_choices() -> list[tuple[str, str]]:
+    """The active departments as (code, name in the active language), for the assignment menus."""
+    return [(d.code, d.name) for d in Department.objects.active()]
+
+
 class AssignForm(forms.Form):
-    department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
+    department = forms.ChoiceField(label=_("Department"), choices=lambda: department_choices())
 
 
 class StatusForm(forms.Form):

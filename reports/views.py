@@ -515,7 +515,7 @@ def _moderation_page(
     forms_shown = {
         "publish_form": PublishForm(initial={"public_description": report.public_description or report.description}),
         "merge_form": MergeForm(),
-        "assign_form": AssignForm(initial={"department": report.department}),
+        "assign_form": AssignForm(initial={"department": report.department_id}),
         "status_form": StatusForm(initial={"status": report.status}),
     }
     for name, shown in forms_shown.items():

@@ -35,6 +35,7 @@ from reports.models import TRACKING_ALPHABET, TRACKING_CODE_LENGTH, Category, Re
 from .grants import seed_grants
 from .reports import seed_moderation
 from .sensors import seed_sensors
+from .surveys import seed_surveys
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ WIPE_TABLES += [
     "grants_applicationevent", "grants_score", "grants_project", "grants_project_zones", "grants_milestone",
     "grants_disbursement", "grants_outputindicator",
 ]  # fmt: skip
+# surveys: instruments and campaigns (their versions, invitations, answers, weights and estimates go with them).
+WIPE_TABLES += ["surveys_instrument", "surveys_campaign"]
 # sensors: readings carry no foreign key (sensors/migrations/0003), so the catalogue cannot find them.
 WIPE_TABLES += ["sensors_reading"]
 
@@ -589,6 +592,7 @@ DEMO_STEPS: list[tuple[str, DemoStep]] = [
     ("moderation", seed_moderation),
     ("grants", seed_grants),
     ("sensors", seed_sensors),
+    ("surveys", seed_surveys),
     ("indicators", recompute_indicators),
     ("accounts", seed_accounts),
 ]

@@ -14,6 +14,7 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from city.i18n import in_language
 from city.models import Zone
@@ -34,11 +35,12 @@ def new_invitation_code() -> str:
 class SafeAfterDark(models.IntegerChoices):
     """The answer to the headline item, coded as ISTAT and the import files code it."""
 
-    VERY_SAFE = 4, _("Very safe")
-    FAIRLY_SAFE = 3, _("Fairly safe")
-    A_BIT_UNSAFE = 2, _("A bit unsafe")
-    NOT_SAFE_AT_ALL = 1, _("Not safe at all")
-    NEVER_OUT_ALONE = 0, _("I never go out alone after dark")
+    # ISTAT's answers: molto / abbastanza / poco / per niente sicuro/a, non esco mai da solo/a quando è buio.
+    VERY_SAFE = 4, pgettext_lazy("survey answer", "Very safe")
+    FAIRLY_SAFE = 3, pgettext_lazy("survey answer", "Fairly safe")
+    A_BIT_UNSAFE = 2, pgettext_lazy("survey answer", "A bit unsafe")
+    NOT_SAFE_AT_ALL = 1, pgettext_lazy("survey answer", "Not safe at all")
+    NEVER_OUT_ALONE = 0, pgettext_lazy("survey answer", "I never go out alone after dark")
 
     @classmethod
     def feeling_safe(cls) -> tuple[int, int]:

@@ -31,6 +31,7 @@ from .models import (
     FrameUnit,
     PopulationMargin,
     Response,
+    SafeAfterDark,
     Sex,
     age_band_of,
 )
@@ -210,7 +211,7 @@ def responses_import(*, path: str | Path, campaign: Campaign) -> ImportSummary:
                 )
             answered_at = _parse_instant(row["answered_at"], row_errors)
             safe = row["safe_after_dark"]
-            safe_value = int(safe) if safe.isdigit() else None
+            safe_value = int(safe) if safe.isdigit() and int(safe) in SafeAfterDark.values else None
             if safe_value is None:
                 row_errors.append(("safe_after_dark", f"{safe!r}: write 4, 3, 2, 1 or 0"))
             weight = None

@@ -37,6 +37,7 @@ from .grants import seed_grants
 from .places import quarter_names, seed_streets
 from .reports import seed_audits, seed_moderation, seed_public_notes
 from .sensors import seed_sensors
+from .surveys import seed_surveys
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ WIPE_TABLES += [
     "grants_applicationevent", "grants_score", "grants_project", "grants_project_zones", "grants_milestone",
     "grants_disbursement", "grants_outputindicator",
 ]  # fmt: skip
+# surveys: instruments and campaigns (their versions, invitations, answers, weights and estimates go with them).
+WIPE_TABLES += ["surveys_instrument", "surveys_campaign"]
 # sensors: readings carry no foreign key (sensors/migrations/0003), so the catalogue cannot find them.
 WIPE_TABLES += ["sensors_reading"]
 
@@ -594,6 +597,7 @@ DEMO_STEPS: list[tuple[str, DemoStep]] = [
     ("streets", seed_streets),
     ("grants", seed_grants),
     ("sensors", seed_sensors),
+    ("surveys", seed_surveys),
     ("indicators", recompute_indicators),
     ("accounts", seed_accounts),
     ("cases", seed_cases),

@@ -505,6 +505,11 @@ OBSERVATORY_ALERT_FDR = float(env("OBSERVATORY_ALERT_FDR", "0.05"))
 # Hot spots: permutations of the conditional randomisation (fixed seed) and the FDR level.
 OBSERVATORY_HOTSPOT_PERMUTATIONS = int(env("OBSERVATORY_HOTSPOT_PERMUTATIONS", "999"))
 
+# --- surveys: weighting and estimates (docs/methodology.md, "Surveys") ---
+# A survey estimate resting on fewer effective answers (Kish's n for the weighted share, the
+# equivalent n of its MSE for the small-area one) is withheld as "too few answers".
+SURVEYS_MIN_EFFECTIVE_N = float(env("SURVEYS_MIN_EFFECTIVE_N", "10"))
+
 # --- dashboards: login brute-force protection (django-axes) and session expiry ---
 # axes' check first (observatory.auth: AxesStandaloneBackend for every login that carries a request).
 AUTHENTICATION_BACKENDS = ["observatory.auth.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("projects/", include("grants.urls")),
     path("map/zones/", include("dashboards.public_urls")),
     path("map/", include("reports.map_urls")),
+    path("surveys/", include("surveys.urls")),
     path("open311/v2/", include("open311.urls")),
     path("opendata/", include("opendata.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("api/v1/", include("sensors.api_urls")),
     path("api/v1/", include("indicators.api_urls")),
     path("api/v1/reports/", include("reports.api_urls")),
+    path("api/v1/surveys/", include("surveys.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # No ReDoc page: its bundle loads its logo from the vendor's CDN, which the CSP (rightly) blocks.

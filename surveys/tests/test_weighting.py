@@ -1,0 +1,109 @@
+"""A campaign's weighting run: stored weights, diagnostics and estimates, the command and the suppression rule."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Sum
+from django.test import override_settings
+
+from city.models import StaleZoneNight
+from surveys import estimation as est
+from surveys.models import PopulationMargin, Response, ResponseWeight, SurveyEstimate, WeightingRun
+from surveys.tasks import weight_survey_campaign
+from surveys.tests.weighting_fixtures import surveyed_city
+from surveys.weighting import weighting_run_execute
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_run_weights_every_answer_to_the_residents_and_records_its_diagnostics():
+    campaign, _zones = surveyed_city()
+    run = weighting_run_execute(campaign=campaign)
+    assert run.status == WeightingRun.Status.DONE and run.converged
+    assert run.method_version == est.METHOD_VERSION
+    residents = PopulationMargin.objects.aggregate(total=Sum("residents"))["total"]
+    weights = ResponseWeight.objects.filter(run=run)
+    assert weights.count() == Response.objects.filter(campaign=campaign).count()
+    assert weights.aggregate(total=Sum("final_weight"))["total"] == pytest.approx(residents, rel=0.01)
+    diagnostics = run.diagnostics
+    assert diagnostics["design_effect"] > 1 and 0 < diagnostics["effective_n"] < diagnostics["respondents"]
+    assert diagnostics["weight_min"] < diagnostics["weight_max"]
+    assert diagnostics["profiles_completed"] == 2  # the two answers without sex or age band are kept
+
+
+def test_respondents_without_sex_or_age_band_are_weighted_not_dropped():
+    campaign, _zones = surveyed_city()
+    run = weighting_run_execute(campaign=campaign)
+    blank = Response.objects.filter(campaign=campaign).filter(sex="") | Response.objects.filter(
+        campaign=campaign, age_band=""
+    )
+    assert blank.count() == 2
+    assert ResponseWeight.objects.filter(run=run, response__in=blank, final_weight__gt=0).count() == 2
+
+
+def test_each_zone_and_the_city_get_direct_weighted_and_small_area_estimates_with_intervals():
+    campaign, zones = surveyed_city()
+    weighting_run_execute(campaign=campaign)
+    rows = SurveyEstimate.objects.filter(campaign=campaign, period_kind="campaign", slot="", reading="not_safe")
+    city = rows.get(zone=None, method=SurveyEstimate.Method.WEIGHTED)
+    assert city.lower < city.value < city.upper and city.n == Response.objects.filter(campaign=campaign).count()
+    assert city.effective_n < city.n
+    for zone in zones:
+        for method in SurveyEstimate.Method.values:
+            estimate = rows.get(zone=zone, method=method)
+            assert estimate.suppressed or estimate.lower <= estimate.value <= estimate.upper
+    direct = rows.get(zone=None, method=SurveyEstimate.Method.DIRECT)
+    # Women and older people answer more and feel less safe: weighting raises the share.
+    assert city.value > direct.value
+
+
+def test_excluding_never_goes_out_alone_gives_a_second_reading():
+    campaign, _zones = surveyed_city()
+    weighting_run_execute(campaign=campaign)
+    both = SurveyEstimate.objects.filter(campaign=campaign, zone=None, method="direct", period_kind="campaign", slot="")
+    counted = both.get(reading="not_safe")
+    excluded = both.get(reading="excluded")
+    never = Response.objects.filter(campaign=campaign, safe_after_dark=0).count()
+    assert never > 0 and excluded.n == counted.n - never
+    assert excluded.value > counted.value
+
+
+@override_settings(SURVEYS_MIN_EFFECTIVE_N=10_000)
+def test_estimates_under_the_minimum_effective_n_are_suppressed_as_too_few_answers():
+    campaign, _zones = surveyed_city()
+    weighting_run_execute(campaign=campaign)
+    rows = SurveyEstimate.objects.filter(campaign=campaign)
+    assert rows.exists() and not rows.filter(suppressed=False).exists()
+    assert not rows.filter(value__isnull=False).exists()
+
+
+def test_running_again_replaces_the_estimates_and_marks_the_fieldwork_nights_stale():
+    campaign, zones = surveyed_city(zones=4)
+    weighting_run_execute(campaign=campaign)
+    key = ("zone", "period_kind", "period_start", "slot", "method", "reading", "value")
+    first = sorted(SurveyEstimate.objects.filter(campaign=campaign).values_list(*key), key=repr)
+    weight_survey_campaign.apply(args=[campaign.pk]).get()
+    again = sorted(SurveyEstimate.objects.filter(campaign=campaign).values_list(*key), key=repr)
+    assert again == first and WeightingRun.objects.filter(campaign=campaign).count() == 2
+    assert StaleZoneNight.objects.filter(zone__in=zones).exists()
+
+
+def test_the_command_prints_the_run_and_refuses_an_unknown_campaign():
+    campaign, _zones = surveyed_city(zones=4)
+    out = StringIO()
+    call_command("weight_survey", "--campaign", campaign.code, stdout=out)
+    figures = json.loads(out.getvalue())
+    assert figures["converged"] is True and figures["respondents"] > 0
+    with pytest.raises(CommandError, match="no campaign"):
+        call_command("weight_survey", "--campaign", "nope")
+
+
+def test_a_campaign_without_population_margins_fails_with_its_reason():
+    campaign, _zones = surveyed_city(zones=4)
+    PopulationMargin.objects.all().delete()
+    run = weighting_run_execute(campaign=campaign)
+    assert run.status == WeightingRun.Status.FAILED and "population" in run.error

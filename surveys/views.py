@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,11 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from city import csvexport
 from city.roles import DASHBOARD_ROLES, role_required
-from reports.ratelimit import client_ip, rate_limit_hit
+from reports.ratelimit import client_ip, rate_limit_refund, rate_limit_take
 
 from . import selectors, services, tasks
 from .forms import QuestionnaireForm
@@ -50,9 +53,26 @@ def campaign_answer(request: HttpRequest, code: str) -> HttpResponse:
             status=410 if campaign.closes_at and now >= campaign.closes_at else 403,
         )
     if request.method == "POST":
-        if campaign.mode == Campaign.Mode.OPEN and rate_limit_hit(client_ip(request)):
-            return render(request, "reports/rate_limited.html", {}, status=429)
         form = QuestionnaireForm(request.POST, campaign=campaign)
+        # An open link is limited per connection like the report form: only an answer that would be saved
+        # counts (a form with mistakes does not), and a refused one is shown again with what was typed.
+        limited = campaign.mode == Campaign.Mode.OPEN
+        ip = client_ip(request)
+        wait_seconds = rate_limit_take(ip) if limited and form.is_valid() else 0
+        if wait_seconds:
+            form.add_error(
+                None,
+                ngettext(
+                    "Many answers came from your connection in a short time: please send again in %(minutes)s minute.",
+                    "Many answers came from your connection in a short time: please send again in %(minutes)s minutes.",
+                    max(1, math.ceil(wait_seconds / 60)),
+                )
+                % {"minutes": max(1, math.ceil(wait_seconds / 60))},
+            )
+            ctx = {"campaign": campaign, "version": campaign.instrument_version, "form": form, **_map_ctx()}
+            response = render(request, "surveys/questionnaire.html", ctx, status=429)
+            response["Retry-After"] = str(wait_seconds)
+            return response
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -73,6 +93,8 @@ def campaign_answer(request: HttpRequest, code: str) -> HttpResponse:
                     invitation_code=data.get("invitation_code") or "",
                 )
             except ValidationError as error:
+                if limited:
+                    rate_limit_refund(ip)
                 for key, errors in error.message_dict.items():
                     for message in errors:
                         form.add_error(form.field_for_error(key), message)

@@ -108,13 +108,6 @@ def rate_limit_wait(ip: str | None) -> int:
     return math.ceil(wait_ms / 1000) if wait_ms else 0
 
 
-def rate_limit_retry_after() -> int:
-    """Seconds until the current window ends and a refused sender may submit again (for Retry-After)."""
-    rate = parse_rate(settings.OBSERVATORY_REPORT_RATE_LIMIT) or (1, 1)
-    period = rate[1]
-    return max(1, period - int(time.time()) % period)
-
-
 def rate_limit_reset(ip: str) -> None:
     """Forget an address's count (tests; staff unblocking someone)."""
     _client(settings.REDIS_URL).delete(KEY_PREFIX + ip)

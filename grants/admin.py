@@ -254,7 +254,9 @@ class ApplicationAdmin(ServiceErrorsMixin, admin.ModelAdmin):
         if change:
             obj.save()
             return
-        data = {name: form.cleaned_data.get(name) for name in form.Meta.fields}
+        # ApplicationForm's own fields: the form the admin builds also lists the read-only ones (status, rank),
+        # which the service decides and does not take.
+        data = {name: form.cleaned_data.get(name) for name in ApplicationForm.Meta.fields}
         _adopt(obj, services.application_submit(**data, actor=request.user))
 
     def save_formset(self, request, form, formset, change):

@@ -174,6 +174,9 @@ class ProjectAwardForm(forms.ModelForm):
         # Withdrawing is a later step (it releases money); a new project cannot start withdrawn.
         self.fields["status"].choices = [c for c in Project.Status.choices if c[0] != Project.Status.WITHDRAWN]
         self.fields["sites"].help_text = _("Leave empty to use the sites of the application.")
+        # No 0.00 pre-filled from the model's default: an empty field keeps the application's co-financing.
+        self.fields["co_financing"].initial = None
+        self.fields["co_financing"].help_text = _("Leave empty to keep the co-financing of the application.")
 
     def clean(self):
         cleaned = super().clean()

@@ -406,7 +406,7 @@ class ProjectQuerySet(models.QuerySet):
         )
 
     def public(self) -> ProjectQuerySet:
-        return self.select_related("call").annotate(zone_count=Count("zones", distinct=True))
+        return self.select_related("call", "organisation").annotate(zone_count=Count("zones", distinct=True))
 
 
 class Project(models.Model):
@@ -484,6 +484,13 @@ class Project(models.Model):
     @property
     def description(self) -> str:
         return in_language(self.description_it, self.description_en)
+
+    @property
+    def public_beneficiary(self) -> str:
+        """The beneficiary as the public sees it: a natural person is never named."""
+        if self.organisation_id and self.organisation.natural_person:
+            return str(_("Natural person (name not published)"))
+        return self.beneficiary
 
 
 class Milestone(models.Model):

@@ -393,10 +393,10 @@ def call_rank(*, call: Call, actor=None) -> list[Application]:
             .select_for_update(of=("self",))
             .filter(call=call, status__in=(Application.Status.SCORED, Application.Status.RANKED))
         )
-        if not any(a.status == Application.Status.SCORED for a in candidates):
-            raise ValidationError(_("No scored applications to rank in this call."))
         if call.ranking_published_at is not None:
             raise ValidationError(_("The ranking of this call is already approved and published."))
+        if not any(a.status == Application.Status.SCORED for a in candidates):
+            raise ValidationError(_("No scored applications to rank in this call."))
         below = [a for a in candidates if (a.weighted_score or 0) < call.minimum_score]
         for application in below:
             application.rank = None
@@ -429,6 +429,14 @@ def call_rank(*, call: Call, actor=None) -> list[Application]:
                     % {"rank": position, "score": application.weighted_score or 0},
                 )
     return candidates
+
+
+def call_publish(*, call: Call) -> Call:
+    """Publish a draft call: the public sees it (and its ranking, once approved)."""
+    if call.published_at is None:
+        call.published_at = timezone.now()
+        call.save(update_fields=["published_at"])
+    return call
 
 
 def call_ranking_approve(*, call: Call, act_number: str, act_date: dt.date, actor=None) -> Call:

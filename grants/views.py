@@ -10,16 +10,16 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models.functions import AsGeoJSON
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from city.csvexport import csv_response, dict_rows
 
-from . import impact, permissions, selectors
-from .models import ApplicationAttachment, Call, Disbursement, Project
+from . import impact, permissions, selectors, services
+from .models import ApplicationAttachment, Call, CommissionMember, Disbursement, Project
 
 GEOJSON_DECIMALS = 6  # about 10 cm: plenty for sites on a city map
 
@@ -241,3 +241,32 @@ def transparency_json(request: HttpRequest, year: int) -> HttpResponse:
     records = [selectors.transparency_record(p) for p in selectors.transparency_projects(year)]
     meta = {"title": "Sovvenzioni, contributi, sussidi, vantaggi economici (D.lgs. 33/2013 art. 26-27)", "year": year}
     return _open_data_json(meta, records)
+
+
+@login_required
+def commission_declaration(request: HttpRequest, call_id: int) -> HttpResponse:
+    """A commission member signs the conflict-of-interest declaration before seeing the call's applications.
+
+    Anyone who is not a member of the call's commission gets a 404, as for a call that does not exist.
+    """
+    member = CommissionMember.objects.select_related("call").filter(call_id=call_id, evaluator=request.user).first()
+    if member is None:
+        raise Http404(_("No such call."))
+    error = ""
+    if request.method == "POST" and member.declared_at is None:
+        try:
+            member = services.commission_declare(
+                call=member.call,
+                evaluator=request.user,
+                has_conflict=request.POST.get("has_conflict") == "yes",
+                declaration=request.POST.get("declaration", ""),
+            )
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+        else:
+            if member.may_score:
+                return redirect(f"/admin/grants/application/?call__id__exact={member.call_id}")
+            return redirect(request.path)
+    return render(
+        request, "grants/commission_declaration.html", {"member": member, "call": member.call, "error": error}
+    )

@@ -182,3 +182,33 @@ def test_a_non_member_is_refused_in_italian_by_default(grid):
             application=application, criterion=call.criteria.first(), evaluator=outsider, score=7, reason="x"
         )
     assert "commissione" in refused.value.messages[0]
+
+
+def test_a_member_signs_the_declaration_on_its_page_and_then_sees_the_applications(client, grid, evaluator):
+    call = make_call()
+    submit(call, title="Visibile dopo la dichiarazione")
+    services.commission_assign(call=call, evaluator=evaluator)
+    client.force_login(evaluator)
+    assert "Visibile dopo" not in client.get("/admin/grants/application/").content.decode()
+    page = client.post(f"/projects/calls/{call.pk}/declaration/", {"has_conflict": "no"})
+    assert page.status_code == 302
+    assert "Visibile dopo" in client.get("/admin/grants/application/").content.decode()
+
+
+def test_a_member_declaring_a_conflict_never_sees_the_applications(client, grid, evaluator):
+    call = make_call()
+    submit(call, title="Mai visibile")
+    services.commission_assign(call=call, evaluator=evaluator)
+    client.force_login(evaluator)
+    client.cookies["django_language"] = "en"
+    refused = client.post(f"/projects/calls/{call.pk}/declaration/", {"has_conflict": "yes", "declaration": ""})
+    assert "Describe the conflict" in refused.content.decode()
+    client.post(f"/projects/calls/{call.pk}/declaration/", {"has_conflict": "yes", "declaration": "Socio dell'APS."})
+    assert "Mai visibile" not in client.get("/admin/grants/application/").content.decode()
+
+
+def test_the_declaration_page_is_only_for_members(client, grid, evaluator):
+    call = make_call()
+    assert client.get(f"/projects/calls/{call.pk}/declaration/").status_code == 302  # anonymous: to the login
+    client.force_login(evaluator)
+    assert client.get(f"/projects/calls/{call.pk}/declaration/").status_code == 404  # not a member

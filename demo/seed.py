@@ -62,7 +62,8 @@ WIPE_TABLES = ["reports_report", "observatory_indicator", "observatory_stalezone
 WIPE_TABLES += [
     "grants_call", "grants_criterion", "grants_application", "grants_applicationattachment",
     "grants_applicationevent", "grants_score", "grants_project", "grants_project_zones", "grants_milestone",
-    "grants_disbursement", "grants_outputindicator",
+    "grants_disbursement", "grants_outputindicator", "grants_organisation", "grants_commissionmember",
+    "grants_tranche",
 ]  # fmt: skip
 # sensors: readings carry no foreign key (sensors/migrations/0003), so the catalogue cannot find them.
 WIPE_TABLES += ["sensors_reading"]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import F, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from city.outbox import absolute_url
 
@@ -26,9 +27,9 @@ FUNDED, ELIGIBLE_NOT_FUNDED, NOT_ELIGIBLE = "funded", "eligible_not_funded", "no
 
 def outcome_labels() -> dict[str, str]:
     return {
-        FUNDED: _("Funded"),
-        ELIGIBLE_NOT_FUNDED: _("Eligible, not funded"),
-        NOT_ELIGIBLE: _("Not eligible"),
+        FUNDED: pgettext("ranking group", "Funded"),
+        ELIGIBLE_NOT_FUNDED: pgettext("ranking group", "Eligible, not funded"),
+        NOT_ELIGIBLE: pgettext("ranking group", "Not eligible"),
     }
 
 

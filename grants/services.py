@@ -23,8 +23,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from city.outbox import absolute_url, queue_rendered
 
 from .models import (
     CUP_PATTERN,
@@ -211,6 +213,7 @@ def application_submit(
     submitted_on: dt.date | None = None,
     attachments: list[UploadedFile] = (),
     actor=None,
+    applicant: Organisation | None = None,
 ) -> Application:
     submitted_on = submitted_on or timezone.localdate()
     validate_email(contact_email)
@@ -235,6 +238,7 @@ def application_submit(
             sites=sites,
             night_service=night_service,
             submitted_on=submitted_on,
+            applicant=applicant,
         )
         _event(application, from_status="", to_status=Application.Status.SUBMITTED, actor=actor)
         for file in attachments:
@@ -490,7 +494,46 @@ def call_ranking_approve(*, call: Call, act_number: str, act_date: dt.date, acto
         call.ranking_act_date = act_date
         call.ranking_published_at = timezone.now()
         call.save(update_fields=["ranking_act_number", "ranking_act_date", "ranking_published_at"])
+        outcome_notices_queue(call=call)
     return call
+
+
+def _recipient_language(application: Application) -> str:
+    return application.applicant.language if application.applicant_id else settings.LANGUAGE_CODE
+
+
+def outcome_notices_queue(*, call: Call) -> int:
+    """Tell every applicant of the call its outcome, in its language, with the link to the graduatoria
+    (queued in the caller's transaction: no approval, no e-mail)."""
+    queued = 0
+    for application in Application.objects.filter(call=call).exclude(status=Application.Status.SUBMITTED):
+        language = _recipient_language(application)
+        with translation.override(language):
+            outcome = {
+                Application.Status.RANKED: _("Funded: the grant will be awarded by the next act."),
+                Application.Status.FUNDED: _("Funded."),
+                Application.Status.NOT_FUNDED: _("Eligible, not funded."),
+            }.get(application.status, _("Not eligible."))
+        context = {
+            "call_title": in_language_of(call.title_it, call.title_en, language),
+            "application_title": application.title,
+            "organisation": application.organisation,
+            "act_number": call.ranking_act_number,
+            "act_date": call.ranking_act_date.isoformat(),
+            "outcome": outcome,
+            "reason": application.outcome_reason if application.status != Application.Status.RANKED else "",
+            "url": absolute_url(call.get_absolute_url()),
+        }
+        if queue_rendered(
+            application.contact_email, "grants/email/outcome", context, language, kind="grants.outcome",
+            reference=f"application:{application.pk}",
+        ):  # fmt: skip
+            queued += 1
+    return queued
+
+
+def in_language_of(italian: str, english: str, language: str) -> str:
+    return english if language == "en" and english else italian
 
 
 # --- funded projects and money ----------------------------------------------------------------------
@@ -1054,4 +1097,26 @@ def tranche_pay(*, tranche: Tranche, paid_on: dt.date, actor=None, note: str = "
         )
         tranche.disbursement = entry
         tranche.save(update_fields=["disbursement"])
+        organisation = tranche.project.organisation
+        if organisation is not None and organisation.email:
+            with translation.override(organisation.language):
+                kind = str(tranche.get_kind_display())
+            queue_rendered(
+                organisation.email,
+                "grants/email/payment",
+                {
+                    "beneficiary": organisation.name,
+                    "project_title": in_language_of(
+                        tranche.project.title_it, tranche.project.title_en, organisation.language
+                    ),
+                    "amount": entry.amount,
+                    "kind": kind,
+                    "paid_on": entry.paid_on.isoformat(),
+                    "cup": tranche.project.cup,
+                    "url": absolute_url(tranche.project.get_absolute_url()),
+                },
+                organisation.language,
+                kind="grants.payment",
+                reference=f"tranche:{tranche.pk}",
+            )
         return entry

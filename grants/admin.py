@@ -39,12 +39,16 @@ from .models import (
     CommissionMember,
     Criterion,
     Disbursement,
+    ExpenseClaim,
+    ExpenseItem,
     GrantRelease,
     Milestone,
     Organisation,
     OutputIndicator,
     ProgrammeSummary,
+    ProgressReport,
     Project,
+    ReportingEvent,
     Score,
     Tranche,
 )
@@ -669,3 +673,84 @@ class ProgrammeSummaryAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         return HttpResponseRedirect(reverse("grants:programme"))
+
+
+# --- beneficiaries' reporting: the city decides with the reason typed on the report or claim -------------
+
+
+def _decide_action(decision: str, label):
+    @admin.action(description=label, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        decided = 0
+        for item in queryset:
+            try:
+                services.reporting_decide(item=item, decision=decision, reason=item.decision_reason, actor=request.user)
+                decided += 1
+            except ValidationError as error:
+                modeladmin.message_user(request, f"{item}: {' '.join(error.messages)}", messages.ERROR)
+        if decided:
+            modeladmin.message_user(request, gettext("%(count)d decided.") % {"count": decided}, messages.SUCCESS)
+
+    action.__name__ = f"decide_{decision}"
+    return action
+
+
+DECISION_ACTIONS = [
+    _decide_action("approved", _("Approve")),
+    _decide_action("changes_requested", _("Ask for changes (with the reason written on it)")),
+    _decide_action("rejected", _("Reject (with the reason written on it)")),
+]
+
+
+class ReviewAdmin(admin.ModelAdmin):
+    actions = DECISION_ACTIONS
+    list_filter = ["status", "project__call"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in ("decision_reason",)]
+
+
+class ExpenseItemInline(admin.TabularInline):
+    model = ExpenseItem
+    extra = 0
+    can_delete = False
+    fields = ["description", "amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(ReviewAdmin):
+    list_display = ["milestone", "project", "status", "people_reached", "night_events", "night_service_hours",
+                    "submitted_at"]  # fmt: skip
+
+
+@admin.register(ExpenseClaim)
+class ExpenseClaimAdmin(ReviewAdmin):
+    list_display = ["milestone", "project", "status", "submitted_at"]
+    inlines = [ExpenseItemInline]
+
+
+@admin.register(ReportingEvent)
+class ReportingEventAdmin(admin.ModelAdmin):
+    """The audit trail of reporting: read only."""
+
+    list_display = ["at", "project", "subject", "action", "actor", "note"]
+    list_filter = ["action"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -623,6 +623,104 @@ class Tranche(models.Model):
         return f"{self.get_kind_display()} {self.amount} EUR"
 
 
+class Review(models.TextChoices):
+    """Where a beneficiary's report or expense claim stands with the city."""
+
+    SUBMITTED = "submitted", _("Submitted, awaiting review")
+    APPROVED = "approved", _("Approved")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ProgressReport(models.Model):
+    """The beneficiary's report on a milestone, with its output indicators. Approving it (and the expense
+    claim of the same milestone, if any) approves the milestone, which makes its progress payment due."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="reports")
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("milestone"), on_delete=models.PROTECT, related_name="reports"
+    )
+    text = models.TextField(_("what was done"))
+    people_reached = models.PositiveIntegerField(_("people reached"))
+    night_events = models.PositiveIntegerField(_("night events held"))
+    night_service_hours = models.DecimalField(
+        _("hours of night-time service"), max_digits=8, decimal_places=1, validators=[MinValueValidator(0)]
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Review.choices, default=Review.SUBMITTED)
+    decision_reason = models.TextField(_("reason of the decision"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "submitted_at", "id"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        constraints = [
+            models.CheckConstraint(condition=Q(night_service_hours__gte=0), name="grants_report_hours_nonneg")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone} ({self.get_status_display()})"
+
+
+def receipt_path(instance: ExpenseItem, filename: str) -> str:
+    return f"grants/claims/{instance.claim_id}/{filename}"
+
+
+class ExpenseClaim(models.Model):
+    """Expenses the beneficiary claims for a milestone, item by item with a PDF receipt each."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="claims")
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("milestone"), on_delete=models.PROTECT, related_name="claims"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Review.choices, default=Review.SUBMITTED)
+    decision_reason = models.TextField(_("reason of the decision"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "submitted_at", "id"]
+        verbose_name = _("expense claim")
+        verbose_name_plural = _("expense claims")
+
+    def __str__(self) -> str:
+        return f"{self.milestone} ({self.get_status_display()})"
+
+
+class ExpenseItem(models.Model):
+    claim = models.ForeignKey(ExpenseClaim, on_delete=models.CASCADE, related_name="items")
+    description = models.CharField(_("expense item"), max_length=300)
+    amount = models.DecimalField(_("amount (EUR)"), **MONEY)
+    receipt = models.FileField(_("receipt (PDF)"), upload_to=receipt_path)
+
+    class Meta:
+        ordering = ["claim", "id"]
+        verbose_name = _("expense item")
+        verbose_name_plural = _("expense items")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="grants_expense_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount} EUR"
+
+
+class ReportingEvent(models.Model):
+    """The audit trail of reporting: every submission and decision, by whom, when, with the reason."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="reporting_events")
+    subject = models.CharField(_("subject"), max_length=40)  # "report:<id>", "claim:<id>", "milestone:<id>"
+    action = models.CharField(_("action"), max_length=20)
+    note = models.TextField(_("note"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "at", "id"]
+        verbose_name = _("reporting event")
+        verbose_name_plural = _("reporting events")
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.action}"
+
+
 class ProgrammeSummary(Project):
     """Not data: the admin's entry to the programme summary page (``grants:programme``)."""
 

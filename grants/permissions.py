@@ -21,6 +21,10 @@ GRANTS_ADMIN_PERMISSIONS = {
     "organisation": ("add", "change", "view"),
     "commissionmember": ("add", "delete", "view"),
     "tranche": ("add", "view"),  # paid through services.tranche_pay, never edited
+    "progressreport": ("change", "view"),  # only the reason is edited; decided through services.reporting_decide
+    "expenseclaim": ("change", "view"),
+    "expenseitem": ("view",),
+    "reportingevent": ("view",),
 }
 
 

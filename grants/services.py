@@ -38,10 +38,15 @@ from .models import (
     CommissionMember,
     Criterion,
     Disbursement,
+    ExpenseClaim,
+    ExpenseItem,
     GrantRelease,
     Milestone,
     Organisation,
+    ProgressReport,
     Project,
+    ReportingEvent,
+    Review,
     Score,
     Tranche,
 )
@@ -164,6 +169,13 @@ def attachment_check(file: UploadedFile) -> None:
     # The PDF specification allows up to 1 KB of junk before the header; real files start with it.
     if PDF_MAGIC not in head:
         raise ValidationError(_("Only PDF files are accepted: this file is not a PDF."))
+    # A PDF ends with its end-of-file marker (ISO 32000-1, 7.5.5), after at most a little trailing junk:
+    # a file without it is truncated or damaged, and would not open.
+    file.seek(max(0, (file.size or 0) - 2048))
+    tail = file.read()
+    file.seek(0)
+    if b"%%EOF" not in tail:
+        raise ValidationError(_("The PDF is truncated or damaged (it has no end-of-file marker)."))
 
 
 def _check_dates(first: dt.date, last: dt.date, *, first_label: str, last_label: str) -> None:
@@ -1120,3 +1132,139 @@ def tranche_pay(*, tranche: Tranche, paid_on: dt.date, actor=None, note: str = "
                 reference=f"tranche:{tranche.pk}",
             )
         return entry
+
+
+# --- beneficiaries' reporting: progress reports, expense claims, the city's decisions ------------------
+
+
+def _reporting_event(project: Project, subject: str, action: str, *, actor=None, note: str = "") -> None:
+    ReportingEvent.objects.create(project=project, subject=subject, action=action, actor=actor, note=note)
+
+
+def _count(value, *, field: str, decimal: bool = False):
+    try:
+        number = Decimal(str(value)) if decimal else int(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("%(field)s must be a number, zero or more.") % {"field": field}) from None
+    if (decimal and not number.is_finite()) or number < 0:
+        raise ValidationError(_("%(field)s must be a number, zero or more.") % {"field": field})
+    return number
+
+
+def progress_report_submit(
+    *, project: Project, milestone: Milestone, text: str, people_reached, night_events, night_service_hours, actor=None
+) -> ProgressReport:
+    """The beneficiary reports on a milestone with its output indicators."""
+    if milestone.project_id != project.pk:
+        raise ValidationError(_("That milestone belongs to another project."))
+    if not (text or "").strip():
+        raise ValidationError(_("Describe what was done."))
+    people = _count(people_reached, field=_("People reached"))
+    events = _count(night_events, field=_("Night events held"))
+    hours = _count(night_service_hours, field=_("Hours of night-time service"), decimal=True)
+    with transaction.atomic():
+        if ProgressReport.objects.filter(milestone=milestone, status__in=(Review.SUBMITTED, Review.APPROVED)).exists():
+            raise ValidationError(_("This milestone already has a report under review or approved."))
+        report = ProgressReport.objects.create(
+            project=project, milestone=milestone, text=text.strip(), people_reached=people, night_events=events,
+            night_service_hours=hours,
+        )  # fmt: skip
+        _reporting_event(project, f"report:{report.pk}", "submitted", actor=actor)
+    return report
+
+
+def expense_claim_submit(*, project: Project, milestone: Milestone, items: list[tuple], actor=None) -> ExpenseClaim:
+    """The beneficiary claims expenses for a milestone: (description, amount, PDF receipt) per item.
+
+    Every item is checked before anything is written; one bad item refuses the whole claim."""
+    if milestone.project_id != project.pk:
+        raise ValidationError(_("That milestone belongs to another project."))
+    if not items:
+        raise ValidationError(_("A claim needs at least one expense item."))
+    parsed = []
+    for number, (description, amount, receipt) in enumerate(items, start=1):
+        if not (description or "").strip():
+            raise ValidationError(_("Item %(n)d: describe the expense.") % {"n": number})
+        value = money_parse(amount, field=_("Item %(n)d: the amount") % {"n": number})
+        if receipt is None:
+            raise ValidationError(_("Item %(n)d: the receipt (PDF) is required.") % {"n": number})
+        try:
+            attachment_check(receipt)
+        except ValidationError as error:
+            raise ValidationError(
+                _("Item %(n)d: %(error)s") % {"n": number, "error": " ".join(error.messages)}
+            ) from None
+        parsed.append((description.strip(), value, receipt))
+    with transaction.atomic():
+        claim = ExpenseClaim.objects.create(project=project, milestone=milestone)
+        for description, value, receipt in parsed:
+            ExpenseItem.objects.create(claim=claim, description=description[:300], amount=value, receipt=receipt)
+        total = sum(value for _description, value, _receipt in parsed)
+        note = _("%(count)d item(s), %(total)s EUR") % {"count": len(parsed), "total": total}
+        _reporting_event(project, f"claim:{claim.pk}", "submitted", actor=actor, note=note)
+    return claim
+
+
+def reporting_decide(*, item: ProgressReport | ExpenseClaim, decision: str, reason: str = "", actor=None):
+    """The city approves, asks for changes to, or rejects a report or a claim; the last two need a reason.
+
+    Once a milestone's report is approved and none of its claims is still open or refused without an
+    approved one, the milestone is approved: its progress payment becomes due. The beneficiary is told."""
+    if decision not in (Review.APPROVED, Review.CHANGES_REQUESTED, Review.REJECTED):
+        raise ValidationError(_("Unknown decision."))
+    reason = (reason or "").strip()
+    if decision != Review.APPROVED and not reason:
+        raise ValidationError(_("Give the reason for asking changes or rejecting: the beneficiary reads it."))
+    kind = "report" if isinstance(item, ProgressReport) else "claim"
+    with transaction.atomic():
+        locked = type(item).objects.select_for_update().get(pk=item.pk)
+        if locked.status != Review.SUBMITTED:
+            raise ValidationError(_("Only a submitted report or claim can be decided."))
+        locked.status = decision
+        locked.decision_reason = reason
+        locked.save(update_fields=["status", "decision_reason"])
+        _reporting_event(locked.project, f"{kind}:{locked.pk}", decision, actor=actor, note=reason)
+        milestone = locked.milestone
+        if decision == Review.APPROVED and milestone.approved_on is None and milestone_reporting_complete(milestone):
+            if milestone.done_on is None:
+                milestone.done_on = timezone.localdate()
+                milestone.save(update_fields=["done_on"])
+            milestone_approve(milestone=milestone, actor=actor)
+            _reporting_event(locked.project, f"milestone:{milestone.pk}", "approved", actor=actor)
+        _review_notice(locked, kind)
+    item.status, item.decision_reason = locked.status, locked.decision_reason
+    return locked
+
+
+def milestone_reporting_complete(milestone: Milestone) -> bool:
+    """A report approved, and every claim of the milestone decided with at least one approved (if any)."""
+    if not ProgressReport.objects.filter(milestone=milestone, status=Review.APPROVED).exists():
+        return False
+    claims = ExpenseClaim.objects.filter(milestone=milestone)
+    if claims.filter(status__in=(Review.SUBMITTED, Review.CHANGES_REQUESTED)).exists():
+        return False
+    return not claims.exists() or claims.filter(status=Review.APPROVED).exists()
+
+
+def _review_notice(item, kind: str) -> None:
+    organisation = item.project.organisation
+    if organisation is None or not organisation.email:
+        return
+    with translation.override(organisation.language):
+        what = _("progress report") if kind == "report" else _("expense claim")
+        decision = str(Review(item.status).label)
+    queue_rendered(
+        organisation.email,
+        "grants/email/review",
+        {
+            "beneficiary": organisation.name,
+            "what": what,
+            "milestone": in_language_of(item.milestone.title_it, item.milestone.title_en, organisation.language),
+            "decision": decision,
+            "reason": item.decision_reason,
+            "url": absolute_url(item.project.get_absolute_url()),
+        },
+        organisation.language,
+        kind=f"grants.{kind}.{item.status}",
+        reference=f"{kind}:{item.pk}",
+    )

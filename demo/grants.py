@@ -46,12 +46,47 @@ INFRASTRUCTURE = [
      "not_funded", False),
     ("Parcheggio multipiano", "Multi-storey car park", "Parcheggi Spa", "900000", False, "ineligible", False),
 ]  # fmt: skip
+CENT = Decimal("0.01")
 GRANT_SHARE = Decimal("0.95")  # grants cover 95% of what was asked, rounded to hundreds
 START_FRACTIONS = (0.42, 0.50, 0.58, 0.66, 0.74)  # staggered starts within the demo window
 IMPROVING_SHIFT_PERCENT = 80  # share of unsafe answers nudged up one step in improving zones after the start
 # Suspended, then withdrawn: the part of its grant not paid goes back to the call (see the budgets).
 WITHDRAWN_TITLE = "Educativa di strada notturna"
 NIGHT_SLOTS = ("evening", "night", "late_night")
+
+
+LEGAL_BASIS = "Regolamento comunale per la concessione di contributi (n. 373), art. 5; D.lgs. 117/2017 art. 55"
+SELECTION_METHOD = "Avviso pubblico con graduatoria di merito"
+OFFICE = "Divisione Politiche Sociali e Rigenerazione Urbana"
+RUP = "Dott.ssa Laura Verdi"
+
+
+def _tax_code(serial: int) -> str:
+    """A valid 11-digit organisation tax code (the Agenzia delle Entrate's check digit) for the demo."""
+    body = f"9{serial:09d}"
+    total = 0
+    for index, digit in enumerate(int(c) for c in body):
+        if index % 2:
+            digit *= 2
+            digit -= 9 if digit > 9 else 0
+        total += digit
+    return body + str((10 - total % 10) % 10)
+
+
+def _organisation(name: str, serial: int, ctx, *, cleared: bool):
+    organisation = services.organisation_register(
+        name=name, tax_code=_tax_code(serial), email=f"ente{serial}@example.org"
+    )
+    return services.organisation_checks_record(
+        organisation=organisation,
+        durc_valid_until=dt.date.today() + dt.timedelta(days=120),
+        antimafia_status="cleared" if cleared else "not_requested",
+        antimafia_checked_on=ctx.first_night - dt.timedelta(days=30) if cleared else None,
+    )
+
+
+def _cup(serial: int, year: int) -> str:
+    return f"C11G{year % 100:02d}{serial:09d}"
 
 
 def _evaluator() -> User:
@@ -121,7 +156,12 @@ def seed_grants(ctx) -> int:
             opens_on=opens,
             closes_on=opens + dt.timedelta(days=60),
             eligibility="Enti del terzo settore, associazioni e enti pubblici con sede a Torino.",
+            legal_basis=LEGAL_BASIS,
+            selection_method=SELECTION_METHOD,
         )
+        services.call_publish(call=call)
+        services.commission_assign(call=call, evaluator=evaluator)
+        services.commission_declare(call=call, evaluator=evaluator, has_conflict=False)
         criteria = [
             Criterion.objects.create(call=call, name=name, weight=Decimal(weight))
             for name, weight in (("Impatto sulla sicurezza percepita", "0.4"), ("Qualità del progetto", "0.3"),
@@ -154,16 +194,24 @@ def seed_grants(ctx) -> int:
                 )  # fmt: skip
                 continue
             services.application_transition(application=application, to_status="eligible", actor=evaluator)
-            quality = 8.5 if outcome == "funded" else 5.0
+            quality = 8.5 if outcome == "funded" else 6.8
             for criterion in criteria:
-                score = round(float(min(10, max(0, quality + rng.normal(0, 0.8)))), 1)
-                services.score_record(application=application, criterion=criterion, evaluator=evaluator, score=score)
+                score = round(float(min(10, max(0, quality + rng.normal(0, 0.3)))), 1)
+                services.score_record(
+                    application=application, criterion=criterion, evaluator=evaluator, score=score,
+                    reason="Valutazione coerente con i criteri del bando.",
+                )  # fmt: skip
             services.application_transition(application=application, to_status="scored", actor=evaluator)
         services.call_rank(call=call, actor=evaluator)
-        for application, english, outcome, improves in applications:
-            rows += 1
+        for application, _english, outcome, _improves in applications:
             if outcome == "not_funded":
                 services.application_transition(application=application, to_status="not_funded", actor=evaluator)
+        act_date = call.closes_on + dt.timedelta(days=20)
+        services.call_ranking_approve(
+            call=call, act_number=f"DD {call.pk * 100 + 7}/{act_date.year}", act_date=act_date, actor=evaluator
+        )
+        for application, english, outcome, improves in applications:
+            rows += 1
             if outcome != "funded":
                 continue
             fraction = START_FRACTIONS[funded_index % len(START_FRACTIONS)]
@@ -179,12 +227,22 @@ def seed_grants(ctx) -> int:
                 title_en=english,
                 description_en=f"{english}: a project to make the area livelier and safer in the evening.",
                 status="active" if start <= ctx.last_night else "planned",
+                organisation=_organisation(
+                    application.organisation, application.pk, ctx, cleared=granted > services.antimafia_threshold()
+                ),
+                cup=_cup(application.pk, act_date.year),
+                rup=RUP,
+                office=OFFICE,
+                award_act_number=f"DD {application.pk + 1000}/{act_date.year}",
+                award_act_date=act_date + dt.timedelta(days=5),
             )
+            services.project_publish(project=project, actor=evaluator)
             rows += _milestones_and_money(ctx, project, granted, start, evaluator, rng)
             if application.title == WITHDRAWN_TITLE:
                 rows += _suspend_then_withdraw(project, evaluator)
             elif improves:
                 improving.append((project.pk, start))
+    rows += _calls_in_each_state(ctx, evaluator, zone_queue, rng)
     shifted = _improve_treated_zones(improving)
     ctx.notes.append(
         f"grants: {len(improving)} funded projects' zones made to feel safer after their start "
@@ -205,15 +263,23 @@ def _milestones_and_money(ctx, project, granted: Decimal, start: dt.date, actor,
             done_on=due + dt.timedelta(days=int(rng.integers(0, 10))) if due + dt.timedelta(days=10) <= ctx.last_night
             else None,
         )  # fmt: skip
-    payments = [(start, Decimal("0.40"), "Anticipo del 40%"), (start + dt.timedelta(days=75), Decimal("0.30"), "SAL 1")]
+    # The payment plan: a 40% advance at the start, 30% once the interim review is approved, the balance at the end.
+    interim = project.milestones.order_by("due_on")[1]
+    advance = services.tranche_add(project=project, kind="advance", amount=(granted * Decimal("0.40")).quantize(CENT))
+    progress = services.tranche_add(
+        project=project, kind="progress", amount=(granted * Decimal("0.30")).quantize(CENT), milestone=interim
+    )
+    services.tranche_add(project=project, kind="balance", amount=granted - advance.amount - progress.amount)
     made = 0
-    for paid_on, share, note in payments:
-        if paid_on <= ctx.last_night:
-            tranche = services.disbursement_record(
-                project=project, amount=(granted * share).quantize(Decimal("0.01")), paid_on=paid_on, note=note,
-                actor=actor,
-            )  # fmt: skip
-            made += 1
+    if start <= ctx.last_night:
+        tranche = services.tranche_pay(tranche=advance, paid_on=start, actor=actor, note="Anticipo del 40%")
+        made += 1
+    if interim.done_on is not None and interim.done_on + dt.timedelta(days=5) <= ctx.last_night:
+        services.milestone_approve(milestone=interim, actor=actor, approved_on=interim.done_on + dt.timedelta(days=3))
+        tranche = services.tranche_pay(
+            tranche=progress, paid_on=interim.done_on + dt.timedelta(days=5), actor=actor, note="SAL 1"
+        )
+        made += 1
     if made and project.pk % 3 == 0:  # one correction, as a new entry: how history is fixed
         services.disbursement_record(
             project=project, amount="-250.00", paid_on=tranche.paid_on, note="Rettifica: spese non ammissibili",
@@ -224,7 +290,97 @@ def _milestones_and_money(ctx, project, granted: Decimal, start: dt.date, actor,
         project=project, name_it="Serate di apertura", name_en="Evenings open", unit="serate",
         target=Decimal(120), value=Decimal(int(rng.integers(10, 80))), declared_on=ctx.last_night,
     )  # fmt: skip
-    return len(steps) + made + 1
+    return len(steps) + made + 4
+
+
+def _calls_in_each_state(ctx, evaluator, zone_queue, rng) -> int:
+    """Small calls beside the two awarded ones, so every state of a call shows: a draft, an open call, one
+    under evaluation, one ranked (graduatoria published, awards pending) and one closed (final balance paid)."""
+    today = dt.date.today()
+    specs = [  # (state, title, opens relative to today, length in days)
+        ("draft", "Bando notti d'estate 2027 (bozza)", 30, 45),
+        ("open", "Bando micro-progetti di quartiere", -10, 30),
+        ("evaluation", "Bando presidi culturali serali", -70, 40),
+        ("ranked", "Bando illuminazione partecipata", -120, 40),
+        ("closed", "Bando piccole manutenzioni 2025", -700, 40),
+    ]
+    rows = 0
+    for state, title, opens_in, length in specs:
+        opens = today + dt.timedelta(days=opens_in)
+        call = Call.objects.create(
+            kind=Call.Kind.SOCIAL_INNOVATION, title_it=title, title_en=title, budget=Decimal("60000.00"),
+            opens_on=opens, closes_on=opens + dt.timedelta(days=length), legal_basis=LEGAL_BASIS,
+            selection_method=SELECTION_METHOD,
+        )  # fmt: skip
+        criterion = Criterion.objects.create(call=call, name="Qualità complessiva", weight=Decimal(1))
+        rows += 2
+        if state == "draft":
+            continue
+        services.call_publish(call=call)
+        services.commission_assign(call=call, evaluator=evaluator)
+        services.commission_declare(call=call, evaluator=evaluator, has_conflict=False)
+        applications = []
+        for number in range(2):
+            zone = zone_queue[(len(zone_queue) - 1 - number) % len(zone_queue)] if zone_queue else None
+            if zone is None:
+                return rows
+            applications.append(
+                services.application_submit(
+                    call=call,
+                    organisation=f"APS {title.split()[-1]} {number + 1}",
+                    contact_name="Referente",
+                    contact_email=f"aps{call.pk}{number}@example.org",
+                    title=f"{title}: proposta {number + 1}",
+                    summary="Attività serali nel quartiere.",
+                    requested_amount="25000.00",
+                    sites=_site(zone, "polygon", rng),
+                    night_service=True,
+                    submitted_on=min(today, opens + dt.timedelta(days=3 + number)),
+                    actor=evaluator,
+                )
+            )
+            rows += 1
+        if state == "open":
+            continue
+        for number, application in enumerate(applications):
+            services.application_transition(application=application, to_status="eligible", actor=evaluator)
+            services.score_record(
+                application=application, criterion=criterion, evaluator=evaluator, score=8 - number,
+                reason="Proposta chiara e radicata nel quartiere.",
+            )  # fmt: skip
+            if state != "evaluation":
+                services.application_transition(application=application, to_status="scored", actor=evaluator)
+        if state == "evaluation":
+            continue
+        services.call_rank(call=call, actor=evaluator)
+        act_date = call.closes_on + dt.timedelta(days=15)
+        services.call_ranking_approve(
+            call=call, act_number=f"DD {call.pk * 100 + 9}/{act_date.year}", act_date=act_date, actor=evaluator
+        )
+        if state == "ranked":
+            continue
+        winner = applications[0]
+        start = act_date + dt.timedelta(days=20)
+        project = services.project_award(
+            application=winner, granted_amount="24000.00", start_on=start, end_on=start + dt.timedelta(days=300),
+            actor=evaluator, organisation=_organisation(winner.organisation, 5000 + winner.pk, ctx, cleared=False),
+            cup=_cup(5000 + winner.pk, act_date.year), rup=RUP, office=OFFICE,
+            award_act_number=f"DD {winner.pk + 5000}/{act_date.year}", award_act_date=act_date + dt.timedelta(days=5),
+            status="active",
+        )  # fmt: skip
+        services.project_publish(project=project, actor=evaluator)
+        final = Milestone.objects.create(
+            project=project, title_it="Relazione finale", title_en="Final report", due_on=project.end_on,
+            done_on=project.end_on,
+        )  # fmt: skip
+        advance = services.tranche_add(project=project, kind="advance", amount="9600.00")
+        balance = services.tranche_add(project=project, kind="balance", amount="14400.00")
+        services.tranche_pay(tranche=advance, paid_on=start, actor=evaluator)
+        services.milestone_approve(milestone=final, actor=evaluator, approved_on=project.end_on)
+        services.tranche_pay(tranche=balance, paid_on=project.end_on + dt.timedelta(days=10), actor=evaluator)
+        services.project_status_change(project=project, status="completed", actor=evaluator)
+        rows += 5
+    return rows
 
 
 def _suspend_then_withdraw(project, actor) -> int:

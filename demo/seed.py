@@ -65,7 +65,8 @@ WIPE_TABLES = ["reports_report", "observatory_indicator", "observatory_stalezone
 WIPE_TABLES += [
     "grants_call", "grants_criterion", "grants_application", "grants_applicationattachment",
     "grants_applicationevent", "grants_score", "grants_project", "grants_project_zones", "grants_milestone",
-    "grants_disbursement", "grants_outputindicator",
+    "grants_disbursement", "grants_outputindicator", "grants_organisation", "grants_commissionmember",
+    "grants_tranche",
 ]  # fmt: skip
 # surveys: instruments and campaigns (their versions, invitations, answers, weights and estimates go with them).
 WIPE_TABLES += ["surveys_instrument", "surveys_campaign"]

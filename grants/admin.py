@@ -13,6 +13,7 @@ from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,7 @@ from .forms import (
     CallForm,
     DisbursementForm,
     MilestoneForm,
+    OrganisationForm,
     ProjectAwardForm,
     ProjectChangeForm,
 )
@@ -34,14 +36,21 @@ from .models import (
     ApplicationAttachment,
     ApplicationEvent,
     Call,
+    CommissionMember,
     Criterion,
     Disbursement,
+    ExpenseClaim,
+    ExpenseItem,
     GrantRelease,
     Milestone,
+    Organisation,
     OutputIndicator,
     ProgrammeSummary,
+    ProgressReport,
     Project,
+    ReportingEvent,
     Score,
+    Tranche,
 )
 
 
@@ -88,18 +97,61 @@ class CriterionInline(admin.TabularInline):
     fields = ["name", "weight"]
 
 
+class CommissionInline(admin.TabularInline):
+    """The evaluators the administrator assigns; each signs a declaration on the call's page before scoring."""
+
+    model = CommissionMember
+    fk_name = "call"
+    extra = 1
+    fields = ["evaluator", "declared_at", "has_conflict", "declaration"]
+    readonly_fields = ["declared_at", "has_conflict", "declaration"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.action(description=_("Publish the selected calls"), permissions=["change"])
+def publish_calls(modeladmin, request, queryset):
+    for call in queryset:
+        services.call_publish(call=call)
+    modeladmin.message_user(request, gettext("%(count)d call(s) published.") % {"count": queryset.count()})
+
+
+@admin.action(
+    description=_("Approve and publish the ranking (with the act entered on the call)"), permissions=["change"]
+)
+def approve_rankings(modeladmin, request, queryset):
+    for call in queryset:
+        try:
+            services.call_ranking_approve(
+                call=call, act_number=call.ranking_act_number, act_date=call.ranking_act_date, actor=request.user
+            )
+            modeladmin.message_user(request, gettext("%(call)s: ranking approved and published.") % {"call": call})
+        except ValidationError as error:
+            modeladmin.message_user(request, f"{call}: {' '.join(error.messages)}", messages.ERROR)
+
+
 @admin.register(Call)
 class CallAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     form = CallForm
-    inlines = [CriterionInline]
+    inlines = [CriterionInline, CommissionInline]
     list_display = ["title_it", "kind", "opens_on", "closes_on", "budget", "granted", "released", "committed",
                     "disbursed", "remaining"]  # fmt: skip
     list_filter = ["kind"]
     search_fields = ["title_it", "title_en"]
-    actions = export_actions(exports.calls_table)
+    actions = [publish_calls, approve_rankings, *export_actions(exports.calls_table)]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_budget()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is CommissionMember:
+            for member in formset.save(commit=False):
+                services.commission_assign(call=form.instance, evaluator=member.evaluator, actor=request.user)
+            for deleted in formset.deleted_objects:
+                deleted.delete()
+            return
+        super().save_formset(request, form, formset, change)
 
     @admin.display(description=_("granted (EUR)"), ordering="granted")
     def granted(self, obj):
@@ -163,7 +215,7 @@ class AttachmentUploadInline(admin.TabularInline):
 class ScoreInline(admin.TabularInline):
     model = Score
     extra = 0
-    fields = ["criterion", "score", "evaluator", "scored_at"]
+    fields = ["criterion", "score", "reason", "evaluator", "scored_at"]
     readonly_fields = ["evaluator", "scored_at"]
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -234,6 +286,7 @@ class ApplicationAdmin(ServiceErrorsMixin, admin.ModelAdmin):
                     "night_service"]  # fmt: skip
     list_filter = ["call", "status", "night_service", "call__kind"]
     search_fields = ["title", "organisation"]
+    fields = [*ApplicationForm.Meta.fields, "applicant", "outcome_reason", "status", "rank"]
     readonly_fields = ["status", "rank"]
     actions = [
         _transition_action(Application.Status.ELIGIBLE, _("Mark eligible")),
@@ -244,7 +297,17 @@ class ApplicationAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("call").with_weighted_score()
+        # A commission member sees a call's applications only after declaring no conflict of interest.
+        not_cleared = CommissionMember.objects.filter(evaluator=request.user).exclude(
+            declared_at__isnull=False, has_conflict=False
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(call__in=not_cleared.values("call"))
+            .select_related("call")
+            .with_weighted_score()
+        )
 
     @admin.display(description=_("weighted score"), ordering="weighted_score")
     def weighted_score(self, obj):
@@ -254,14 +317,20 @@ class ApplicationAdmin(ServiceErrorsMixin, admin.ModelAdmin):
         if change:
             obj.save()
             return
-        data = {name: form.cleaned_data.get(name) for name in form.Meta.fields}
+        # ApplicationForm's own fields: the form the admin builds also lists the read-only ones (status, rank),
+        # which the service decides and does not take.
+        data = {name: form.cleaned_data.get(name) for name in ApplicationForm.Meta.fields}
         _adopt(obj, services.application_submit(**data, actor=request.user))
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Score:
             for score in formset.save(commit=False):
                 services.score_record(
-                    application=form.instance, criterion=score.criterion, evaluator=request.user, score=score.score
+                    application=form.instance,
+                    criterion=score.criterion,
+                    evaluator=request.user,
+                    score=score.score,
+                    reason=score.reason,
                 )
             for deleted in formset.deleted_objects:
                 deleted.delete()
@@ -331,6 +400,80 @@ def withdraw_projects(modeladmin, request, queryset):
         )
 
 
+class TrancheInline(admin.TabularInline):
+    """The payment plan: tranches are added here and paid with the 'Pay the due tranches' action."""
+
+    model = Tranche
+    fk_name = "project"
+    extra = 1
+    can_delete = False
+    fields = ["kind", "amount", "milestone", "paid"]
+    readonly_fields = ["paid"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("paid on"))
+    def paid(self, obj):
+        return obj.disbursement.paid_on if obj.disbursement_id else "—"
+
+
+def _each(modeladmin, request, queryset, work, done_message):
+    done = 0
+    for project in queryset:
+        try:
+            done += work(project)
+        except ValidationError as error:
+            modeladmin.message_user(request, f"{project}: {' '.join(error.messages)}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+
+@admin.action(description=_("Publish the selected grants (D.lgs. 33/2013 art. 26)"), permissions=["change"])
+def publish_projects(modeladmin, request, queryset):
+    def publish(project):
+        services.project_publish(project=project, actor=request.user)
+        return 1
+
+    _each(modeladmin, request, queryset, publish, gettext("%(count)d grant(s) published."))
+
+
+@admin.action(description=_("Approve the milestones marked done"), permissions=["change"])
+def approve_done_milestones(modeladmin, request, queryset):
+    def approve(project):
+        pending = project.milestones.filter(done_on__isnull=False, approved_on__isnull=True)
+        return sum(1 for m in pending if services.milestone_approve(milestone=m, actor=request.user))
+
+    _each(modeladmin, request, queryset, approve, gettext("%(count)d milestone(s) approved."))
+
+
+@admin.action(description=_("Pay the due tranches of the payment plan (dated today)"), permissions=["change"])
+def pay_due_tranches(modeladmin, request, queryset):
+    def pay(project):
+        paid = 0
+        for tranche in project.tranches.filter(disbursement__isnull=True).order_by("id"):
+            try:
+                services.tranche_due_check(tranche)
+            except ValidationError:
+                continue
+            services.tranche_pay(tranche=tranche, paid_on=timezone.localdate(), actor=request.user)
+            paid += 1
+        return paid
+
+    _each(modeladmin, request, queryset, pay, gettext("%(count)d tranche(s) paid."))
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    """Applicants and beneficiaries: tax code, DURC validity and the anti-mafia check a payment needs."""
+
+    form = OrganisationForm
+    list_display = ["name", "tax_code", "natural_person", "durc_valid_until", "antimafia_status",
+                    "antimafia_checked_on"]  # fmt: skip
+    list_filter = ["natural_person", "antimafia_status"]
+    search_fields = ["name", "tax_code"]
+
+
 @admin.register(Project)
 class ProjectAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     list_display = ["title_it", "call", "beneficiary", "status", "granted_amount", "released", "disbursed",
@@ -338,7 +481,8 @@ class ProjectAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     list_filter = ["call__kind", "call", "status", "night_service"]
     search_fields = ["title_it", "title_en", "beneficiary"]
     date_hierarchy = "start_on"
-    actions = [withdraw_projects, *export_actions(exports.projects_table)]
+    actions = [withdraw_projects, publish_projects, approve_done_milestones, pay_due_tranches,
+               *export_actions(exports.projects_table)]  # fmt: skip
 
     def get_queryset(self, request):
         return (
@@ -363,16 +507,20 @@ class ProjectAdmin(ServiceErrorsMixin, admin.ModelAdmin):
             (_("Public description"), {"fields": ["title_it", "title_en", "description_it", "description_en",
                                                   "beneficiary", "night_service"]}),
             (_("When and where"), {"fields": ["start_on", "end_on", "sites", "zone_codes"]}),
+            (_("Award and publication"), {"fields": ["organisation", "cup", "rup", "office", "award_act_number",
+                                                     "award_act_date", "published_at"]}),
         ]  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
         return ["application", "call", "granted_amount", "released_total", "co_financing", "disbursed_total",
-                "zone_codes"]  # fmt: skip
+                "zone_codes", "published_at"]  # fmt: skip
 
     def get_inlines(self, request, obj):
-        return [MilestoneInline, DisbursementInline, ReleaseInline, OutputInline] if obj is not None else []
+        if obj is None:
+            return []
+        return [MilestoneInline, TrancheInline, DisbursementInline, ReleaseInline, OutputInline]
 
     @admin.display(description=_("released (EUR)"), ordering="released")
     def released(self, obj):
@@ -422,6 +570,12 @@ class ProjectAdmin(ServiceErrorsMixin, admin.ModelAdmin):
         _adopt(obj, created)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is Tranche:
+            for tranche in formset.save(commit=False):
+                services.tranche_add(
+                    project=form.instance, kind=tranche.kind, amount=tranche.amount, milestone=tranche.milestone
+                )
+            return
         if formset.model is Disbursement:
             for entry in formset.save(commit=False):
                 services.disbursement_record(
@@ -519,3 +673,84 @@ class ProgrammeSummaryAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         return HttpResponseRedirect(reverse("grants:programme"))
+
+
+# --- beneficiaries' reporting: the city decides with the reason typed on the report or claim -------------
+
+
+def _decide_action(decision: str, label):
+    @admin.action(description=label, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        decided = 0
+        for item in queryset:
+            try:
+                services.reporting_decide(item=item, decision=decision, reason=item.decision_reason, actor=request.user)
+                decided += 1
+            except ValidationError as error:
+                modeladmin.message_user(request, f"{item}: {' '.join(error.messages)}", messages.ERROR)
+        if decided:
+            modeladmin.message_user(request, gettext("%(count)d decided.") % {"count": decided}, messages.SUCCESS)
+
+    action.__name__ = f"decide_{decision}"
+    return action
+
+
+DECISION_ACTIONS = [
+    _decide_action("approved", _("Approve")),
+    _decide_action("changes_requested", _("Ask for changes (with the reason written on it)")),
+    _decide_action("rejected", _("Reject (with the reason written on it)")),
+]
+
+
+class ReviewAdmin(admin.ModelAdmin):
+    actions = DECISION_ACTIONS
+    list_filter = ["status", "project__call"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in ("decision_reason",)]
+
+
+class ExpenseItemInline(admin.TabularInline):
+    model = ExpenseItem
+    extra = 0
+    can_delete = False
+    fields = ["description", "amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(ReviewAdmin):
+    list_display = ["milestone", "project", "status", "people_reached", "night_events", "night_service_hours",
+                    "submitted_at"]  # fmt: skip
+
+
+@admin.register(ExpenseClaim)
+class ExpenseClaimAdmin(ReviewAdmin):
+    list_display = ["milestone", "project", "status", "submitted_at"]
+    inlines = [ExpenseItemInline]
+
+
+@admin.register(ReportingEvent)
+class ReportingEventAdmin(admin.ModelAdmin):
+    """The audit trail of reporting: read only."""
+
+    list_display = ["at", "project", "subject", "action", "actor", "note"]
+    list_filter = ["action"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

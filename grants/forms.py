@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Application, ApplicationAttachment, Call, Disbursement, Milestone, Project
+from .models import Application, ApplicationAttachment, Call, Disbursement, Milestone, Organisation, Project
 
 
 class GeoJSONMapWidget(forms.Textarea):
@@ -82,7 +82,8 @@ class GeoJSONSitesField(forms.CharField):
 class CallForm(forms.ModelForm):
     class Meta:
         model = Call
-        fields = ["kind", "title_it", "title_en", "budget", "opens_on", "closes_on", "eligibility"]
+        fields = ["kind", "title_it", "title_en", "budget", "opens_on", "closes_on", "eligibility", "minimum_score",
+                  "legal_basis", "selection_method", "ranking_act_number", "ranking_act_date"]  # fmt: skip
 
     def clean(self):
         cleaned = super().clean()
@@ -151,6 +152,28 @@ class AttachmentForm(forms.ModelForm):
         return super().save(commit)
 
 
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "tax_code", "natural_person", "email", "language", "durc_valid_until", "antimafia_status",
+                  "antimafia_checked_on"]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("tax_code"):
+            try:
+                cleaned["tax_code"] = services.tax_code_parse(
+                    cleaned["tax_code"], natural_person=bool(cleaned.get("natural_person"))
+                )
+            except ValidationError as error:
+                self.add_error("tax_code", error)
+        status = cleaned.get("antimafia_status")
+        checked = cleaned.get("antimafia_checked_on")
+        if status in (Organisation.AntimafiaStatus.CLEARED, Organisation.AntimafiaStatus.REFUSED) and not checked:
+            self.add_error("antimafia_checked_on", _("The date of the anti-mafia check is required with its outcome."))
+        return cleaned
+
+
 class ProjectAwardForm(forms.ModelForm):
     """Fund a ranked application; the project is created by ``services.project_award``."""
 
@@ -165,6 +188,7 @@ class ProjectAwardForm(forms.ModelForm):
         fields = [
             "application", "granted_amount", "co_financing", "start_on", "end_on", "status",
             "title_it", "title_en", "description_it", "description_en", "beneficiary", "sites",
+            "organisation", "cup", "rup", "office", "award_act_number", "award_act_date",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -174,6 +198,9 @@ class ProjectAwardForm(forms.ModelForm):
         # Withdrawing is a later step (it releases money); a new project cannot start withdrawn.
         self.fields["status"].choices = [c for c in Project.Status.choices if c[0] != Project.Status.WITHDRAWN]
         self.fields["sites"].help_text = _("Leave empty to use the sites of the application.")
+        # No 0.00 pre-filled from the model's default: an empty field keeps the application's co-financing.
+        self.fields["co_financing"].initial = None
+        self.fields["co_financing"].help_text = _("Leave empty to keep the co-financing of the application.")
 
     def clean(self):
         cleaned = super().clean()
@@ -186,6 +213,8 @@ class ProjectAwardForm(forms.ModelForm):
                     end_on=cleaned["end_on"],
                     co_financing=cleaned.get("co_financing"),
                 )
+                if cleaned.get("cup"):
+                    cleaned["cup"] = services.cup_parse(cleaned["cup"])
                 if cleaned.get("sites") is not None:
                     services.sites_check_in_city(cleaned["sites"])
             except ValidationError as error:
@@ -200,7 +229,8 @@ class ProjectChangeForm(forms.ModelForm):
         model = Project
         fields = [
             "title_it", "title_en", "description_it", "description_en", "beneficiary", "status",
-            "start_on", "end_on", "night_service", "sites",
+            "start_on", "end_on", "night_service", "sites", "organisation", "cup", "rup", "office",
+            "award_act_number", "award_act_date",
         ]  # fmt: skip
 
     def clean(self):
@@ -208,6 +238,13 @@ class ProjectChangeForm(forms.ModelForm):
         start, end = cleaned.get("start_on"), cleaned.get("end_on")
         if start and end and end < start:
             self.add_error("end_on", _("The end cannot be before the start."))
+        if cleaned.get("cup"):
+            try:
+                cleaned["cup"] = services.cup_parse(cleaned["cup"])
+            except ValidationError as error:
+                self.add_error("cup", error)
+        else:
+            cleaned["cup"] = None
         if "sites" in self.changed_data and cleaned.get("sites") is not None:
             try:
                 services.sites_check_in_city(cleaned["sites"])

@@ -71,6 +71,24 @@ class Call(models.Model):
     opens_on = models.DateField(_("opens on"))
     closes_on = models.DateField(_("closes on"))
     eligibility = models.TextField(_("eligibility"), blank=True)
+    published_at = models.DateTimeField(
+        _("published"), null=True, blank=True, help_text=_("Empty while the call is a draft the public does not see.")
+    )
+    minimum_score = models.DecimalField(
+        _("minimum weighted score (0-10)"), max_digits=4, decimal_places=2, default=Decimal("6.00"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(10))],
+        help_text=_("Applications scoring below it are not eligible for funding."),
+    )  # fmt: skip
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=300, blank=True,
+        help_text=_("The norm or act the grants are given under (published with each grant, art. 27)."),
+    )  # fmt: skip
+    selection_method = models.CharField(
+        _("selection method"), max_length=300, blank=True, default="Avviso pubblico con graduatoria di merito"
+    )
+    ranking_act_number = models.CharField(_("ranking approval act number"), max_length=50, blank=True)
+    ranking_act_date = models.DateField(_("ranking approval act date"), null=True, blank=True)
+    ranking_published_at = models.DateTimeField(_("ranking published"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CallQuerySet.as_manager()
@@ -82,6 +100,9 @@ class Call(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(budget__gt=0), name="grants_call_budget_positive"),
             models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="grants_call_dates_in_order"),
+            models.CheckConstraint(
+                condition=Q(minimum_score__gte=0) & Q(minimum_score__lte=10), name="grants_call_minimum_score_0_10"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -90,6 +111,9 @@ class Call(models.Model):
     @property
     def title(self) -> str:
         return in_language(self.title_it, self.title_en)
+
+    def get_absolute_url(self) -> str:
+        return reverse("grants:call", args=[self.pk])
 
 
 class Criterion(models.Model):
@@ -112,6 +136,87 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.weight})"
+
+
+class CommissionMember(models.Model):
+    """An evaluator the administrator assigned to a call's commission.
+
+    Before seeing any application the member signs a declaration on conflicts of interest
+    (art. 6-bis L. 241/1990, DPR 62/2013 art. 7); one who declares a conflict never scores in the call.
+    """
+
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="commission")
+    evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("evaluator"), on_delete=models.PROTECT)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+    declared_at = models.DateTimeField(_("declaration signed at"), null=True, blank=True, editable=False)
+    has_conflict = models.BooleanField(_("declared a conflict of interest"), null=True, blank=True, editable=False)
+    declaration = models.TextField(_("declaration"), blank=True, editable=False)
+
+    class Meta:
+        ordering = ["call", "id"]
+        verbose_name = _("commission member")
+        verbose_name_plural = _("evaluation commission")
+        constraints = [models.UniqueConstraint(fields=["call", "evaluator"], name="grants_commission_one_seat")]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator} ({self.call_id})"
+
+    @property
+    def may_score(self) -> bool:
+        return self.declared_at is not None and self.has_conflict is False
+
+
+# CUP (L. 3/2003 art. 11): 15 characters, a letter (the issuing subject), two digits, a letter (the nature of
+# the intervention), the two digits of the year, nine digits of serial number and check (e.g. C11G06000000001).
+CUP_PATTERN = r"^[A-Z][0-9]{2}[A-Z][0-9]{11}$"
+
+
+class Organisation(models.Model):
+    """An applicant and, once funded, a beneficiary: who it is and the checks a payment to it needs.
+
+    The tax code of an organisation is published with its grants (D.lgs. 33/2013 art. 27); a natural
+    person's name and tax code never are.
+    """
+
+    class AntimafiaStatus(models.TextChoices):
+        NOT_REQUESTED = "not_requested", _("Not requested")
+        REQUESTED = "requested", _("Requested, pending")
+        CLEARED = "cleared", _("Cleared (no impediments)")
+        REFUSED = "refused", _("Impediments found")
+
+    name = models.CharField(_("name"), max_length=200)
+    tax_code = models.CharField(_("tax code"), max_length=16, unique=True)
+    natural_person = models.BooleanField(
+        _("natural person"), default=False, help_text=_("A natural person's name and tax code are never published.")
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    language = models.CharField(_("language"), max_length=8, default="it")
+    durc_valid_until = models.DateField(_("DURC valid until"), null=True, blank=True)
+    antimafia_status = models.CharField(
+        _("anti-mafia check"), max_length=16, choices=AntimafiaStatus.choices, default=AntimafiaStatus.NOT_REQUESTED
+    )
+    antimafia_checked_on = models.DateField(_("anti-mafia check date"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tax_code__regex=r"^([0-9]{11}|[A-Z0-9]{16})$"), name="grants_organisation_tax_code_form"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.tax_code})"
+
+    @property
+    def public_name(self) -> str:
+        return str(_("Natural person (name not published)")) if self.natural_person else self.name
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -160,6 +265,14 @@ class Application(models.Model):
 
     call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications")
     organisation = models.CharField(_("applicant organisation"), max_length=200)
+    applicant = models.ForeignKey(
+        Organisation,
+        verbose_name=_("applicant (registry)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
     # Personal data: never shown outside the admin, never exported to the public.
     contact_name = models.CharField(_("contact name"), max_length=200)
     contact_email = models.EmailField(_("contact e-mail"))
@@ -176,6 +289,11 @@ class Application(models.Model):
     night_service = models.BooleanField(_("night-time service"), default=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True, editable=False)
+    outcome_reason = models.TextField(
+        _("reason of the outcome"),
+        blank=True,
+        help_text=_("Why the application is not eligible: the applicant sees it."),
+    )
     submitted_on = models.DateField(_("submitted on"))
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -255,6 +373,7 @@ class Score(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(10))],
     )
+    reason = models.TextField(_("reason (motivazione)"), blank=True)
     scored_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -287,7 +406,7 @@ class ProjectQuerySet(models.QuerySet):
         )
 
     def public(self) -> ProjectQuerySet:
-        return self.select_related("call").annotate(zone_count=Count("zones", distinct=True))
+        return self.select_related("call", "organisation").annotate(zone_count=Count("zones", distinct=True))
 
 
 class Project(models.Model):
@@ -317,6 +436,26 @@ class Project(models.Model):
         "city.Zone", verbose_name=_("zones"), blank=True, related_name="grant_projects", editable=False
     )
     night_service = models.BooleanField(_("night-time service"), default=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("beneficiary (registry)"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="projects",
+    )  # fmt: skip
+    cup = models.CharField(
+        _("CUP"),
+        max_length=15,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Codice Unico di Progetto, e.g. C11G06000000001."),
+    )
+    rup = models.CharField(_("responsible official (RUP)"), max_length=200, blank=True)
+    office = models.CharField(_("responsible office"), max_length=200, blank=True)
+    award_act_number = models.CharField(_("award act (determina) number"), max_length=50, blank=True)
+    award_act_date = models.DateField(_("award act date"), null=True, blank=True)
+    published_at = models.DateTimeField(
+        _("published (art. 26)"), null=True, blank=True,
+        help_text=_("When the grant was published under D.lgs. 33/2013 art. 26: the condition of its effect."),
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProjectQuerySet.as_manager()
@@ -329,6 +468,7 @@ class Project(models.Model):
             models.CheckConstraint(condition=Q(granted_amount__gt=0), name="grants_project_granted_positive"),
             models.CheckConstraint(condition=Q(co_financing__gte=0), name="grants_project_cofinancing_nonneg"),
             models.CheckConstraint(condition=Q(end_on__gte=models.F("start_on")), name="grants_project_dates_in_order"),
+            models.CheckConstraint(condition=Q(cup__regex=CUP_PATTERN), name="grants_project_cup_form"),
         ]
 
     def __str__(self) -> str:
@@ -345,6 +485,13 @@ class Project(models.Model):
     def description(self) -> str:
         return in_language(self.description_it, self.description_en)
 
+    @property
+    def public_beneficiary(self) -> str:
+        """The beneficiary as the public sees it: a natural person is never named."""
+        if self.organisation_id and self.organisation.natural_person:
+            return str(_("Natural person (name not published)"))
+        return self.beneficiary
+
 
 class Milestone(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
@@ -352,6 +499,7 @@ class Milestone(models.Model):
     title_en = models.CharField(_("title (English)"), max_length=200)
     due_on = models.DateField(_("due"))
     done_on = models.DateField(_("done"), null=True, blank=True)
+    approved_on = models.DateField(_("approved by the city on"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["project", "due_on", "id"]
@@ -437,6 +585,140 @@ class GrantRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.released_on} {self.amount} EUR"
+
+
+class Tranche(models.Model):
+    """One payment of a project's plan: an advance, a progress payment due once its milestone is approved,
+    or the balance, due once every milestone is. Paid by ``services.tranche_pay``, which records the
+    disbursement (and so goes through every money check and payment condition)."""
+
+    class Kind(models.TextChoices):
+        ADVANCE = "advance", _("Advance")
+        PROGRESS = "progress", _("Progress payment")
+        BALANCE = "balance", _("Balance")
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="tranches")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(_("amount (EUR)"), **MONEY)
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("milestone"), null=True, blank=True, on_delete=models.PROTECT,
+        help_text=_("A progress payment is due once this milestone is approved."),
+    )  # fmt: skip
+    disbursement = models.OneToOneField(
+        Disbursement, verbose_name=_("payment"), null=True, blank=True, on_delete=models.PROTECT, editable=False
+    )
+
+    class Meta:
+        ordering = ["project", "id"]
+        verbose_name = _("tranche")
+        verbose_name_plural = _("payment plan")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="grants_tranche_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(kind="progress") | Q(milestone__isnull=False), name="grants_tranche_progress_milestone"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} EUR"
+
+
+class Review(models.TextChoices):
+    """Where a beneficiary's report or expense claim stands with the city."""
+
+    SUBMITTED = "submitted", _("Submitted, awaiting review")
+    APPROVED = "approved", _("Approved")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ProgressReport(models.Model):
+    """The beneficiary's report on a milestone, with its output indicators. Approving it (and the expense
+    claim of the same milestone, if any) approves the milestone, which makes its progress payment due."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="reports")
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("milestone"), on_delete=models.PROTECT, related_name="reports"
+    )
+    text = models.TextField(_("what was done"))
+    people_reached = models.PositiveIntegerField(_("people reached"))
+    night_events = models.PositiveIntegerField(_("night events held"))
+    night_service_hours = models.DecimalField(
+        _("hours of night-time service"), max_digits=8, decimal_places=1, validators=[MinValueValidator(0)]
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Review.choices, default=Review.SUBMITTED)
+    decision_reason = models.TextField(_("reason of the decision"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "submitted_at", "id"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        constraints = [
+            models.CheckConstraint(condition=Q(night_service_hours__gte=0), name="grants_report_hours_nonneg")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone} ({self.get_status_display()})"
+
+
+def receipt_path(instance: ExpenseItem, filename: str) -> str:
+    return f"grants/claims/{instance.claim_id}/{filename}"
+
+
+class ExpenseClaim(models.Model):
+    """Expenses the beneficiary claims for a milestone, item by item with a PDF receipt each."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="claims")
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("milestone"), on_delete=models.PROTECT, related_name="claims"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Review.choices, default=Review.SUBMITTED)
+    decision_reason = models.TextField(_("reason of the decision"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "submitted_at", "id"]
+        verbose_name = _("expense claim")
+        verbose_name_plural = _("expense claims")
+
+    def __str__(self) -> str:
+        return f"{self.milestone} ({self.get_status_display()})"
+
+
+class ExpenseItem(models.Model):
+    claim = models.ForeignKey(ExpenseClaim, on_delete=models.CASCADE, related_name="items")
+    description = models.CharField(_("expense item"), max_length=300)
+    amount = models.DecimalField(_("amount (EUR)"), **MONEY)
+    receipt = models.FileField(_("receipt (PDF)"), upload_to=receipt_path)
+
+    class Meta:
+        ordering = ["claim", "id"]
+        verbose_name = _("expense item")
+        verbose_name_plural = _("expense items")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="grants_expense_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount} EUR"
+
+
+class ReportingEvent(models.Model):
+    """The audit trail of reporting: every submission and decision, by whom, when, with the reason."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="reporting_events")
+    subject = models.CharField(_("subject"), max_length=40)  # "report:<id>", "claim:<id>", "milestone:<id>"
+    action = models.CharField(_("action"), max_length=20)
+    note = models.TextField(_("note"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "at", "id"]
+        verbose_name = _("reporting event")
+        verbose_name_plural = _("reporting events")
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.action}"
 
 
 class ProgrammeSummary(Project):

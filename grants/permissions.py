@@ -18,6 +18,13 @@ GRANTS_ADMIN_PERMISSIONS = {
     "grantrelease": ("view",),  # written only by withdrawing or reinstating a project
     "programmesummary": ("view",),  # the admin's link to the programme summary page
     "outputindicator": ("add", "change", "delete", "view"),
+    "organisation": ("add", "change", "view"),
+    "commissionmember": ("add", "delete", "view"),
+    "tranche": ("add", "view"),  # paid through services.tranche_pay, never edited
+    "progressreport": ("change", "view"),  # only the reason is edited; decided through services.reporting_decide
+    "expenseclaim": ("change", "view"),
+    "expenseitem": ("view",),
+    "reportingevent": ("view",),
 }
 
 

@@ -483,6 +483,10 @@ OBSERVATORY_ACCESSIBILITY_STATEMENT_URL = env("OBSERVATORY_ACCESSIBILITY_STATEME
 # --- grants: how far a funded site reaches into zones, and the size limit of application PDFs ---
 GRANTS_ZONE_BUFFER_METRES = float(env("GRANTS_ZONE_BUFFER_METRES", "150"))
 GRANTS_ATTACHMENT_MAX_BYTES = int(env("GRANTS_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# A payment to a project granted more than this needs a cleared anti-mafia check (D.lgs. 159/2011 art. 83, 91).
+GRANTS_ANTIMAFIA_THRESHOLD_EUR = env("GRANTS_ANTIMAFIA_THRESHOLD_EUR", "150000")
+# Grants above this are published under D.lgs. 33/2013 art. 26-27 (a condition of their effect: no payment before).
+GRANTS_PUBLICATION_THRESHOLD_EUR = env("GRANTS_PUBLICATION_THRESHOLD_EUR", "1000")
 
 # --- sensors: batch limits, the MQTT broker the subscriber reads, and the silent-sensor check ---
 SENSORS_MAX_BATCH = 10_000  # readings per HTTP request or MQTT message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,7 @@ from django.utils import timezone, translation
 
 from conftest import make_user, square_zone
 from grants import services
-from grants.models import Application, Call, Criterion
+from grants.models import Application, Call, CommissionMember, Criterion
 from grants.permissions import grant_group_permissions
 
 LON0, LAT0, CELL = 7.64, 45.04, 0.01  # a 4 x 4 grid of 0.01° squares in Torino (about 790 m x 1110 m)
@@ -81,27 +82,83 @@ def submit(call, *, requested="40000.00", sites=None, title="Luci in piazza", **
     )
 
 
+def seat(call, evaluator, *, has_conflict=False):
+    """The evaluator on the call's commission, declaration signed (no conflict unless asked)."""
+    member = CommissionMember.objects.filter(call=call, evaluator=evaluator).first()
+    if member is None:
+        services.commission_assign(call=call, evaluator=evaluator)
+    if member is None or member.declared_at is None:
+        services.commission_declare(
+            call=call, evaluator=evaluator, has_conflict=has_conflict, declaration="Parente del legale rappresentante."
+        )
+
+
 def make_ranked(call, evaluator, *, requested="40000.00", scores=(8, 7), sites=None, title="Luci in piazza"):
     application = submit(call, requested=requested, sites=sites, title=title)
     services.application_transition(application=application, to_status=Application.Status.ELIGIBLE, actor=evaluator)
+    seat(call, evaluator)
     for criterion, value in zip(call.criteria.order_by("id"), scores, strict=True):
-        services.score_record(application=application, criterion=criterion, evaluator=evaluator, score=value)
+        services.score_record(
+            application=application, criterion=criterion, evaluator=evaluator, score=value, reason="Motivata."
+        )
     services.application_transition(application=application, to_status=Application.Status.SCORED, actor=evaluator)
     services.call_rank(call=call, actor=evaluator)
     application.refresh_from_db()
     return application
 
 
-def award(application, amount="30000.00", *, start=None, actor=None, **extra):
+_serial = itertools.count(1)
+
+
+def organisation_tax_code(serial: int) -> str:
+    """A valid 11-digit tax code (its check digit computed as the Agenzia delle Entrate does)."""
+    body = f"{serial:010d}"
+    total = 0
+    for index, digit in enumerate(int(c) for c in body):
+        if index % 2:
+            digit *= 2
+            digit -= 9 if digit > 9 else 0
+        total += digit
+    return body + str((10 - total % 10) % 10)
+
+
+def make_organisation(name="Associazione Quartiere Vivo", *, durc_days=120, **checks):
+    organisation = services.organisation_register(
+        name=name, tax_code=organisation_tax_code(next(_serial)), email="info@quartierevivo.example"
+    )
+    return services.organisation_checks_record(
+        organisation=organisation, durc_valid_until=TODAY() + dt.timedelta(days=durc_days), **checks
+    )
+
+
+def next_cup() -> str:
+    return f"C11G{TODAY():%y}{next(_serial):09d}"
+
+
+def award(application, amount="30000.00", *, start=None, actor=None, publish=True, **extra):
+    """Award through the services with what a payment needs: a beneficiary with a valid DURC, a CUP, the
+    RUP, the office, the award act and (unless ``publish=False``) the art. 26 publication."""
     start = start or TODAY() - dt.timedelta(days=20)
-    return services.project_award(
+    details = {
+        "organisation": make_organisation(application.organisation),
+        "cup": next_cup(),
+        "rup": "Dott.ssa Laura Verdi",
+        "office": "Divisione Servizi Sociali",
+        "award_act_number": "DD 123/2026",
+        "award_act_date": TODAY() - dt.timedelta(days=25),
+        **extra,
+    }
+    project = services.project_award(
         application=application,
         granted_amount=amount,
         start_on=start,
         end_on=start + dt.timedelta(days=365),
         actor=actor,
-        **extra,
+        **details,
     )
+    if publish:
+        services.project_publish(project=project)
+    return project
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from grants import services
 from grants.models import Application, ApplicationEvent, Project
-from grants.tests.conftest import award, make_call, make_ranked, point_site, site_at, submit
+from grants.tests.conftest import award, make_call, make_ranked, point_site, seat, site_at, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,10 @@ def test_scoring_needs_every_criterion(grid, evaluator):
     call = make_call()
     application = submit(call)
     services.application_transition(application=application, to_status="eligible", actor=evaluator)
-    services.score_record(application=application, criterion=call.criteria.first(), evaluator=evaluator, score=7)
+    seat(call, evaluator)
+    services.score_record(
+        application=application, criterion=call.criteria.first(), evaluator=evaluator, score=7, reason="Chiaro."
+    )
     with pytest.raises(ValidationError, match="Qualità"):
         services.application_transition(application=application, to_status="scored", actor=evaluator)
 
@@ -64,9 +67,10 @@ def test_a_score_outside_0_to_10_is_refused(grid, evaluator, score):
     call = make_call()
     application = submit(call)
     services.application_transition(application=application, to_status="eligible", actor=evaluator)
+    seat(call, evaluator)
     with pytest.raises(ValidationError, match="0 to 10"):
         services.score_record(
-            application=application, criterion=call.criteria.first(), evaluator=evaluator, score=score
+            application=application, criterion=call.criteria.first(), evaluator=evaluator, score=score, reason="x"
         )
 
 
@@ -87,9 +91,10 @@ def test_the_mean_of_several_evaluators_is_used(grid, evaluator, grants_admin):
     application = submit(call)
     services.application_transition(application=application, to_status="eligible", actor=evaluator)
     criterion = call.criteria.get()
-    services.score_record(application=application, criterion=criterion, evaluator=evaluator, score=6)
-    services.score_record(application=application, criterion=criterion, evaluator=grants_admin, score=9)
-    services.score_record(application=application, criterion=criterion, evaluator=evaluator, score=8)  # replaces 6
+    seat(call, evaluator)
+    seat(call, grants_admin)
+    for who, score in ((evaluator, 6), (grants_admin, 9), (evaluator, 8)):  # the last replaces 6
+        services.score_record(application=application, criterion=criterion, evaluator=who, score=score, reason="Ok.")
     assert Application.objects.with_weighted_score().get().weighted_score == Decimal("8.5")
 
 

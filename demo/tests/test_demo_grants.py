@@ -1,0 +1,33 @@
+"""The demo's grants: a call in each state, every award with its CUP, act and publication, paid by tranches."""
+
+import pytest
+
+from demo.tests.test_seed_demo import seed
+from grants.models import Application, Call, Project, Tranche
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.mark.django_db
+def test_the_demo_seeds_a_call_in_each_state():
+    seed()
+    titles = dict(Call.objects.values_list("title_it", "published_at"))
+    assert titles["Bando notti d'estate 2027 (bozza)"] is None  # draft
+    open_call = Call.objects.get(title_it="Bando micro-progetti di quartiere")
+    assert open_call.applications.filter(status="submitted").count() == 2
+    evaluation = Call.objects.get(title_it="Bando presidi culturali serali")
+    assert evaluation.ranking_published_at is None and evaluation.applications.filter(status="eligible").exists()
+    ranked = Call.objects.get(title_it="Bando illuminazione partecipata")
+    assert ranked.ranking_published_at is not None and not ranked.projects.exists()
+    closed = Call.objects.get(title_it="Bando piccole manutenzioni 2025")
+    assert closed.projects.get().status == "completed"
+    assert not Tranche.objects.filter(project__call=closed, disbursement__isnull=True).exists()
+    awarded = Call.objects.filter(kind="infrastructure_regeneration").get()
+    assert awarded.ranking_act_number and awarded.projects.count() == 3
+    for project in Project.objects.all():
+        assert project.cup and project.published_at and project.award_act_number and project.organisation_id
+    assert Tranche.objects.filter(disbursement__isnull=False).count() >= 8
+    assert Application.objects.filter(status="ineligible").exclude(outcome_reason="").count() >= 2

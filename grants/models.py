@@ -317,6 +317,16 @@ class Project(models.Model):
         "city.Zone", verbose_name=_("zones"), blank=True, related_name="grant_projects", editable=False
     )
     night_service = models.BooleanField(_("night-time service"), default=False)
+    # A funded project is an intervention too: its row is what the one impact estimator measures.
+    intervention = models.OneToOneField(
+        "interventions.Intervention",
+        verbose_name=_("intervention"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="grant_project",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProjectQuerySet.as_manager()

@@ -33,6 +33,7 @@ from indicators.models import Indicator
 from reports.models import TRACKING_ALPHABET, TRACKING_CODE_LENGTH, Category, Report
 
 from .grants import seed_grants
+from .interventions import seed_interventions
 from .reports import seed_moderation
 from .sensors import seed_sensors
 
@@ -64,6 +65,8 @@ WIPE_TABLES += [
     "grants_applicationevent", "grants_score", "grants_project", "grants_project_zones", "grants_milestone",
     "grants_disbursement", "grants_outputindicator",
 ]  # fmt: skip
+# interventions: funded projects point at theirs; the others go with them (their zones table follows the zones).
+WIPE_TABLES += ["interventions_intervention"]
 # sensors: readings carry no foreign key (sensors/migrations/0003), so the catalogue cannot find them.
 WIPE_TABLES += ["sensors_reading"]
 
@@ -588,6 +591,7 @@ DEMO_STEPS: list[tuple[str, DemoStep]] = [
     ("reports", seed_reports),
     ("moderation", seed_moderation),
     ("grants", seed_grants),
+    ("interventions", seed_interventions),
     ("sensors", seed_sensors),
     ("indicators", recompute_indicators),
     ("accounts", seed_accounts),

@@ -526,6 +526,21 @@ class ProgrammeImpact:
         return next(o for o in self.outcomes if o.outcome.code == code)
 
 
+def impacts_for_interventions(intervention_ids: Iterable[int], **options) -> dict[int, Impact]:
+    """Each intervention's own experiment (the cancelled ones left out), sharing the common reads;
+    without the programme's stacked bootstrap, which only the grants' summary needs."""
+    wanted = set(intervention_ids)
+    everything = treatments()
+    latest = options.pop("latest", None) or selectors.latest_night()
+    populations = _populations()
+    return {
+        t.intervention_id: treatment_impact(t, all_treatments=everything, latest=latest, populations=populations,
+                                            **options)
+        for t in everything
+        if t.intervention_id in wanted
+    }  # fmt: skip
+
+
 def programme_impact(intervention_ids: Iterable[int] | None = None, **options) -> ProgrammeImpact:
     """Each chosen intervention's experiment (all when ``intervention_ids`` is None) and, per outcome and slot,
     the stacked estimate over those with one. Controls stay clean of every intervention, chosen or not."""
@@ -548,3 +563,19 @@ def programme_impact(intervention_ids: Iterable[int] | None = None, **options) -
             by_slot.append((code, str(label), estimate, len(stacks)))
         outcomes.append(ProgrammeOutcome(outcome, by_slot))
     return ProgrammeImpact(experiments, outcomes)
+
+
+def reason_texts() -> dict[str, str]:
+    """Why an outcome and slot has no estimate, in the reader's language (keys are SlotImpact.reason)."""
+    return {
+        "not_started": _("It has not started yet, or there is no indicator data after its start."),
+        "too_recent": _("Fewer than %(nights)d nights of data since the start: too early to say.")
+        % {"nights": MIN_POST_NIGHTS},
+        "no_treated_data": _("Too few answers in its zones before or after the start (at least %(n)d each).")
+        % {"n": MIN_ANSWERS},
+        "no_treated_weeks": _(
+            "Too few full weeks of the index in its zones before or after the start (at least %(n)d each)."
+        )
+        % {"n": MIN_PSI_WEEKS},
+        "no_controls": _("Not enough comparable zones without an intervention to compare with."),
+    }

@@ -14,6 +14,8 @@ urlpatterns = [
     path("dashboard/", include("dashboards.urls")),
     path("reports/", include("reports.urls")),
     path("projects/", include("grants.urls")),
+    path("interventions/", include("interventions.urls")),
+    path("brief/", include("briefs.urls")),
     path("map/", include("reports.map_urls")),
     path("open311/v2/", include("open311.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),

@@ -47,6 +47,6 @@ def timeline_markers(*, zone_ids: list[int] | None, first: dt.date, last: dt.dat
     if zone_ids is not None:
         rows = rows.touching_zones(zone_ids)
     return [
-        {"start_on": i.start_on, "what": i.what, "kind_label": str(i.get_kind_display())}
+        {"start_on": i.start_on, "what": i.what, "kind_label": str(i.get_kind_display()), "url": i.get_absolute_url()}
         for i in rows.order_by("start_on", "id")
     ]

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from city.dataversion import bump_data_version
+
 from .models import Intervention
 
 ALLOWED_GEOMETRIES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
@@ -90,6 +92,8 @@ def intervention_record(
         )  # fmt: skip
         if not intervention_zones_assign(intervention=intervention):
             raise ValidationError({"place": [_("The place is outside every zone of the city.")]})
+        # Zone pages and trends are cached under the data version: move it on so the new marker shows.
+        transaction.on_commit(bump_data_version)
     return intervention
 
 
@@ -104,6 +108,7 @@ def intervention_update(*, intervention: Intervention, **changes) -> Interventio
         intervention.save()
         if "place" in changes and not intervention_zones_assign(intervention=intervention):
             raise ValidationError({"place": [_("The place is outside every zone of the city.")]})
+        transaction.on_commit(bump_data_version)
     return intervention
 
 

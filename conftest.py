@@ -19,6 +19,7 @@ pytest_plugins = ["tests.processes"]
 # before each database test (and after a --reuse-db run that ended with a flush).
 REFERENCE_DATA_MIGRATIONS = [
     ("observatory.migrations.0002_staff_groups", "create_groups"),
+    ("city.migrations.0003_departments", "seed"),
     ("reports.migrations.0002_seed_categories", "seed"),
     ("reports.migrations.0005_category_defaults", "seed"),
     ("reports.migrations.0007_bilingual_questions", "seed"),

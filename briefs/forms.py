@@ -6,12 +6,17 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
-from .selectors import BriefError, month_parse, scope_resolve
+from .selectors import BriefError, district_councils, month_parse, scope_resolve
 
 
 class BriefForm(forms.Form):
     month = forms.CharField(label=gettext_lazy("Month (YYYY-MM)"), max_length=7)
     zone = forms.CharField(label=gettext_lazy("Zone code (empty: the whole city)"), max_length=64, required=False)
+    council = forms.ChoiceField(
+        label=gettext_lazy("Or a district council"),
+        required=False,
+        choices=lambda: [("", "—"), *((d.code, d.name) for d in district_councils())],
+    )
     language = forms.ChoiceField(label=gettext_lazy("Language of the PDF"), choices=settings.LANGUAGES,
                                  required=False)  # fmt: skip
 
@@ -21,8 +26,12 @@ class BriefForm(forms.Form):
         except BriefError as error:
             raise forms.ValidationError(str(error)) from None
 
-    def clean_zone(self):
+    def clean(self):
+        data = super().clean()
+        if "zone" in self.errors or "council" in self.errors:
+            return data
         try:
-            return scope_resolve(zone_code=self.cleaned_data.get("zone", ""))
+            data["scope"] = scope_resolve(zone_code=data.get("zone", ""), council_code=data.get("council", ""))
         except BriefError as error:
-            raise forms.ValidationError(str(error)) from None
+            self.add_error("council" if data.get("council") else "zone", str(error))
+        return data

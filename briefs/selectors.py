@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from cases import selectors as cases
 from city import nightslots
-from city.models import Zone
+from city.models import Department, Zone
 from dashboards.selectors import ISTAT_FEELING_SAFE
 from grants.models import Disbursement, Project
 from indicators import registry
@@ -59,9 +60,24 @@ def months_back(first: dt.date, count: int) -> dt.date:
     return dt.date(year, month + 1, 1)
 
 
-def scope_resolve(*, zone_code: str = "") -> Scope:
-    """The city (no code), one zone, or, for a zone with zones inside it (a district), those zones."""
-    zone_code = (zone_code or "").strip()
+def district_councils():
+    return Department.objects.active().filter(kind=Department.Kind.DISTRICT_COUNCIL).order_by("code")
+
+
+def scope_resolve(*, zone_code: str = "", council_code: str = "") -> Scope:
+    """The city (no code), one zone (for a zone with zones inside it, a district: those zones), or the zones
+    a district council covers."""
+    zone_code, council_code = (zone_code or "").strip(), (council_code or "").strip()
+    if zone_code and council_code:
+        raise BriefError(_("Choose a zone or a district council, not both."))
+    if council_code:
+        council = district_councils().filter(code=council_code).first()
+        if council is None:
+            raise BriefError(_("There is no district council with the code %(code)s.") % {"code": council_code})
+        zone_ids = list(council.zones.values_list("pk", flat=True))
+        if not zone_ids:
+            raise BriefError(_("The district council %(name)s covers no zone.") % {"name": council.name})
+        return Scope(council.name, zone_ids, council.code)
     if not zone_code:
         return Scope(_("The whole city"), None)
     zone = Zone.objects.with_codes([zone_code]).first()
@@ -280,5 +296,7 @@ def brief_build(*, month: dt.date, scope: Scope) -> Brief:
         interventions=_intervention_rows(scope, month, last),
         projects=_project_rows(scope, month, last),
         reasons=impact.reason_texts(),
+        cases=cases.case_figures(zone_ids=scope.zone_ids, start=month, end=last),
+        satisfaction=cases.satisfaction(zone_ids=scope.zone_ids, start=month, end=last),
     )
     return brief

@@ -32,7 +32,7 @@ def brief_page(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     if not form.is_valid():
         return render(request, "briefs/brief.html", {"form": form}, status=400)
-    month, scope = form.cleaned_data["month"], form.cleaned_data["zone"]
+    month, scope = form.cleaned_data["month"], form.cleaned_data["scope"]
     brief = brief_build(month=month, scope=scope)
     ctx = {"form": form, **rendering.brief_context(brief), "query": request.GET.urlencode()}
     return render(request, "briefs/brief.html", ctx)
@@ -43,7 +43,7 @@ def brief_pdf(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     if not form.is_valid():
         return render(request, "briefs/brief.html", {"form": form}, status=400)
-    month, scope = form.cleaned_data["month"], form.cleaned_data["zone"]
+    month, scope = form.cleaned_data["month"], form.cleaned_data["scope"]
     language = form.cleaned_data["language"] or translation.get_language()
     pdf = rendering.brief_pdf(month=month, scope=scope, language=language)
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -7,3 +7,11 @@ class CasesConfig(AppConfig):
 
     name = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from reports.signals import report_assigned, report_submitted
+
+        from . import receivers
+
+        report_submitted.connect(receivers.route_new_report, dispatch_uid="cases.route_new_report")
+        report_assigned.connect(receivers.add_assigned_department, dispatch_uid="cases.add_assigned_department")

@@ -2,12 +2,11 @@
 so geometries are not editable (and no map widget pulls scripts from a CDN)."""
 
 from django.contrib import admin
-
-from . import services
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import OutboundEmail, Zone
+from . import services
+from .models import Department, DepartmentMembership, OutboundEmail, Zone
 
 
 @admin.register(Zone)
@@ -45,3 +44,29 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     @admin.action(description=_("Try sending again now"))
     def retry_now(self, request, queryset):
         queryset.filter(sent_at__isnull=True).update(given_up=False, next_attempt_at=timezone.now())
+
+
+class DepartmentMembershipInline(admin.TabularInline):
+    model = DepartmentMembership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    """Departments, district councils, police districts and partners: data an administrator keeps."""
+
+    list_display = ["code", "name_it", "name_en", "kind", "inbox_email", "head", "parent", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["code", "name_it", "name_en", "inbox_email"]
+    filter_horizontal = ["zones"]
+    autocomplete_fields = ["head", "parent"]
+    inlines = [DepartmentMembershipInline]
+
+
+@admin.register(DepartmentMembership)
+class DepartmentMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "department", "role", "daily_digest", "language"]
+    list_filter = ["role", "department", "daily_digest"]
+    search_fields = ["user__username", "user__email", "department__name_it", "department__name_en"]
+    autocomplete_fields = ["user", "department"]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
+
+from city.i18n import in_language
 
 # The zone of a point, for set-based SQL (bulk imports, seeding, re-stamping). It must agree with
 # ZoneQuerySet.covering(): ST_Covers, so a point on a shared border belongs to both candidates and
@@ -122,3 +125,105 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind or 'e-mail'} to {self.to}"
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def active(self) -> DepartmentQuerySet:
+        return self.filter(active=True)
+
+    def covering_zone(self, zone_id: int | None) -> DepartmentQuerySet:
+        """Active departments whose zones include ``zone_id`` (none for a place outside every zone)."""
+        if zone_id is None:
+            return self.none()
+        return self.active().filter(zones=zone_id).distinct()
+
+    def of_user(self, user) -> DepartmentQuerySet:
+        """The departments ``user`` belongs to, in any role."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user).distinct()
+
+
+class Department(models.Model):
+    """A body the city works with on safety: a department, a district council, a police district or a partner.
+
+    Data, not code: an administrator adds one in the admin. ``code`` is the stable key reports and Open311
+    carry (the five departments of the first releases keep their old codes)."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("City department")
+        DISTRICT_COUNCIL = "district_council", _("District council")
+        POLICE_DISTRICT = "police_district", _("Police district")
+        PARTNER = "partner", _("Partner organisation")
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name_it = models.CharField(_("name (Italian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, default=Kind.DEPARTMENT)
+    inbox_email = models.EmailField(_("inbox e-mail"), blank=True, default="")
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("head"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="headed_departments",
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    zones = models.ManyToManyField(Zone, verbose_name=_("zones covered"), blank=True, related_name="departments")
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name_it"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return in_language(self.name_it, self.name_en)
+
+    @property
+    def is_partner(self) -> bool:
+        return self.kind == self.Kind.PARTNER
+
+
+class DepartmentMembership(models.Model):
+    """A user working in a department: a member works its queue, a coordinator also assigns inside it."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Member")
+        COORDINATOR = "coordinator", _("Coordinator")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    daily_digest = models.BooleanField(
+        _("daily digest"), default=False, help_text=_("One e-mail a day with the department's open and late tasks.")
+    )
+    language = models.CharField(
+        _("e-mail language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        ordering = ["department", "user"]
+        verbose_name = _("department membership")
+        verbose_name_plural = _("department memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "department"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.department} ({self.get_role_display()})"
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == self.Role.COORDINATOR

@@ -464,6 +464,7 @@ def alert_rows(*, status: str = "open", zone_id: int | None = None) -> list[dict
             "p_value": _round(a.p_value, 6),
             "q_value": _round(a.q_value, 6),
             "acknowledged_by": a.acknowledged_by.get_username() if a.acknowledged_by else "",
+            "acknowledged_note": a.acknowledged_note,
             "acknowledged_at": timezone.localtime(a.acknowledged_at).strftime("%Y-%m-%d %H:%M")
             if a.acknowledged_at
             else "",

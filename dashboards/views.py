@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from city import nightslots
 from city.models import Zone
-from city.roles import DASHBOARD_ROLES, role_required
+from cases.selectors import cases_of_alerts, follow_up_date
+from city.roles import DASHBOARD_ROLES, OFFICER, has_role, role_required
 from indicators import selectors as indicator_selectors
 from indicators.alerts import alert_acknowledge
 from indicators.models import Alert
@@ -223,23 +225,42 @@ def dashboard_alerts(request: HttpRequest) -> HttpResponse:
             "features": [{"type": "Feature", "geometry": by_code.get(r["zone_code"]), "properties": r} for r in rows],
         }
         return exports.export_response(request, rows=rows, name="alerts", features=features)
+    return _alerts_page(request, status, rows=rows)
+
+
+def _alerts_page(request: HttpRequest, status: str, *, rows=None, http_status: int = 200) -> HttpResponse:
+    rows = selectors.alert_rows(status=status) if rows is None else rows
+    # What each alert led to (cases): the case, its owner and the follow-up date; officers may open one.
+    cases = cases_of_alerts([row["id"] for row in rows])
+    for row in rows:
+        case = cases.get(row["id"])
+        row["case"] = case
+        row["case_owner"] = case.owner.get_username() if case is not None and case.owner else ""
+        row["follow_up"] = follow_up_date(case) if case is not None else None
     ctx = {
         "alerts": rows,
+        "can_open_case": has_role(request.user, OFFICER),
         "status": status,
         "statuses": [("open", _("Open")), ("acknowledged", _("Acknowledged")), ("all", _("All"))],
         "slot_labels": dict(nightslots.slot_choices()),
         "metric_labels": filters.METRICS,
     }
-    return render(request, "dashboards/dashboard_alerts.html", ctx)
+    return render(request, "dashboards/dashboard_alerts.html", ctx, status=http_status)
 
 
 @role_required(*DASHBOARD_ROLES)
 @require_POST
 def dashboard_alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(Alert, pk=alert_id)
-    alert_acknowledge(alert=alert, user=request.user)
-    messages.success(request, _("Alert acknowledged."))
     status = _alert_status(request)
+    try:
+        alert_acknowledge(alert=alert, user=request.user, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        for field_messages in error.message_dict.values():
+            for message in field_messages:
+                messages.error(request, message)
+        return _alerts_page(request, status, http_status=400)  # refused: the list again, saying why
+    messages.success(request, _("Alert acknowledged."))
     return redirect(reverse("dashboard-alerts") + f"?status={status}")
 
 

@@ -32,6 +32,7 @@ from indicators import engine
 from indicators.models import Indicator
 from reports.models import TRACKING_ALPHABET, TRACKING_CODE_LENGTH, Category, Report
 
+from .cases import seed_cases
 from .grants import seed_grants
 from .interventions import seed_interventions
 from .reports import seed_moderation
@@ -595,6 +596,7 @@ DEMO_STEPS: list[tuple[str, DemoStep]] = [
     ("sensors", seed_sensors),
     ("indicators", recompute_indicators),
     ("accounts", seed_accounts),
+    ("cases", seed_cases),
 ]
 
 

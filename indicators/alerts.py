@@ -15,8 +15,10 @@ import io
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from city import dataversion
 
@@ -115,13 +117,21 @@ def _store(rows: list[tuple], *, window_start: dt.date, window_end: dt.date) -> 
         )
 
 
-def alert_acknowledge(*, alert: Alert, user) -> Alert:
-    """Record that an officer has seen the alert (the first acknowledgement stands)."""
+def alert_acknowledge(*, alert: Alert, user, note: str) -> Alert:
+    """Record that an officer has seen the alert and what follows from it (the note is required; the first
+    acknowledgement stands)."""
+    note = " ".join(str(note or "").split())
+    if not note:
+        raise ValidationError({"note": _("Please say in a note what follows from this alert.")})
+    limit = Alert._meta.get_field("acknowledged_note").max_length
+    if len(note) > limit or "\x00" in note:
+        raise ValidationError({"note": _("The note must be plain text under %(max)s characters.") % {"max": limit}})
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
         if alert.acknowledged_at is None:
             alert.acknowledged_by = user
             alert.acknowledged_at = timezone.now()
-            alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+            alert.acknowledged_note = note
+            alert.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledged_note"])
             transaction.on_commit(dataversion.bump_data_version)  # pages showing alerts are cached under it
     return alert

@@ -204,6 +204,10 @@ class AlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=1000, help_text="What follows from the alert (required).")
+
+
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     """Significant deteriorations of a zone against its own baseline (officers, moderators, grants staff)."""
 
@@ -212,10 +216,15 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = AlertFilter
     permission_classes = [IsStaffRole]
 
-    @extend_schema(request=None, responses=AlertSerializer)
+    @extend_schema(request=AcknowledgeSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        alert = alerts.alert_acknowledge(alert=self.get_object(), user=request.user)
+        body = AcknowledgeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            alert = alerts.alert_acknowledge(alert=self.get_object(), user=request.user, note=body.validated_data["note"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
         return Response(AlertSerializer(alert).data)
 
 

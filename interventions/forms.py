@@ -9,6 +9,9 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.models import Case
+from city.models import Department
+
 from .models import Intervention
 
 MAX_GEOJSON_CHARS = 200_000
@@ -43,6 +46,10 @@ def place_from_geojson(text: str) -> GEOSGeometry:
 class InterventionForm(forms.Form):
     what = forms.CharField(label=gettext_lazy("What was done"), max_length=200)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Intervention.Kind.choices)
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("Department"), required=False, queryset=Department.objects.active().order_by("code"),
+        to_field_name="code",
+    )  # fmt: skip
     partner = forms.CharField(label=gettext_lazy("Carried out by (partner)"), max_length=200, required=False)
     start_on = forms.DateField(label=gettext_lazy("Start"), widget=forms.DateInput(attrs={"type": "date"}))
     end_on = forms.DateField(label=gettext_lazy("End"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -57,6 +64,10 @@ class InterventionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    case = forms.ModelChoiceField(
+        label=gettext_lazy("Linked case (number)"), required=False, queryset=Case.objects.all(),
+        widget=forms.NumberInput(attrs={"min": 1}),
+    )  # fmt: skip
     notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self):

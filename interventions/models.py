@@ -37,6 +37,14 @@ class Intervention(models.Model):
 
     what = models.CharField(_("what"), max_length=200)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, default=Kind.OTHER)
+    department = models.ForeignKey(
+        "city.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interventions",
+    )
     partner = models.CharField(
         _("carried out by (partner)"),
         max_length=200,
@@ -53,6 +61,14 @@ class Intervention(models.Model):
     cost = models.DecimalField(_("cost (EUR)"), max_digits=12, decimal_places=2, null=True, blank=True)
     cancelled = models.BooleanField(
         _("cancelled"), default=False, help_text=_("It did not happen (a withdrawn project): not measured.")
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interventions",
     )
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(

@@ -21,7 +21,9 @@ def intervention_rows(
         interventions = interventions.touching_zones(zone_ids)
     if first is not None and last is not None:
         interventions = interventions.active_between(first, last)
-    interventions = interventions.prefetch_related(Prefetch("zones", queryset=Zone.objects.only("id", "code")))
+    interventions = interventions.select_related("department").prefetch_related(
+        Prefetch("zones", queryset=Zone.objects.only("id", "code"))
+    )
     return [
         {
             "id": i.pk,
@@ -29,6 +31,7 @@ def intervention_rows(
             "kind": i.kind,
             "kind_label": i.get_kind_display(),
             "partner": i.partner,
+            "department": i.department.name if i.department else "",
             "start_on": i.start_on,
             "end_on": i.end_on,
             "night_time": i.night_time,

@@ -28,7 +28,8 @@ def intervention_new(request: HttpRequest) -> HttpResponse:
             intervention = services.intervention_record(
                 what=data["what"], kind=data["kind"], partner=data["partner"], place=data["place"],
                 start_on=data["start_on"], end_on=data["end_on"], night_time=data["night_time"],
-                cost=data["cost"], notes=data["notes"], recorded_by=request.user,
+                cost=data["cost"], notes=data["notes"], recorded_by=request.user, department=data["department"],
+                case=data["case"],
             )  # fmt: skip
         except ValidationError as error:
             for field, messages in error.message_dict.items():
@@ -41,7 +42,9 @@ def intervention_new(request: HttpRequest) -> HttpResponse:
 
 @role_required(*DASHBOARD_ROLES)
 def intervention_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    intervention = get_object_or_404(Intervention.objects.prefetch_related("zones"), pk=pk)
+    intervention = get_object_or_404(
+        Intervention.objects.select_related("department", "case").prefetch_related("zones"), pk=pk
+    )
     ctx = {
         "intervention": intervention,
         "impact": impact.impact_for_intervention(intervention.pk),

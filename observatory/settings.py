@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "city.context_processors.staff_links",
             ],
         },
     },
@@ -246,6 +247,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=40),
     },
     "sensors-health": {"task": "sensors.tasks.check_sensor_health", "schedule": 300.0},
+    # Intersectoral work: reminders after days without activity, escalation of overdue tasks to coordinators,
+    # the daily digest and the "is it fixed?" questionnaire four weeks after a case closes (cases.tasks).
+    "case-task-reminders": {"task": "cases.tasks.send_task_reminders", "schedule": crontab(hour=8, minute=0)},
+    "case-overdue-escalation": {"task": "cases.tasks.escalate_overdue_tasks", "schedule": crontab(hour=8, minute=10)},
+    "case-daily-digests": {"task": "cases.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=45)},
+    "case-questionnaires": {"task": "cases.tasks.send_questionnaires", "schedule": crontab(hour=10, minute=0)},
+    "case-alert-notices": {"task": "cases.tasks.notify_new_alerts", "schedule": 300.0},
     # E-mails whose first send failed (mail server or broker down) are retried by this sweep (city.outbox).
     "send-due-emails": {"task": "city.tasks.send_due_emails", "schedule": 60.0},
 }
@@ -310,6 +318,13 @@ OBSERVATORY_DUPLICATE_RADIUS_M = float(env("OBSERVATORY_DUPLICATE_RADIUS_M", "25
 OBSERVATORY_DUPLICATE_DAYS = int(env("OBSERVATORY_DUPLICATE_DAYS", "7"))
 # Contact e-mails (and names, phones) are erased this many days after the report was submitted.
 OBSERVATORY_CONTACT_RETENTION_DAYS = int(env("OBSERVATORY_CONTACT_RETENTION_DAYS", "180"))
+# Intersectoral work (cases): the default answer time and the reminder after days without activity (a category
+# and priority may set their own in the admin), the patron saint's day the offices close ("MM-DD", Torino's
+# San Giovanni; empty for none), and the days after a case closes when citizens are asked "is it fixed?".
+OBSERVATORY_CASE_ANSWER_DAYS = int(env("OBSERVATORY_CASE_ANSWER_DAYS", "30"))
+OBSERVATORY_CASE_REMINDER_DAYS = int(env("OBSERVATORY_CASE_REMINDER_DAYS", "10"))
+OBSERVATORY_PATRON_SAINT_DAY = env("OBSERVATORY_PATRON_SAINT_DAY", "06-24")
+OBSERVATORY_QUESTIONNAIRE_DAYS = int(env("OBSERVATORY_QUESTIONNAIRE_DAYS", "28"))
 OPEN311_CONTACT = env("OPEN311_CONTACT", "osservatorio@example.org")
 # The one jurisdiction this GeoReport v2 endpoint serves (shown in discovery); a request naming another
 # jurisdiction_id is answered 404. By Open311 custom it is the city's domain name.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", pages.healthz, name="healthz"),
     path("dashboard/", include("dashboards.urls")),
     path("reports/", include("reports.urls")),
+    path("cases/", include("cases.urls")),
     path("projects/", include("grants.urls")),
     path("interventions/", include("interventions.urls")),
     path("brief/", include("briefs.urls")),

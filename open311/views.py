@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from city import dateguard
+from cases.selectors import due_datetime, with_expected_due
 from city.clientip import client_ip
 from reports import services
 from reports.models import Category, PerceivedSafety, Report, StatusChange
@@ -176,11 +177,12 @@ def _request_row(report: Report) -> dict:
         "service_code": report.category.code,
         # Text and media are the citizen's: shown only once a moderator has published them.
         "description": report.public_description if published else "",
-        "agency_responsible": report.get_department_display() if report.department else "",
+        "agency_responsible": report.department.name if report.department else "",
         "service_notice": "",
         "requested_datetime": _iso(report.created_at),
         "updated_datetime": _iso(report.updated_at),
-        "expected_datetime": None,
+        # The latest due date of the open tasks in the report's case (cases, the working calendar).
+        "expected_datetime": _iso(due_datetime(getattr(report, "expected_due", None))),
         "address": "",
         "address_id": "",
         "zipcode": "",
@@ -192,8 +194,8 @@ def _request_row(report: Report) -> dict:
 
 def _request_rows(queryset, request: HttpRequest) -> list[dict]:
     queryset = (
-        queryset.with_public_location()
-        .select_related("category")
+        with_expected_due(queryset.with_public_location())
+        .select_related("category", "department")
         .prefetch_related(
             Prefetch(
                 "history",

@@ -32,7 +32,8 @@ from city.models import Zone
 from city.roles import MODERATOR, has_role
 
 from . import services
-from .models import Category, Department, PerceivedSafety, Report
+from .forms import department_choices
+from .models import Category, PerceivedSafety, Report
 from .ratelimit import client_ip, rate_limit_hit
 from .validation import column_limit, parse_coordinate
 
@@ -173,7 +174,12 @@ class MergeSerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    department = serializers.ChoiceField(choices=Department.choices)
+    department = serializers.ChoiceField(choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Departments are data: the choices are read per request, not when the module loads.
+        self.fields["department"].choices = department_choices()
 
 
 class StatusSerializer(serializers.Serializer):

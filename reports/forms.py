@@ -7,9 +7,9 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from city.models import Zone
+from city.models import Department, Zone
 
-from .models import AbuseFlag, Category, Department, PerceivedSafety, Report, SafetyAudit, StatusChange
+from .models import AbuseFlag, Category, PerceivedSafety, Report, SafetyAudit, StatusChange
 from .selectors import QueueFilters
 from .validation import column_limit, parse_coordinate
 
@@ -305,8 +305,13 @@ class MergeForm(forms.Form):
             raise forms.ValidationError(_("No report has this tracking code.")) from None
 
 
+def department_choices() -> list[tuple[str, str]]:
+    """The active departments as (code, name in the active language), for the assignment menus."""
+    return [(d.code, d.name) for d in Department.objects.active()]
+
+
 class AssignForm(forms.Form):
-    department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
+    department = forms.ChoiceField(label=_("Department"), choices=lambda: department_choices())
 
 
 class StatusForm(forms.Form):
@@ -338,6 +343,8 @@ class QueueFilterForm(forms.Form):
     zone = forms.ModelChoiceField(label=_("Zone"), required=False, queryset=Zone.objects.order_by("code"),
                                   to_field_name="code")  # fmt: skip
     category = forms.ModelChoiceField(label=_("Category"), required=False, queryset=Category.objects.all())
+    department = forms.ModelChoiceField(label=_("Department"), required=False, queryset=Department.objects.all(),
+                                        to_field_name="code")  # fmt: skip
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")),
                                                                           *Report.Status.choices])  # fmt: skip
     age = forms.ChoiceField(label=_("Age"), required=False, choices=AGE_CHOICES)
@@ -356,6 +363,7 @@ class QueueFilterForm(forms.Form):
             q=data.get("q") or "",
             zone_id=data["zone"].pk if data.get("zone") else None,
             category_id=data["category"].pk if data.get("category") else None,
+            department_code=data["department"].code if data.get("department") else "",
             status=data.get("status") or "",
             older_than_days=age if age and age > 0 else None,
             newer_than_days=1 if age == -1 else None,
@@ -373,7 +381,8 @@ class BulkActionForm(forms.Form):
         choices=[("publish", _("Publish")), ("assign", _("Assign to a department")), ("spam", _("Reject as spam"))],
     )
     codes = forms.CharField(required=False)
-    department = forms.ChoiceField(label=_("Department"), required=False, choices=[("", "—"), *Department.choices])
+    department = forms.ChoiceField(label=_("Department"), required=False,
+                                   choices=lambda: [("", "—"), *department_choices()])  # fmt: skip
     confirm = forms.BooleanField(required=False)
 
     def __init__(self, data=None, **kwargs):

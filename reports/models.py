@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from city.i18n import in_language
+from city.models import Department
 
 from .privacy import snapped
 
@@ -42,16 +43,6 @@ class PerceivedSafety(models.IntegerChoices):
 INDICATOR_EXCLUDED_STATUSES: tuple[str, ...] = ("spam", "hidden", "duplicate")
 
 
-class Department(models.TextChoices):
-    """The city departments a report can be assigned to (intersectoral work)."""
-
-    MUNICIPAL_POLICE = "municipal_police", _("Municipal police")
-    LIGHTING = "lighting", _("Public lighting")
-    WASTE_PUBLIC_SPACE = "waste_public_space", _("Waste and public space")
-    SOCIAL_SERVICES = "social_services", _("Social services")
-    TRANSPORT = "transport", _("Transport")
-
-
 class CategoryGroup(models.TextChoices):
     LIGHTING = "lighting", _("Lighting and visibility")
     DEGRADED = "degraded", _("Degraded or abandoned places")
@@ -78,8 +69,16 @@ class Category(models.Model):
     group = models.CharField(_("group"), max_length=100, blank=True, choices=CategoryGroup.choices)
     description_it = models.CharField(_("description (Italian)"), max_length=500, blank=True, db_default="")
     description_en = models.CharField(_("description (English)"), max_length=500, blank=True, db_default="")
-    default_department = models.CharField(
-        _("default department"), max_length=32, choices=Department.choices, blank=True, db_default=""
+    # Departments are rows of city.Department (keyed by their code, which the column has always held).
+    default_department = models.ForeignKey(
+        "city.Department",
+        verbose_name=_("default department"),
+        to_field="code",
+        db_column="default_department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     requires_photo = models.BooleanField(_("photo required"), default=False, db_default=False)
     requires_description = models.BooleanField(_("description required"), default=False, db_default=False)
@@ -230,9 +229,20 @@ class Report(models.Model):
     open311_key = models.ForeignKey(
         "open311.ApiKey", verbose_name=_("Open311 key"), null=True, blank=True, on_delete=models.SET_NULL
     )
-    department = models.CharField(
-        _("assigned department"), max_length=32, choices=Department.choices, blank=True, db_default=""
+    # The department first responsible (the category's default, or the moderator's last choice); every
+    # department working on the report has a task in its case (cases.Task).
+    department = models.ForeignKey(
+        "city.Department",
+        verbose_name=_("assigned department"),
+        to_field="code",
+        db_column="department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
+    # The language the citizen wrote in: their e-mails (receipt, updates, questionnaire) are in it.
+    language = models.CharField(_("language"), max_length=8, blank=True, db_default="")
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("duplicate of"),
@@ -361,6 +371,14 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.action} {self.from_status}->{self.to_status}"
+
+    @property
+    def detail_display(self) -> str:
+        """The detail in the reader's language: an assignment names the department, never its code."""
+        if self.action == self.Action.ASSIGN and self.detail:
+            department = Department.objects.filter(code=self.detail).first()
+            return department.name if department else self.detail
+        return self.detail
 
 
 class BlockedSender(models.Model):

@@ -20,6 +20,7 @@ class QueueFilters:
     q: str = ""  # a tracking code (or its start) or words of the citizen's text
     zone_id: int | None = None
     category_id: int | None = None
+    department_code: str = ""  # the department first responsible for the report
     status: str = ""
     older_than_days: int | None = None
     newer_than_days: int | None = None
@@ -28,7 +29,7 @@ class QueueFilters:
 
 def moderation_queue(filters: QueueFilters) -> QuerySet[Report]:
     """The reports the filters select, new (unpublished, submitted) ones first, then by age (one query)."""
-    queryset = Report.objects.select_related("category", "zone").annotate(flags=Count("abuse_flags"))
+    queryset = Report.objects.select_related("category", "zone", "department").annotate(flags=Count("abuse_flags"))
     if filters.show == "new":
         queryset = queryset.filter(status=Report.Status.SUBMITTED, is_published=False)
     elif filters.show == "open":
@@ -40,6 +41,8 @@ def moderation_queue(filters: QueueFilters) -> QuerySet[Report]:
         queryset = queryset.filter(zone_id=filters.zone_id)
     if filters.category_id is not None:
         queryset = queryset.filter(category_id=filters.category_id)
+    if filters.department_code:
+        queryset = queryset.filter(department_id=filters.department_code)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     now = timezone.now()

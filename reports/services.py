@@ -13,16 +13,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mass_mail
 from django.core.validators import EmailValidator, URLValidator
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
-from city import dateguard, stale
-from city.models import Zone
+from city import dateguard, outbox, stale
+from city.models import Department, Zone
 from city.nightslots import night_and_slot
 
 from .models import (
@@ -30,13 +28,13 @@ from .models import (
     AbuseFlag,
     BlockedSender,
     Category,
-    Department,
     PerceivedSafety,
     Report,
     SafetyAudit,
     StatusChange,
 )
 from .photos import photo_sanitise
+from .signals import report_assigned, report_submitted
 from .validation import HTML_TAG, REFUSED_CHARACTER, clean_text, column_limit, refused_character_message
 
 logger = logging.getLogger(__name__)
@@ -369,7 +367,8 @@ def report_submit(
         submitter_ip=submitter_ip,
         open311_key=open311_key,
         open311_token=secrets.token_hex(12) if source == Report.Source.OPEN311 else "",
-        department=category.default_department,
+        department_id=category.default_department_id,
+        language=(translation.get_language() or settings.LANGUAGE_CODE)[:8],
         status=status,
         duplicate_of=duplicate_of,
     )
@@ -444,6 +443,10 @@ def _report_save(report: Report, *, photo) -> Report:
                 )
             elif not joining:  # a joined report counts once, through the original
                 stale.mark_stale([(report.zone_id, report.night)])
+            if not blocked:
+                _send_receipt(report)
+            if not joining and not blocked:  # cases routes it to the departments (one transaction with it)
+                report_submitted.send(sender=Report, report=report)
     except BaseException:
         if saved_photo_name:
             report.photo.storage.delete(saved_photo_name)
@@ -580,23 +583,29 @@ def report_merge(*, report: Report, into: Report, user, public_note: str = "") -
             note = _("Merged with report %(code)s.") % {"code": target.tracking_code}
         else:
             note = _("Merged with another report about the same thing.")
-        _record(
+        change = _record(
             report, StatusChange.Action.MERGE, user=user, before=before, public_note=note, detail=target.tracking_code
         )
         _mark_if_counting_changed(report, before, report.status)
-    transaction.on_commit(lambda: _notify(report.pk))
+        _notify(report, change)
     return report
 
 
-def report_assign(*, report: Report, department: str, user) -> Report:
-    if department not in Department.values:
+def report_assign(*, report: Report, department: str | Department, user) -> Report:
+    """Make ``department`` (a row or its code) responsible for the report. The history names it; the
+    ``report_assigned`` signal lets the cases app give it a task in the report's case (earlier departments
+    keep theirs: an assignment adds, it does not overwrite)."""
+    if not isinstance(department, Department):
+        department = Department.objects.active().filter(code=str(department)).first()
+    if department is None or not department.active:
         raise ValidationError({"department": _("Please choose a department.")})
     with transaction.atomic():
         report = _locked(report)
         before = report.status
         report.department = department
         report.save()
-        _record(report, StatusChange.Action.ASSIGN, user=user, before=before, detail=department)
+        _record(report, StatusChange.Action.ASSIGN, user=user, before=before, detail=department.code)
+        report_assigned.send(sender=Report, report=report, department=department, user=user)
     return report
 
 
@@ -617,9 +626,9 @@ def report_set_status(*, report: Report, status: str, public_note: str = "", use
         if status in Report.NOT_PUBLIC_STATUSES:
             report.is_published = False
         report.save()
-        _record(report, StatusChange.Action.STATUS, user=user, before=before, public_note=public_note)
+        change = _record(report, StatusChange.Action.STATUS, user=user, before=before, public_note=public_note)
         _mark_if_counting_changed(report, before, status)
-    transaction.on_commit(lambda: _notify(report.pk))
+        _notify(report, change)
     return report
 
 
@@ -659,46 +668,53 @@ def report_contacts_erase(*, older_than_days: int | None = None) -> int:
     )
 
 
-def _notify(report_id: int) -> None:
-    """E-mail a report's latest status and public note to its citizen (if they left an address) and to the
-    citizens whose reports count through it: those who added their experience to it or were merged into it."""
-    report = Report.objects.select_related("category").get(pk=report_id)
-    change = report.history.exclude(action=StatusChange.Action.JOINED).order_by("-created_at", "-id").first()
-    messages = []
-    with override(settings.LANGUAGE_CODE):
-        subject = _("Your report %(code)s: %(status)s") % {
-            "code": report.tracking_code,
-            "status": report.get_status_display(),
-        }
-        note = ["", change.public_note] if change and change.public_note else []
-        follow = ["", _("Follow it at %(path)s") % {"path": report.get_absolute_url()}]
-        if report.contact_email and report.contact_consent:
-            status_line = _("The status of your report %(code)s is now: %(status)s.") % {
-                "code": report.tracking_code,
-                "status": report.get_status_display(),
-            }
-            messages.append((subject, "\n".join([status_line, *note, *follow]), None, [report.contact_email]))
-        followers = Report.objects.added_to(report).filter(contact_consent=True).exclude(contact_email="")
-        if messages:  # the original's citizen already has theirs
-            followers = followers.exclude(contact_email__iexact=report.contact_email)
-        followers = followers.order_by("contact_email").values_list("contact_email", flat=True).distinct()
-        subject = _("Report %(code)s: %(status)s") % {
-            "code": report.tracking_code,
-            "status": report.get_status_display(),
-        }
-        status_line = _("The status of report %(code)s, to which your report was added, is now: %(status)s.") % {
-            "code": report.tracking_code,
-            "status": report.get_status_display(),
-        }
-        body = "\n".join([status_line, *note, *follow])
-        messages += [(subject, body, None, [email]) for email in followers]
-    if not messages:
-        return
-    try:
+def _notify(report: Report, change: StatusChange | None) -> None:
+    """Queue (in the caller's transaction, through the outbox) an e-mail of the report's status and public note
+    to its citizen, if they left an address, and to the citizens whose reports count through it: those who
+    added their experience to it or were merged into it. Each in the language they wrote in, with an absolute
+    link to the page they can follow."""
+    note = change.public_note if change is not None else ""
+    if report.contact_email and report.contact_consent:
+        outbox.queue_rendered(
+            report.contact_email,
+            "reports/email/status",
+            {"report": report, "note": note, "link": outbox.absolute_url(report.get_absolute_url()), "own": True},
+            report.language or settings.LANGUAGE_CODE,
+            kind="report.status",
+            reference=report.tracking_code,
+        )
+    followers = Report.objects.added_to(report).filter(contact_consent=True).exclude(contact_email="")
+    if report.contact_email and report.contact_consent:  # the original's citizen already has theirs
+        followers = followers.exclude(contact_email__iexact=report.contact_email)
+    seen: set[str] = set()
+    for follower in followers.order_by("contact_email", "id").only("contact_email", "language", "tracking_code"):
+        address = follower.contact_email.lower()
+        if address in seen:
+            continue
+        seen.add(address)
         # One message per address: followers never see each other's e-mail.
-        send_mass_mail(messages)
-    except Exception:  # mail server down: the status change stands, citizens can still look it up
-        logger.warning("could not e-mail the status of report %s", report.tracking_code, exc_info=True)
+        outbox.queue_rendered(
+            follower.contact_email,
+            "reports/email/status",
+            {"report": report, "note": note, "link": outbox.absolute_url(report.get_absolute_url()), "own": False},
+            follower.language or settings.LANGUAGE_CODE,
+            kind="report.status",
+            reference=report.tracking_code,
+        )
+
+
+def _send_receipt(report: Report) -> None:
+    """The citizen's receipt with the tracking code, in the language they wrote in (outbox, same transaction)."""
+    if not (report.contact_email and report.contact_consent):
+        return
+    outbox.queue_rendered(
+        report.contact_email,
+        "reports/email/receipt",
+        {"report": report, "link": outbox.absolute_url(report.get_absolute_url())},
+        report.language or settings.LANGUAGE_CODE,
+        kind="report.receipt",
+        reference=report.tracking_code,
+    )
 
 
 @dataclass(frozen=True)

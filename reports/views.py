@@ -38,7 +38,7 @@ from .forms import (
     ReportForm,
     StatusForm,
 )
-from .models import Category, Department, Report, StatusChange
+from .models import Category, Report, StatusChange
 from .privacy import snapped_sql
 from .ratelimit import client_ip, rate_limit_hit
 from .selectors import QueueFilters
@@ -373,7 +373,6 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
         "filter_form": form,
         "query": query.urlencode(),
         "bulk_form": BulkActionForm(),
-        "departments": Department.choices,
     }
     return render(request, "reports/moderation_queue.html", ctx)
 
@@ -434,7 +433,7 @@ def _moderation_page(
     forms_shown = {
         "publish_form": PublishForm(initial={"public_description": report.public_description or report.description}),
         "merge_form": MergeForm(),
-        "assign_form": AssignForm(initial={"department": report.department}),
+        "assign_form": AssignForm(initial={"department": report.department_id}),
         "status_form": StatusForm(initial={"status": report.status}),
     }
     for name, shown in forms_shown.items():

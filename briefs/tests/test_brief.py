@@ -132,3 +132,14 @@ def test_the_command_writes_the_pdf_and_refuses_bad_arguments_with_a_message(aut
         call_command("brief", "--month", "2026-11", "--zone", "XX", "--language", "en", "--output", str(output))
     with pytest.raises(CommandError, match="existing folder"):
         call_command("brief", "--month", "2026-11", "--output", str(tmp_path / "missing" / "b.pdf"))
+
+
+@pytest.mark.django_db
+def test_a_district_councils_brief_counts_the_cases_opened_in_its_zones_by_department(dark_report, city):
+    month = timezone.localdate().replace(day=1)
+    brief = brief_build(month=month, scope=scope_resolve(council_code="circ-1"))  # covers the west zone
+    assert brief.scope.label == "Circoscrizione 1" and brief.scope.zone_ids == [city["west"].pk]
+    assert {c["code"]: c["opened"] for c in brief.cases} == {"lighting": 1, "municipal_police": 1}
+    assert brief.satisfaction == []
+    with pytest.raises(ValueError, match="circ-9"):
+        scope_resolve(council_code="circ-9")

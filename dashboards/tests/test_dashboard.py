@@ -102,10 +102,15 @@ def test_an_officer_acknowledges_an_alert_and_it_leaves_the_open_list(client, of
     alert = make_alert(two_zones[0])
     client.force_login(officer)
     assert client.get(reverse("dashboard-alert-ack", args=[alert.pk])).status_code == 405
-    response = client.post(reverse("dashboard-alert-ack", args=[alert.pk]))
+    refused = client.post(reverse("dashboard-alert-ack", args=[alert.pk]))  # no note: what follows?
+    assert refused.status_code == 400 and "nota" in refused.content.decode()
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+    response = client.post(reverse("dashboard-alert-ack", args=[alert.pk]), {"note": "Pattuglia giovedì"})
     assert response.status_code == 302
     alert.refresh_from_db()
     assert alert.acknowledged_by == officer and alert.acknowledged_at is not None
+    assert alert.acknowledged_note == "Pattuglia giovedì"
     assert f'data-alert="{alert.pk}"' not in client.get(reverse("dashboard-alerts")).content.decode()
     assert f'data-alert="{alert.pk}"' in client.get(reverse("dashboard-alerts"), {"status": "all"}).content.decode()
 
@@ -195,7 +200,7 @@ def test_cached_pages_follow_each_recompute_and_acknowledgement(
     zone_page = reverse("dashboard-zone", args=["W"])
     assert not client.get(zone_page).context["alerts"][0]["acknowledged_at"]
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("dashboard-alert-ack", args=[alert.pk]))
+        client.post(reverse("dashboard-alert-ack", args=[alert.pk]), {"note": "Visto"})
     assert client.get(zone_page).context["alerts"][0]["acknowledged_at"]
 
 

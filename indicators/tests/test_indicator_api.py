@@ -177,7 +177,8 @@ def test_a_zone_whose_share_falls_against_its_own_baseline_raises_one_alert(two_
     client.force_login(officer)
     listed = client.get("/api/v1/alerts/", {"acknowledged": "false"}).json()
     assert any(a["zone"] == "W" for a in listed["results"])
-    response = client.post(f"/api/v1/alerts/{alert.id}/acknowledge/")
+    assert client.post(f"/api/v1/alerts/{alert.id}/acknowledge/").status_code == 400  # a note is required
+    response = client.post(f"/api/v1/alerts/{alert.id}/acknowledge/", {"note": "Pattuglia"})
     assert response.status_code == 200
     assert response.json()["acknowledged_by"] == "officer"
     alerts.compute_alerts(anchor=anchor)

@@ -60,8 +60,10 @@ ATTRIBUTES = {
 def seed(apps, schema_editor):
     Category = apps.get_model("reports", "Category")
     for code, (department, photo, description, keywords) in DEFAULTS.items():
+        # Only a department that is set: since reports/0011 the column is a foreign key (NULL, not "", for none).
+        if department:
+            Category.objects.filter(code=code).update(default_department=department)
         Category.objects.filter(code=code).update(
-            default_department=department,
             requires_photo=photo,
             requires_description=description,
             keywords=keywords,

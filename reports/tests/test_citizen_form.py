@@ -245,6 +245,7 @@ def test_an_email_is_sent_on_each_status_change(
     from reports.services import report_set_status
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the outbox's send task runs in the test, after commit
     report = submit(category, contact_email="a@example.org", contact_consent=True)
     with django_capture_on_commit_callbacks(execute=True):
         report_set_status(report=report, status=Report.Status.RESOLVED, public_note="Lampione riparato", user=moderator)

@@ -163,6 +163,7 @@ def test_a_joiners_email_gets_the_originals_status_changes(
     two_zones, category, moderator, settings, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the outbox's send task runs in the test, after commit
     original = submit(category, contact_email="first@example.org", contact_consent=True)
     report_publish(report=original, user=moderator)
     joined = join(original, contact_email="second@example.org", contact_consent=True)
@@ -184,6 +185,7 @@ def test_a_moderator_merge_also_makes_the_merged_reporter_follow(
     two_zones, category, moderator, settings, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the outbox's send task runs in the test, after commit
     original = submit(category)
     other = submit(category, contact_email="merged@example.org", contact_consent=True)
     with django_capture_on_commit_callbacks(execute=True):

@@ -134,7 +134,7 @@ def test_assigning_a_department_is_recorded(client, report, moderator):
     client.force_login(moderator)
     act(client, report, "assign", department="municipal_police")
     report.refresh_from_db()
-    assert report.department == "municipal_police"
+    assert report.department_id == "municipal_police"  # the row keeps its code (city.Department)
     assert report.history.filter(action=StatusChange.Action.ASSIGN, detail="municipal_police").exists()
 
 

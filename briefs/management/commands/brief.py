@@ -1,4 +1,4 @@
-"""manage.py brief --month 2026-11 [--zone CODE] [--language it|en] --output FILE.pdf"""
+"""manage.py brief --month 2026-11 [--zone CODE | --council CODE] [--language it|en] --output FILE.pdf"""
 
 from __future__ import annotations
 
@@ -19,15 +19,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--month", required=True, help="the month, as YYYY-MM (for instance 2026-11)")
         parser.add_argument("--zone", default="", help="a zone code (a district: its zones); default the whole city")
+        parser.add_argument("--council", default="", help="a district council's code: the zones it covers")
         languages = [code for code, _name in settings.LANGUAGES]
         parser.add_argument("--language", default=settings.LANGUAGE_CODE[:2], choices=languages)
         parser.add_argument("--output", required=True, help="the PDF file to write")
 
-    def handle(self, *args, month, zone, language, output, **options):
+    def handle(self, *args, month, zone, council, language, output, **options):
         with translation.override(language):
             try:
                 first = month_parse(month)
-                scope = scope_resolve(zone_code=zone)
+                scope = scope_resolve(zone_code=zone, council_code=council)
             except BriefError as error:
                 raise CommandError(str(error)) from None
         path = Path(output)

@@ -1,0 +1,281 @@
+"""The cases pages: a department's queue (and "assigned to me", and what is late), a case with its tasks and
+trail, turning an alert into a case, and the citizens' "is it fixed?" page. Thin: forms parse, services write."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from city.models import Department
+from city.roles import OFFICER, has_role, role_required
+from indicators.models import Alert
+
+from . import selectors, services
+from .forms import CaseFromAlertForm, FixedCheckForm, PublicNoteForm, TaskAssignForm, TaskCloseForm, TaskNoteForm
+from .models import Case, FixedCheck, Task
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not selectors.is_case_staff(request.user):
+        raise PermissionDenied
+
+
+@require_safe
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """The open tasks of the user's departments (or one of them), "assigned to me", or only the late ones."""
+    _staff_only(request)
+    memberships = selectors.memberships_of(request.user)
+    officer = has_role(request.user, OFFICER)
+    choosable = list(Department.objects.active()) if officer else [m.department for m in memberships]
+    department = None
+    code = request.GET.get("department", "")
+    if code:
+        department = next((d for d in choosable if d.code == code), None)
+        if department is None:
+            raise Http404
+    mine = request.GET.get("mine") == "1"
+    overdue = request.GET.get("overdue") == "1"
+    tasks = list(selectors.task_queue(user=request.user, department=department, mine=mine, overdue=overdue)[:200])
+    councils = [m.department for m in memberships if m.department.kind == Department.Kind.DISTRICT_COUNCIL]
+    ctx = {
+        "tasks": tasks,
+        "departments": choosable,
+        "department": department,
+        "mine": mine,
+        "overdue": overdue,
+        "overdue_counts": selectors.overdue_counts([d.pk for d in choosable]),
+        "council_cases": [
+            (council, list(selectors.zone_cases(department=council)[:100]))
+            for council in councils
+            if department is None or department == council
+        ],
+    }
+    return render(request, "cases/queue.html", ctx)
+
+
+def _case_or_404(request: HttpRequest, case_id: int) -> Case:
+    _staff_only(request)
+    try:
+        case = selectors.case_detail(case_id)
+    except Case.DoesNotExist:
+        raise Http404 from None
+    if not selectors.can_see_case(request.user, case):
+        raise PermissionDenied
+    return case
+
+
+def _detail_page(request: HttpRequest, case: Case, *, status: int = 200, forms: dict | None = None) -> HttpResponse:
+    user = request.user
+    User = get_user_model()
+    tasks = []
+    for task in case.tasks.all():
+        can_assign = selectors.can_assign_task(user, task)
+        members = User.objects.filter(memberships__department=task.department, is_active=True).order_by("username")
+        given = (forms or {}).get(task.pk, {})
+        tasks.append(
+            {
+                "task": task,
+                "can_work": selectors.can_work_on_task(user, task),
+                "can_assign": can_assign,
+                "assign_form": given.get("assign")
+                or TaskAssignForm(
+                    members=members if can_assign else (),
+                    initial={
+                        "owner": task.owner_id,
+                        "priority": task.priority,
+                        "due_date": task.due_date,
+                        "seen_owner": task.owner_id or "",
+                    },
+                    prefix=f"t{task.pk}",
+                ),
+                "note_form": given.get("note") or TaskNoteForm(prefix=f"t{task.pk}"),
+                "close_form": given.get("close") or TaskCloseForm(prefix=f"t{task.pk}"),
+            }
+        )
+    first_report = next(iter(case.reports.all()), None)
+    ctx = {
+        "case": case,
+        "tasks": tasks,
+        "trail": selectors.case_trail(case),
+        "follow_up": selectors.follow_up_date(case),
+        "can_public_note": selectors.can_write_public_note(user, case),
+        "public_note_form": (forms or {}).get("public_note")
+        or PublicNoteForm(initial={"public_note": case.public_note}),
+        "reply_templates": selectors.reply_templates(
+            category_id=first_report.category_id if first_report else None,
+            status=first_report.status if first_report else "",
+        ),
+        "is_moderator": has_role(user, "moderator"),
+    }
+    return render(request, "cases/case_detail.html", ctx, status=status)
+
+
+@require_safe
+@login_required
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _detail_page(request, _case_or_404(request, case_id))
+
+
+def _refused(request: HttpRequest, case: Case, error: ValidationError, *, forms: dict | None = None) -> HttpResponse:
+    for field_messages in error.message_dict.values():
+        for message in field_messages:
+            messages.error(request, message)
+    return _detail_page(request, selectors.case_detail(case.pk), status=400, forms=forms)
+
+
+def _form_refused(request: HttpRequest, case: Case, form, *, forms: dict) -> HttpResponse:
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+    return _detail_page(request, case, status=400, forms=forms)
+
+
+TASK_ACTIONS = ("assign", "start", "note", "close")
+
+
+@require_POST
+@login_required
+def task_action(request: HttpRequest, case_id: int, task_id: int, action: str) -> HttpResponse:
+    if action not in TASK_ACTIONS:
+        raise Http404
+    case = _case_or_404(request, case_id)
+    task = get_object_or_404(Task, pk=task_id, case=case)
+    prefix = f"t{task.pk}"
+    allowed = selectors.can_assign_task if action == "assign" else selectors.can_work_on_task
+    if not allowed(request.user, task):
+        raise PermissionDenied
+    try:
+        if action == "assign":
+            members = get_user_model().objects.filter(memberships__department=task.department, is_active=True)
+            form = TaskAssignForm(request.POST, members=members, prefix=prefix)
+            if not form.is_valid():
+                return _form_refused(request, case, form, forms={task.pk: {"assign": form}})
+            services.task_assign(
+                task=task,
+                user=request.user,
+                owner_id=form.cleaned_data["owner"],
+                priority=form.cleaned_data["priority"],
+                due_date=form.cleaned_data["due_date"],
+                seen_owner_id=form.seen_owner_id(),
+            )
+            messages.success(request, _("Task assigned."))
+        elif action == "start":
+            services.task_start(task=task, user=request.user)
+            messages.success(request, _("Work started."))
+        elif action == "note":
+            form = TaskNoteForm(request.POST, prefix=prefix)
+            if not form.is_valid():
+                return _form_refused(request, case, form, forms={task.pk: {"note": form}})
+            services.task_note_add(task=task, user=request.user, text=form.cleaned_data["text"])
+            messages.success(request, _("Note added."))
+        elif action == "close":
+            form = TaskCloseForm(request.POST, prefix=prefix)
+            if not form.is_valid():
+                return _form_refused(request, case, form, forms={task.pk: {"close": form}})
+            services.task_close(task=task, user=request.user, **form.cleaned_data)
+            messages.success(request, _("Task closed."))
+    except ValidationError as error:
+        return _refused(request, case, error)
+    return redirect(case.get_absolute_url())
+
+
+@require_POST
+@login_required
+def case_public_note(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case_or_404(request, case_id)
+    if not selectors.can_write_public_note(request.user, case):
+        raise PermissionDenied
+    form = PublicNoteForm(request.POST)
+    if not form.is_valid():
+        return _form_refused(request, case, form, forms={"public_note": form})
+    try:
+        services.case_public_note_set(case=case, user=request.user, text=form.cleaned_data["public_note"])
+    except ValidationError as error:
+        return _refused(request, case, error)
+    messages.success(request, _("Public note saved; the citizens following it are told."))
+    return redirect(case.get_absolute_url())
+
+
+@require_POST
+@login_required
+def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case_or_404(request, case_id)
+    if not selectors.can_write_public_note(request.user, case):
+        raise PermissionDenied
+    try:
+        services.case_reopen(case=case, user=request.user)
+    except ValidationError as error:
+        return _refused(request, case, error)
+    messages.success(request, _("Case reopened."))
+    return redirect(case.get_absolute_url())
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@role_required(OFFICER)
+def case_from_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """An officer opens a case from an alert, with tasks pre-filled from the departments covering its zone."""
+    alert = get_object_or_404(Alert.objects.select_related("zone"), pk=alert_id)
+    departments = list(Department.objects.active())
+    covering = [d.pk for d in Department.objects.covering_zone(alert.zone_id)]
+    if request.method == "POST":
+        form = CaseFromAlertForm(request.POST, departments=departments)
+        if form.is_valid():
+            try:
+                case = services.case_open_from_alert(
+                    alert=alert,
+                    user=request.user,
+                    title=form.cleaned_data["title"],
+                    department_ids=form.cleaned_data["departments"],
+                )
+            except ValidationError as error:
+                for field_messages in error.message_dict.values():
+                    for message in field_messages:
+                        form.add_error(None, message)
+            else:
+                messages.success(request, _("Case opened from the alert."))
+                return redirect(case.get_absolute_url())
+        status = 400
+    else:
+        form = CaseFromAlertForm(
+            departments=departments,
+            initial={
+                "title": _("Alert: %(zone)s, %(slot)s") % {"zone": alert.zone.name, "slot": alert.slot},
+                "departments": covering,
+            },
+        )
+        status = 200
+    ctx = {"alert": alert, "form": form, "existing": list(alert.cases.all())}
+    return render(request, "cases/case_from_alert.html", ctx, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def fixed_check(request: HttpRequest, token: str) -> HttpResponse:
+    """The citizen's "is it fixed?" page, reached by the signed link in their e-mail (no login)."""
+    check = services.fixed_check_from_token(token)
+    if check is None:
+        raise Http404
+    status = 200
+    if request.method == "POST" and check.answered_at is None:
+        form = FixedCheckForm(request.POST)
+        if form.is_valid():
+            try:
+                check = services.fixed_check_answer(check=check, **form.cleaned_data)
+            except ValidationError as error:
+                for field_messages in error.message_dict.values():
+                    for message in field_messages:
+                        form.add_error(None, message)
+                status = 400
+        else:
+            status = 400
+    else:
+        form = FixedCheckForm()
+    ctx = {"check": check, "report": check.report, "form": form, "answers": FixedCheck.Answer}
+    return render(request, "cases/fixed_check.html", ctx, status=status)

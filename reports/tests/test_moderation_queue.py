@@ -62,7 +62,7 @@ def test_a_bad_filter_is_a_message_in_italian_not_an_error_page(client, moderato
     client.force_login(moderator)
     response = client.get(QUEUE, {"zone": "NOWHERE", "age": "9999", "category": "x"})
     assert response.status_code == 400
-    assert "Scegli una scelta valida" in response.text or "Selezionare una scelta valida" in response.text
+    assert response.text.count("opzione valida") == 3  # zone, category and age, each named by its field
 
 
 def test_bulk_publish_and_assign_act_on_every_ticked_report(client, moderator, reports):
@@ -142,7 +142,17 @@ def test_after_an_action_the_next_report_of_the_same_queue_opens(client, moderat
     assert last.url == QUEUE + "?zone=W"  # the queue is done
 
 
-def test_the_queue_reads_in_a_bounded_number_of_queries(client, moderator, reports, django_assert_max_num_queries):
+def test_the_queue_reads_in_a_number_of_queries_that_does_not_grow_with_the_reports(
+    client, moderator, reports, category, django_assert_num_queries
+):
     client.force_login(moderator)
-    with django_assert_max_num_queries(12):
+    client.get(QUEUE)  # the session and the reference rows are warm from here on
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(QUEUE, {"q": "via"})
+    for _ in range(5):
+        submit(category, lon=7.685, description="Ancora buio in via Po")
+    with django_assert_num_queries(len(few.captured_queries)):
         client.get(QUEUE, {"q": "via"})

@@ -1,7 +1,5 @@
-"""The brief's charts, drawn on the server with matplotlib (no browser) as SVG, embedded as data URIs.
-
-The same SVG goes into the HTML page and the PDF (WeasyPrint draws SVG images), so both show one chart.
-"""
+"""The brief's charts, drawn on the server with matplotlib (no browser), embedded as data URIs: SVG on
+the staff page, PNG in the PDF; both drawn from the same figure code, so both show one chart."""
 
 from __future__ import annotations
 
@@ -18,15 +16,22 @@ plt.rcParams.update({"svg.fonttype": "path", "font.size": 9, "svg.hashsalt": "ob
 COLOURS = ["#2c7bb6", "#d7191c", "#fdae61", "#7b3294", "#1a9641"]
 
 
-def _data_uri(figure) -> str:
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+def _data_uri(figure, image_format: str) -> str:
+    """SVG for the page (sharp at any zoom); PNG at print resolution for the PDF, which WeasyPrint places
+    in a fraction of the time it takes to lay out matplotlib's SVG paths (measured: about half the PDF's time)."""
+    buffer = io.BytesIO()
+    if image_format == "png":
+        figure.savefig(buffer, format="png", dpi=200, bbox_inches="tight", metadata={"Software": None})
+        mime = "image/png"
+    else:
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        mime = "image/svg+xml"
     plt.close(figure)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue().encode()).decode()
+    return f"data:{mime};base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def trend_chart(lines, *, y_label: str, reference: float | None = None, reference_label: str = "",
-                y_range: tuple[float, float] | None = None) -> str:  # fmt: skip
+                y_range: tuple[float, float] | None = None, image_format: str = "svg") -> str:  # fmt: skip
     """Monthly values of a few lines with their 95% intervals as error bars; an optional reference line."""
     figure, axes = plt.subplots(figsize=(6.4, 2.6))
     drawn = False
@@ -55,4 +60,4 @@ def trend_chart(lines, *, y_label: str, reference: float | None = None, referenc
     axes.spines[["top", "right"]].set_visible(False)
     if drawn:
         axes.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=min(len(lines), 3))
-    return _data_uri(figure)
+    return _data_uri(figure, image_format)

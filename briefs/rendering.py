@@ -16,8 +16,8 @@ from .selectors import Brief, Scope, brief_build
 logging.getLogger("weasyprint").setLevel(logging.WARNING)
 
 
-def brief_charts(brief: Brief) -> dict[str, str]:
-    """The trend charts (SVG data URIs) of the share feeling safe and of the index."""
+def brief_charts(brief: Brief, *, image_format: str = "svg") -> dict[str, str]:
+    """The trend charts (data URIs, SVG or PNG) of the share feeling safe and of the index."""
     return {
         "share": charts.trend_chart(
             brief.shares[:3],
@@ -25,22 +25,28 @@ def brief_charts(brief: Brief) -> dict[str, str]:
             reference=brief.istat_share,
             reference_label=_("ISTAT, Italy 2022-23"),
             y_range=(0, 100),
+            image_format=image_format,
         ),
         "index": charts.trend_chart(
-            [line for line in brief.index if line.code != "day"][:3], y_label=_("Index (0-100)"), y_range=(0, 100)
+            [line for line in brief.index if line.code != "day"][:3],
+            y_label=_("Index (0-100)"),
+            y_range=(0, 100),
+            image_format=image_format,
         ),
     }
 
 
-def brief_context(brief: Brief) -> dict:
-    return {"brief": brief, "charts": brief_charts(brief)}
+def brief_context(brief: Brief, *, image_format: str = "svg") -> dict:
+    return {"brief": brief, "charts": brief_charts(brief, image_format=image_format)}
 
 
 def brief_document(*, month, scope: Scope, language: str) -> tuple[Brief, str]:
     """The brief built and rendered as a standalone HTML document in ``language`` (for the PDF)."""
     with translation.override(language):
         brief = brief_build(month=month, scope=scope)
-        html = render_to_string("briefs/brief_pdf.html", {**brief_context(brief), "LANGUAGE_CODE": language})
+        html = render_to_string(
+            "briefs/brief_pdf.html", {**brief_context(brief, image_format="png"), "LANGUAGE_CODE": language}
+        )
     return brief, html
 
 

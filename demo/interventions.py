@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.contrib.gis.geos import LineString, Point
 from django.db import connection
 
-from city.models import Zone
+from city.models import Department, Zone
 from interventions.models import Intervention
 from interventions.services import intervention_record
 
@@ -86,19 +86,28 @@ def _improve(treated: list[tuple[int, dt.date]]) -> int:
         return cursor.rowcount
 
 
+# The department that carried out each kind (when the partner column is empty); codes from city/0003.
+DEPARTMENT_OF_KIND = {
+    Intervention.Kind.LIGHTING_REPAIR: "lighting",
+    Intervention.Kind.PATROLS: "municipal_police",
+    Intervention.Kind.CLEANING: "waste_public_space",
+}
+
+
 def seed_interventions(ctx) -> int:
     """A handful of interventions in busy zones without a funded project, two of them with a real effect."""
     zones = _free_busy_zones(len(INTERVENTIONS))
     if len(zones) < len(INTERVENTIONS):
         ctx.notes.append("interventions: too few zones with reports; no demo interventions were made")
         return 0
+    departments = Department.objects.in_bulk(DEPARTMENT_OF_KIND.values(), field_name="code")
     improving = []
     for zone, (what, kind, partner, at, days, night, cost, shape, improves) in zip(zones, INTERVENTIONS, strict=True):
         start = ctx.first_night + dt.timedelta(days=int(at * ctx.nights))
         intervention = intervention_record(
             what=what, kind=kind, partner=partner, place=_place(zone, shape), start_on=start,
             end_on=start + dt.timedelta(days=days) if days else None, night_time=night,
-            cost=Decimal(cost) if cost else None,
+            cost=Decimal(cost) if cost else None, department=departments.get(DEPARTMENT_OF_KIND.get(kind, "")),
         )  # fmt: skip
         if improves:
             improving.append((intervention.pk, start))

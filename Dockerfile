@@ -21,8 +21,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # GeoDjango loads GDAL, GEOS and PROJ at runtime: gdal-bin brings libgdal32, libgeos-c1v5 and
 # libproj25 with it (and ogrinfo, handy to inspect a file before `manage.py import_zones`).
 # gettext provides msgfmt for compilemessages.
+# WeasyPrint (the monthly brief's PDF) lays text out with Pango and HarfBuzz; DejaVu is the PDF's font.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gdal-bin libgdal32 gettext \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

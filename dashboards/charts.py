@@ -29,7 +29,35 @@ def _error_bars(rows: list[dict], *, value: str = "value") -> dict:
     }
 
 
-def city_trend(trend: list[tuple]) -> dict:
+INTERVENTION_COLOUR = "#5c2d91"
+
+
+def _intervention_markers(figure: go.Figure, markers: list[dict] | None) -> None:
+    """Interventions on the timeline: a dashed line at each start and a triangle at the top with what was done.
+
+    The triangles sit on a hidden second y axis (0-1) so they stay at the top whatever the metric's scale.
+    """
+    if not markers:
+        return
+    for marker in markers:
+        figure.add_vline(x=marker["start_on"].isoformat(), line_dash="dash", line_color=INTERVENTION_COLOUR,
+                         line_width=1, opacity=0.6)  # fmt: skip
+    figure.add_trace(
+        go.Scatter(
+            x=[m["start_on"].isoformat() for m in markers],
+            y=[0.97] * len(markers),
+            yaxis="y2",
+            mode="markers",
+            marker={"symbol": "triangle-down", "size": 11, "color": INTERVENTION_COLOUR},
+            name=_("Interventions"),
+            text=[f"{m['what']} ({m['kind_label']})" for m in markers],
+            hovertemplate="%{x}: %{text}<extra></extra>",
+        )
+    )
+    figure.update_layout(yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True})
+
+
+def city_trend(trend: list[tuple], markers: list[dict] | None = None) -> dict:
     """City-wide weekly share feeling safe per slot, against the ISTAT national figure."""
     figure = go.Figure()
     for code, label in nightslots.slot_choices():
@@ -46,6 +74,7 @@ def city_trend(trend: list[tuple]) -> dict:
                 )
             )
     figure.add_hline(y=100 * ISTAT_FEELING_SAFE, line_dash="dot", annotation_text="ISTAT 2022-23")
+    _intervention_markers(figure, markers)
     figure.update_layout(
         yaxis={"title": _("Percent feeling safe (very or fairly)"), "range": [0, 100]},
         xaxis={"title": _("Week"), **WEEK_AXIS},
@@ -56,8 +85,8 @@ def city_trend(trend: list[tuple]) -> dict:
     return figure.to_plotly_json()
 
 
-def zone_trend(series: list[dict], *, metric: str) -> dict:
-    """One zone's weekly values of a metric per slot, with their intervals."""
+def zone_trend(series: list[dict], *, metric: str, markers: list[dict] | None = None) -> dict:
+    """One zone's weekly values of a metric per slot, with their intervals, and the interventions' starts."""
     figure = go.Figure()
     for slot, label in nightslots.slot_choices():
         points = [r for r in series if r["slot"] == slot and r["metric"] == metric and r["value"] is not None]
@@ -73,6 +102,7 @@ def zone_trend(series: list[dict], *, metric: str) -> dict:
                     hovertemplate="%{x}: %{y} (n=%{customdata})<extra>" + str(label) + "</extra>",
                 )
             )
+    _intervention_markers(figure, markers)
     figure.update_layout(
         yaxis={"title": str(registry.METRIC_LABELS[metric])},
         xaxis={"title": _("Week"), **WEEK_AXIS},

@@ -20,6 +20,7 @@ from city.roles import DASHBOARD_ROLES, OFFICER, has_role, role_required
 from indicators import selectors as indicator_selectors
 from indicators.alerts import alert_acknowledge
 from indicators.models import Alert
+from interventions import selectors as intervention_selectors
 
 from . import caching, charts, exports, filters, selectors
 
@@ -80,11 +81,11 @@ def _city_trend(last_night: dt.date) -> tuple[dict, list[tuple]]:
     """The city-wide weekly trend (figure and table rows), the same for every filter: cached under the data version."""
 
     def build() -> tuple[dict, list[tuple]]:
-        trend = indicator_selectors.city_weekly_trend(
-            first_night=last_night - dt.timedelta(weeks=selectors.TREND_WEEKS), last_night=last_night
-        )
+        first_night = last_night - dt.timedelta(weeks=selectors.TREND_WEEKS)
+        trend = indicator_selectors.city_weekly_trend(first_night=first_night, last_night=last_night)
         rows = [(w, s, n, round(100 * k / n, 1) if n else None) for w, s, n, k in trend]
-        return charts.city_trend(trend), rows
+        markers = intervention_selectors.timeline_markers(zone_ids=None, first=first_night, last=last_night)
+        return charts.city_trend(trend, markers), rows
 
     return caching.cached_by_data("city-trend", (last_night.isoformat(),), build)
 
@@ -192,9 +193,13 @@ def _zone_derived(zone: Zone, f: filters.Filters) -> dict:
     """The zone page's derived parts (series, figures, slot comparison, categories, recent reports)."""
     series = selectors.zone_series(zone, last_night=f.last_night, metric=f.metric)
     comparison = selectors.zone_slot_comparison(zone, f)
+    markers = intervention_selectors.timeline_markers(
+        zone_ids=[zone.pk], first=f.last_night - dt.timedelta(weeks=selectors.TREND_WEEKS), last=f.last_night
+    )
     return {
         "series_rows": series,
-        "trend_figure": charts.zone_trend(series, metric=f.metric),
+        "interventions": markers,
+        "trend_figure": charts.zone_trend(series, metric=f.metric, markers=markers),
         "slots_figure": charts.zone_slots(comparison, metric=f.metric),
         "comparison": comparison,
         "categories": selectors.category_breakdown(zone, f),

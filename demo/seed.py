@@ -34,6 +34,7 @@ from reports.models import TRACKING_ALPHABET, TRACKING_CODE_LENGTH, Category, Re
 
 from .cases import seed_cases
 from .grants import seed_grants
+from .interventions import seed_interventions
 from .places import quarter_names, seed_streets
 from .reports import seed_audits, seed_moderation, seed_public_notes
 from .sensors import seed_sensors
@@ -70,6 +71,8 @@ WIPE_TABLES += [
 ]  # fmt: skip
 # surveys: instruments and campaigns (their versions, invitations, answers, weights and estimates go with them).
 WIPE_TABLES += ["surveys_instrument", "surveys_campaign"]
+# interventions: funded projects point at theirs; the others go with them (their zones table follows the zones).
+WIPE_TABLES += ["interventions_intervention"]
 # sensors: readings carry no foreign key (sensors/migrations/0003), so the catalogue cannot find them.
 WIPE_TABLES += ["sensors_reading"]
 
@@ -597,6 +600,7 @@ DEMO_STEPS: list[tuple[str, DemoStep]] = [
     ("notes", seed_public_notes),
     ("streets", seed_streets),
     ("grants", seed_grants),
+    ("interventions", seed_interventions),
     ("sensors", seed_sensors),
     ("surveys", seed_surveys),
     ("indicators", recompute_indicators),

@@ -554,7 +554,9 @@ class ProjectAdmin(ServiceErrorsMixin, admin.ModelAdmin):
                 obj.status = form.initial["status"]
             obj.save()
             if "sites" in form.changed_data:
-                services.project_zones_assign(project=obj)
+                services.project_zones_assign(project=obj)  # it brings the project's intervention in step too
+            else:
+                services.project_intervention_sync(project=obj)
             if "status" in form.changed_data:
                 services.project_status_change(project=obj, status=status, actor=request.user)
             return

@@ -456,6 +456,16 @@ class Project(models.Model):
         _("published (art. 26)"), null=True, blank=True,
         help_text=_("When the grant was published under D.lgs. 33/2013 art. 26: the condition of its effect."),
     )  # fmt: skip
+    # A funded project is an intervention too: its row is what the one impact estimator measures.
+    intervention = models.OneToOneField(
+        "interventions.Intervention",
+        verbose_name=_("intervention"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="grant_project",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProjectQuerySet.as_manager()

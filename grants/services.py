@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from city.outbox import absolute_url, queue_rendered
+from interventions import services as interventions_services
 
 from .models import (
     CUP_PATTERN,
@@ -701,7 +702,32 @@ def project_zones_assign(*, project: Project) -> int:
             """,
             {"project": project.pk, "metres": metres, "degrees": metres / 50_000},
         )
+    project_intervention_sync(project=project)
     return project.zones.count()
+
+
+def project_intervention_sync(*, project: Project) -> Project:
+    """Create or update the project's intervention row (what, place, zones, dates, cancelled if withdrawn).
+
+    Called wherever a project's sites, zones, dates or status change, in the same transaction, so the
+    impact estimator always measures the project the grants pages show.
+    """
+    intervention = interventions_services.intervention_for_project(
+        intervention=project.intervention,
+        what=project.title_it or project.title_en,
+        place=project.sites,
+        zone_ids=list(project.zones.values_list("pk", flat=True)),
+        start_on=project.start_on,
+        end_on=project.end_on,
+        night_time=project.night_service,
+        cost=project.granted_amount,
+        cancelled=project.status == Project.Status.WITHDRAWN,
+        partner=project.beneficiary,
+    )
+    if project.intervention_id != intervention.pk:
+        project.intervention = intervention
+        Project.objects.filter(pk=project.pk).update(intervention=intervention)
+    return project
 
 
 def project_sites_update(*, project: Project, sites: GEOSGeometry) -> Project:
@@ -857,6 +883,7 @@ def project_status_change(*, project: Project, status: str, actor=None, reason: 
         if status != before:
             locked.status = status
             locked.save(update_fields=["status"])
+            project_intervention_sync(project=locked)
     project.status = status  # the caller's copy is current too
     return locked
 

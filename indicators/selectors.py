@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 from django.db.models import Avg, F, FloatField, Q, Sum, Value
-from django.db.models.functions import Coalesce, Greatest, NullIf, Round, TruncWeek
+from django.db.models.functions import Coalesce, Greatest, NullIf, Round, TruncMonth, TruncWeek
 
 from . import registry
 from . import statistics as st
-from .models import Indicator
+from .models import Alert, HotSpot, Indicator
 
 NIGHT = Indicator.PeriodKind.NIGHT
 WEEK = Indicator.PeriodKind.WEEK
@@ -262,3 +262,55 @@ def weekly_index_windows(
             },
         )
         return cursor.fetchall()
+
+
+# --- the monthly brief's reads (a scope of zones, or the city when zone_ids is None) --------------------
+
+
+def _in_scope(rows, zone_ids: list[int] | None):
+    return rows if zone_ids is None else rows.filter(zone_id__in=zone_ids)
+
+
+def monthly_share_counts(*, zone_ids: list[int] | None, first: dt.date, last: dt.date) -> list[tuple]:
+    """(month, slot, n, feeling safe) pooled from the nightly shares of the scope's zones, in order."""
+    rows = (
+        _in_scope(Indicator.objects.current().metric(registry.SHARE_FEELING_SAFE), zone_ids)
+        .nights(first, last, with_value=False)
+        .annotate(month=TruncMonth("period_start"))
+        .values("month", "slot")
+        .annotate(total=Coalesce(Sum("n"), 0), k=Coalesce(Round(Sum("numerator")), 0.0))
+        .order_by("month", "slot")
+        .values_list("month", "slot", "total", "k")
+    )
+    return [(month, slot, int(n), int(k)) for month, slot, n, k in rows]
+
+
+def monthly_index_rows(*, zone_ids: list[int] | None, first: dt.date, last: dt.date) -> list[tuple]:
+    """(month, slot, zone id, value, lower, upper, n) of the stored monthly index of the scope's zones."""
+    return list(
+        _in_scope(Indicator.objects.current().metric(registry.PSI), zone_ids)
+        .filter(period_kind=Indicator.PeriodKind.MONTH, period_start__range=(first, last), value__isnull=False)
+        .order_by("period_start", "slot", "zone_id")
+        .values_list("period_start", "slot", "zone_id", "value", "lower", "upper", "n")
+    )
+
+
+def hotspots_as_of(*, zone_ids: list[int] | None, last: dt.date) -> list[HotSpot]:
+    """The significant hot and cold spots of the latest rolling window that ends by ``last`` (with zones)."""
+    current = HotSpot.objects.filter(method_version=registry.METHOD_VERSION, period_kind="rolling28")
+    latest = (
+        current.filter(period_start__lte=last - dt.timedelta(days=27))
+        .order_by("-period_start")
+        .values_list("period_start", flat=True)
+        .first()
+    )
+    if latest is None:
+        return []
+    rows = _in_scope(current.filter(period_start=latest).exclude(cluster=HotSpot.Cluster.NONE), zone_ids)
+    return list(rows.select_related("zone").order_by("cluster", "gi_p", "zone__code"))
+
+
+def alerts_between(*, zone_ids: list[int] | None, first: dt.date, last: dt.date) -> list[Alert]:
+    """Alerts whose current window ends inside [first, last] (with zones and who acknowledged them)."""
+    rows = Alert.objects.filter(method_version=registry.METHOD_VERSION, window_end__range=(first, last))
+    return list(_in_scope(rows, zone_ids).select_related("zone", "acknowledged_by").order_by("-window_end", "p_value"))

@@ -20,6 +20,8 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("projects/", include("grants.urls")),
     path("map/zones/", include("dashboards.public_urls")),
+    path("interventions/", include("interventions.urls")),
+    path("brief/", include("briefs.urls")),
     path("map/", include("reports.map_urls")),
     path("surveys/", include("surveys.urls")),
     path("open311/v2/", include("open311.urls")),

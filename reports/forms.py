@@ -20,6 +20,7 @@ from .models import (
     characters_never_in_codes,
     normalise_tracking_code,
 )
+from .selectors import QueueFilters
 from .validation import column_limit, parse_coordinate
 
 
@@ -432,3 +433,82 @@ class StatusForm(forms.Form):
         """The statuses the page offers: duplicate and spam have their own actions (merge, reject as spam)."""
         own_action = {Report.Status.DUPLICATE, Report.Status.SPAM}
         return [(value, label) for value, label in self.fields["status"].choices if value not in own_action]
+
+
+class QueueFilterForm(forms.Form):
+    """The moderation queue's filters, from the query string: a bad value is an error, never a 500."""
+
+    AGE_CHOICES = [
+        ("", _("Any age")), ("1", _("Older than a day")), ("3", _("Older than 3 days")),
+        ("7", _("Older than a week")), ("30", _("Older than 30 days")), ("-1", _("Last 24 hours")),
+    ]  # fmt: skip
+
+    show = forms.ChoiceField(
+        label=_("Which reports"), required=False,
+        choices=[("new", _("New")), ("open", _("Open")), ("all", _("All"))],
+    )  # fmt: skip
+    q = forms.CharField(label=_("Code or text"), required=False, max_length=100)
+    zone = forms.ModelChoiceField(label=_("Zone"), required=False, queryset=Zone.objects.order_by("code"),
+                                  to_field_name="code")  # fmt: skip
+    category = forms.ModelChoiceField(label=_("Category"), required=False, queryset=Category.objects.all())
+    department = forms.ModelChoiceField(label=_("Department"), required=False, queryset=Department.objects.all(),
+                                        to_field_name="code")  # fmt: skip
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")),
+                                                                          *Report.Status.choices])  # fmt: skip
+    age = forms.ChoiceField(label=_("Age"), required=False, choices=AGE_CHOICES)
+    order = forms.ChoiceField(label=_("Order"), required=False,
+                              choices=[("oldest", _("Oldest first")), ("newest", _("Newest first"))])  # fmt: skip
+
+    def clean_q(self):
+        return self.cleaned_data["q"].replace("\x00", "").strip()
+
+    def filters(self) -> QueueFilters:
+        """The filters as the selector takes them (call after is_valid())."""
+        data = self.cleaned_data
+        age = int(data["age"]) if data.get("age") else None
+        return QueueFilters(
+            show=data.get("show") or "new",
+            q=data.get("q") or "",
+            zone_id=data["zone"].pk if data.get("zone") else None,
+            category_id=data["category"].pk if data.get("category") else None,
+            department_code=data["department"].code if data.get("department") else "",
+            status=data.get("status") or "",
+            older_than_days=age if age and age > 0 else None,
+            newer_than_days=1 if age == -1 else None,
+            order=data.get("order") or "oldest",
+        )
+
+
+class BulkActionForm(forms.Form):
+    """Publish, assign or reject as spam the reports ticked on a page of the queue (spam asks to confirm)."""
+
+    MAX_REPORTS = 100
+
+    action = forms.ChoiceField(
+        label=_("With the selected reports"),
+        choices=[("publish", _("Publish")), ("assign", _("Assign to a department")), ("spam", _("Reject as spam"))],
+    )
+    codes = forms.CharField(required=False)
+    department = forms.ChoiceField(label=_("Department"), required=False,
+                                   choices=lambda: [("", "—"), *department_choices()])  # fmt: skip
+    confirm = forms.BooleanField(required=False)
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.selected_codes = [c.strip().upper() for c in (data.getlist("codes") if data is not None else []) if
+                               c.strip()]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        codes = list(dict.fromkeys(self.selected_codes))
+        if not codes:
+            raise forms.ValidationError(_("Tick at least one report."))
+        if len(codes) > self.MAX_REPORTS:
+            raise forms.ValidationError(_("At most %(n)d reports at a time.") % {"n": self.MAX_REPORTS})
+        reports = list(Report.objects.filter(tracking_code__in=codes).order_by("created_at", "id"))
+        if len(reports) != len(codes):
+            raise forms.ValidationError(_("Some of the ticked reports no longer exist; reload the queue."))
+        if data.get("action") == "assign" and not data.get("department"):
+            self.add_error("department", _("Please choose a department."))
+        data["reports"] = reports
+        return data

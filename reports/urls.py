@@ -12,6 +12,7 @@ urlpatterns = [
     path("places/streets.json", views.street_search, name="street-search"),
     path("audit/new/", views.audit_new, name="audit-new"),
     path("moderation/", views.moderation_queue, name="moderation"),
+    path("moderation/bulk/", views.moderation_bulk, name="moderation-bulk"),
     path("moderation/<str:code>/", views.moderation_detail, name="moderation-detail"),
     path("moderation/<str:code>/<slug:action>/", views.moderation_action, name="moderation-action"),
     path("<str:code>/abuse/", views.report_abuse, name="abuse"),

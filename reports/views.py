@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 import mimetypes
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Value, When
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -24,17 +26,19 @@ from city.i18n import sql_in_language
 from city.protected_media import protected_file_response
 from city.roles import MODERATOR, has_role, role_required
 
-from . import places, services
+from . import places, selectors, services
 from . import public_map as public_map_module
 from .forms import (
     FORM_FIELD_FOR,
     AbuseForm,
     AssignForm,
     AuditForm,
+    BulkActionForm,
     MergeForm,
     NearbyForm,
     PointQueryForm,
     PublishForm,
+    QueueFilterForm,
     ReportForm,
     StatusForm,
     StreetQueryForm,
@@ -43,6 +47,7 @@ from .forms import (
 from .models import Category, PerceivedSafety, Report, StatusChange, normalise_tracking_code
 from .privacy import snapped_sql
 from .ratelimit import client_ip, rate_limit_refund, rate_limit_take
+from .selectors import QueueFilters
 
 PUBLIC_HISTORY_ACTIONS = (
     StatusChange.Action.SUBMIT,
@@ -481,24 +486,82 @@ def public_map_geojson(request: HttpRequest) -> HttpResponse:
 QUEUE_PAGE_SIZE = 50
 
 
+def _queue_form(query) -> QueueFilterForm:
+    form = QueueFilterForm(query)
+    form.is_valid()
+    return form
+
+
+def _queue_filters(query) -> QueueFilters:
+    """The queue's filters from a query string; a value that does not validate is left out (the default)."""
+    form = _queue_form(query)
+    if form.is_valid():
+        return form.filters()
+    for name in form.errors:
+        form.cleaned_data.pop(name, None)
+    return QueueFilterForm.filters(form)
+
+
 @role_required(MODERATOR)
 def moderation_queue(request: HttpRequest) -> HttpResponse:
-    """New (unpublished, submitted) reports first, newest first; then the rest."""
-    show = request.GET.get("show", "new")
-    queryset = Report.objects.select_related("category", "zone").annotate(flags=Count("abuse_flags"))
-    if show == "new":
-        queryset = queryset.filter(status=Report.Status.SUBMITTED, is_published=False)
-    elif show == "open":
-        queryset = queryset.filter(status__in=Report.OPEN_STATUSES)
-    queryset = queryset.annotate(
-        is_new=Case(
-            When(status=Report.Status.SUBMITTED, is_published=False, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-    ).order_by("is_new", "-created_at", "-id")
-    page = Paginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reports/moderation_queue.html", {"page": page, "show": show})
+    """New (unpublished, submitted) reports first, oldest first by default; search and filters from the query."""
+    form = _queue_form(request.GET)
+    if not form.is_valid():
+        return render(request, "reports/moderation_queue.html", {"filter_form": form, "page": None}, status=400)
+    filters = form.filters()
+    page = Paginator(selectors.moderation_queue(filters), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    ctx = {
+        "page": page,
+        "show": filters.show,
+        "filter_form": form,
+        "query": query.urlencode(),
+        "bulk_form": BulkActionForm(),
+    }
+    return render(request, "reports/moderation_queue.html", ctx)
+
+
+@require_POST
+@role_required(MODERATOR)
+def moderation_bulk(request: HttpRequest) -> HttpResponse:
+    """One action on the ticked reports, all or none (one transaction); spam first asks to confirm."""
+    form = BulkActionForm(request.POST)
+    queue_query = request.POST.get("queue", "")
+    back = reverse("reports:moderation") + (f"?{queue_query}" if queue_query else "")
+    if not form.is_valid():
+        for error in form.non_field_errors():
+            messages.error(request, error)
+        for error in form.errors.get("department", []):
+            messages.error(request, error)
+        return redirect(back)
+    data = form.cleaned_data
+    reports = data["reports"]
+    if data["action"] == "spam" and not data["confirm"]:
+        ctx = {"reports": reports, "queue": queue_query, "back": back}
+        return render(request, "reports/moderation_bulk_confirm.html", ctx)
+    try:
+        with transaction.atomic():
+            for report in reports:
+                if data["action"] == "publish":
+                    services.report_publish(report=report, user=request.user)
+                elif data["action"] == "assign":
+                    services.report_assign(report=report, department=data["department"], user=request.user)
+                else:
+                    services.report_reject_spam(report=report, user=request.user)
+    except ValidationError as error:
+        for field_messages in error.message_dict.values():
+            for message in field_messages:
+                messages.error(request, message)
+        messages.error(request, _("Nothing was changed."))
+        return redirect(back)
+    done = {"publish": _("Published"), "assign": _("Assigned"), "spam": _("Rejected as spam")}[data["action"]]
+    messages.success(
+        request,
+        ngettext("%(done)s: %(n)d report.", "%(done)s: %(n)d reports.", len(reports))
+        % {"done": done, "n": len(reports)},
+    )
+    return redirect(back)
 
 
 @role_required(MODERATOR)
@@ -521,8 +584,17 @@ def _moderation_page(
     for name, shown in forms_shown.items():
         if form is not None and type(form) is type(shown):
             forms_shown[name] = form
+    queue_query = request.GET.get("queue", request.POST.get("queue", ""))
     ctx = {
         "report": report,
+        "queue": queue_query,
+        "next_report": selectors.next_in_queue(_queue_filters(QueryDict(queue_query)), after=report),
+        "map": {
+            "lat": report.location.y,
+            "lon": report.location.x,
+            "tiles_url": settings.OBSERVATORY_MAP_TILES_URL,
+            "tiles_attribution": settings.OBSERVATORY_MAP_TILES_ATTRIBUTION,
+        },
         "history": report.history.select_related("user"),
         "flags": report.abuse_flags.order_by("-created_at"),
         "answers": report.category.answers_display(report.attributes),
@@ -586,6 +658,17 @@ def moderation_action(request: HttpRequest, code: str, action: str) -> HttpRespo
                 messages.error(request, message)
         report.refresh_from_db()
         return _moderation_page(request, report, refused=True, form=form)
+    queue_query = request.POST.get("queue", "")
     if request.POST.get("next") == "queue":
-        return redirect("reports:moderation")
-    return redirect("reports:moderation-detail", code=report.tracking_code)
+        return redirect(reverse("reports:moderation") + (f"?{queue_query}" if queue_query else ""))
+    if request.POST.get("next") == "next":  # "... and open the next report" of the same queue
+        following = selectors.next_in_queue(_queue_filters(QueryDict(queue_query)), after=report)
+        if following is None:
+            messages.info(request, _("The queue is empty."))
+            return redirect(reverse("reports:moderation") + (f"?{queue_query}" if queue_query else ""))
+        report = following
+    back_to = request.POST.get("back_to", "")
+    if action == "merge" and back_to == data["into"].tracking_code:  # "merge into this" from the original's page
+        report = data["into"]
+    url = reverse("reports:moderation-detail", args=[report.tracking_code])
+    return redirect(url + (f"?{urlencode({'queue': queue_query})}" if queue_query else ""))

@@ -171,6 +171,13 @@ def test_the_t_quantile_is_accurate():
     assert impact.t_quantile_975(float("inf")) == pytest.approx(1.96, rel=0.001)
 
 
+def test_the_t_quantile_is_exact_where_welchs_df_falls_with_two_treated_zones():
+    # Tables of Student's t: 12.706 at df = 1 and 4.303 at df = 2 (a Cornish-Fisher expansion gives 9.7 at df = 1).
+    assert impact.t_quantile_975(1) == pytest.approx(12.7062, rel=0.001)
+    assert impact.t_quantile_975(2) == pytest.approx(4.3027, rel=0.001)
+    assert impact.t_quantile_975(1.5) == pytest.approx(6.0167, rel=0.01)
+
+
 # --- from the observatory's indicator rows -----------------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+from grants.tests.conftest import evaluator, grid  # noqa: F401  (the same 4 x 4 grid of zones)

@@ -298,7 +298,7 @@ def test_the_overview_page_carries_legend_kpis_table_and_local_libraries(client,
     response = client.get(reverse("dashboard"), {"slot": "late_night", "layer": "sensors"})
     html = response.content.decode()
     assert 'id="trend-data"' in html and 'id="map-legend"' in html and 'id="zone-table"' in html
-    assert "/static/vendor/leaflet/leaflet" in html and "/static/vendor/plotly/plotly.min" in html
+    assert "/static/vendor/leaflet/leaflet" in html and "/static/vendor/plotly/plotly-basic.min" in html
     assert "cdn" not in html.lower()
     assert 'value="late_night" selected' in html
     assert 'data-layers="sensors"' in html

@@ -15,9 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 from city import nightslots
 from city.models import Zone
 from city.roles import DASHBOARD_ROLES, role_required
+from indicators import registry
 from indicators import selectors as indicator_selectors
 from indicators.alerts import alert_acknowledge
 from indicators.models import Alert
+from surveys import representative
+from surveys.models import SurveyEstimate
 
 from . import caching, charts, exports, filters, selectors
 
@@ -190,7 +193,13 @@ def _zone_derived(zone: Zone, f: filters.Filters) -> dict:
     """The zone page's derived parts (series, figures, slot comparison, categories, recent reports)."""
     series = selectors.zone_series(zone, last_night=f.last_night, metric=f.metric)
     comparison = selectors.zone_slot_comparison(zone, f)
+    survey = representative.zone_share(zone.pk)
     return {
+        "survey_share": survey,
+        "survey_method": SurveyEstimate.Method(survey.method).label if survey else "",
+        "filter_slot_label": dict(nightslots.slot_choices()).get(f.slot, f.slot),
+        "reporters_share": selectors.zone_values(f, metric=registry.SHARE_FEELING_SAFE).get(zone.pk),
+        "profile": representative.zone_profile(zone.pk),
         "series_rows": series,
         "trend_figure": charts.zone_trend(series, metric=f.metric),
         "slots_figure": charts.zone_slots(comparison, metric=f.metric),

@@ -28,6 +28,7 @@ from .stages.composite import compose_index
 from .stages.rates import count_reports, smooth_report_rates
 from .stages.sensor_medians import write_sensor_medians
 from .stages.shares import write_shares_and_audits
+from .stages.survey_shares import write_survey_shares
 from .stages.swap import add_kept_windows, create_build_table, swap_in_build_table
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def _pipeline(cursor, *, full: bool, anchor: dt.date, progress: Progress | None 
     steps: list[tuple[str, Callable[[], None]]] = [
         ("aggregate", lambda: aggregate_nights(cursor, full=full)),
         ("shares and audits", lambda: write_shares_and_audits(cursor, full=full, target=target)),
+        ("survey shares", lambda: write_survey_shares(cursor, full=full, target=target)),
         ("report counts", lambda: count_reports(cursor, target=target)),
         ("sensors", lambda: write_sensor_medians(cursor, full=full, target=target)),
         ("empirical Bayes", lambda: smooth_report_rates(cursor, full=full, target=target)),

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from city import nightslots
 from indicators import registry
 
-
 MARGIN = {"l": 50, "r": 10, "t": 10, "b": 40}
 WEEK_AXIS = {"type": "date", "tickformat": "%d %b %Y"}
 NIGHT_COLOUR, BASELINE_COLOUR = "#2c7bb6", "#fdae61"

@@ -302,13 +302,14 @@ def test_the_overview_page_carries_legend_kpis_table_and_local_libraries(client,
     assert kpis["moderation_backlog"] == Report.objects.filter(status="submitted", is_published=False).count() == 4
 
 
-def test_kpis_compare_reports_and_the_istat_figure(officer, answered):
+def test_kpis_never_set_the_reporters_share_against_istat(officer, answered):
     f = filters.parse_filters({"period": "last_night"}, anchor=timezone.localdate() - dt.timedelta(days=2))
     kpis = selectors.kpis(f)
     assert kpis["reports"] == 4 and kpis["reports_previous"] == 0
     assert kpis["answers"] == 4
     assert kpis["share_feeling_safe"] == pytest.approx(0.5)
-    assert kpis["share_vs_istat"] == pytest.approx(0.5 - 0.76)
+    # Without a representative survey there is nothing to set a national figure beside.
+    assert kpis["survey"] is None and kpis["reference"] is None and kpis["survey_vs_reference"] is None
 
 
 # --- layers ------------------------------------------------------------------------------------------

@@ -269,7 +269,7 @@ def test_composite_by_hand_on_the_pure_function():
 
 def test_sensitivity_reports_rank_shifts_for_each_scenario():
     rng = np.random.default_rng(3)
-    scores = rng.uniform(0, 100, (30, 6))
+    scores = rng.uniform(0, 100, (30, len(st.COMPONENTS)))
     result = st.sensitivity(scores, st.DEFAULT_WEIGHTS, draws=50)
     labels = [s["scenario"] for s in result["scenarios"]]
     assert labels[0].startswith("weights x U(0.5, 1.5)")

@@ -24,6 +24,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("reports.migrations.0005_category_defaults", "seed"),
     ("reports.migrations.0007_bilingual_questions", "seed"),
     ("sensors.migrations.0002_seed_kinds", "add_kinds"),
+    ("surveys.migrations.0002_national_reference", "add_references"),
 ]
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
 

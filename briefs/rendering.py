@@ -21,9 +21,7 @@ def brief_charts(brief: Brief, *, image_format: str = "svg") -> dict[str, str]:
     return {
         "share": charts.trend_chart(
             brief.shares[:3],
-            y_label=_("Percent feeling safe"),
-            reference=brief.istat_share,
-            reference_label=_("ISTAT, Italy 2022-23"),
+            y_label=_("Percent of reporters who felt safe"),
             y_range=(0, 100),
             image_format=image_format,
         ),

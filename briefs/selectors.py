@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 from cases import selectors as cases
 from city import nightslots
 from city.models import Department, Zone
-from dashboards.selectors import ISTAT_FEELING_SAFE
 from grants.models import Disbursement, Project
 from indicators import registry
 from indicators import selectors as indicators
 from indicators import statistics as st
 from interventions import impact
 from interventions import selectors as interventions
+from surveys import representative
+from surveys.models import NationalReference
 
 TREND_MONTHS = 6  # the month and the five before it
 AFTER_DARK = impact.AFTER_DARK
@@ -193,7 +194,10 @@ class Brief:
     projects: list[dict]
     cases: list[dict] | None = None  # per department, when the cases app answers
     satisfaction: list[dict] | None = None
-    istat_share: float = 100 * ISTAT_FEELING_SAFE
+    # The residents' representative share (weighted survey) and the national reference collected the same way:
+    # the reporters' share above is never set against a national survey.
+    survey: representative.RepresentativeShare | None = None
+    reference: NationalReference | None = None
     reasons: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -299,4 +303,10 @@ def brief_build(*, month: dt.date, scope: Scope) -> Brief:
         cases=cases.case_figures(zone_ids=scope.zone_ids, start=month, end=last),
         satisfaction=cases.satisfaction(zone_ids=scope.zone_ids, start=month, end=last),
     )
+    if scope.zone_ids is None:
+        brief.survey = representative.city_share()
+    elif len(scope.zone_ids) == 1:
+        brief.survey = representative.zone_share(scope.zone_ids[0])
+    if brief.survey is not None and not brief.survey.suppressed:
+        brief.reference = representative.reference_for(brief.survey.collection)
     return brief

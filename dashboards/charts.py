@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 from city import nightslots
 from indicators import registry
 
-from .selectors import ISTAT_FEELING_SAFE
-
 MARGIN = {"l": 50, "r": 10, "t": 10, "b": 40}
 WEEK_AXIS = {"type": "date", "tickformat": "%d %b %Y"}
 NIGHT_COLOUR, BASELINE_COLOUR = "#2c7bb6", "#fdae61"
@@ -58,7 +56,9 @@ def _intervention_markers(figure: go.Figure, markers: list[dict] | None) -> None
 
 
 def city_trend(trend: list[tuple], markers: list[dict] | None = None) -> dict:
-    """City-wide weekly share feeling safe per slot, against the ISTAT national figure."""
+    """City-wide weekly share of reporters who felt safe, per slot, with the interventions on the timeline.
+
+    Reporters chose to report: no national survey figure is drawn beside their share."""
     figure = go.Figure()
     for code, label in nightslots.slot_choices():
         weeks = [(week, n, k) for week, s, n, k in trend if s == code]
@@ -73,10 +73,9 @@ def city_trend(trend: list[tuple], markers: list[dict] | None = None) -> dict:
                     hovertemplate="%{x}: %{y}% (n=%{customdata})<extra>" + str(label) + "</extra>",
                 )
             )
-    figure.add_hline(y=100 * ISTAT_FEELING_SAFE, line_dash="dot", annotation_text="ISTAT 2022-23")
     _intervention_markers(figure, markers)
     figure.update_layout(
-        yaxis={"title": _("Percent feeling safe (very or fairly)"), "range": [0, 100]},
+        yaxis={"title": _("Percent of reporters who felt safe (very or fairly)"), "range": [0, 100]},
         xaxis={"title": _("Week"), **WEEK_AXIS},
         margin=MARGIN,
         height=340,

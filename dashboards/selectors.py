@@ -37,11 +37,11 @@ from indicators.selectors import ZoneValue
 from reports.models import INDICATOR_EXCLUDED_STATUSES, PerceivedSafety, Report
 from reports.privacy import snapped_sql
 from sensors.models import Sensor
+from surveys import representative
 
 from .caching import cached_by_data
 from .filters import METRICS, SAFER_IF_HIGHER, Filters
 
-ISTAT_FEELING_SAFE = 0.76  # ISTAT BES 2022-23: share of people feeling very or fairly safe walking alone after dark
 MAP_GEOMETRY_TOLERANCE = 0.0002  # degrees, about 20 m: plenty for a city-wide choropleth
 MIN_MAP_ZOOM, MAX_MAP_ZOOM = 8, 18  # zooms outside are simplified as at the nearest of these
 RECENT_REPORTS = 10
@@ -270,17 +270,28 @@ def kpis(f: Filters) -> dict:
         "reports": round(reports_now),
         "reports_previous": round(reports_before),
         "reports_change": (reports_now - reports_before) / reports_before if reports_before else None,
+        # The share of reporters who felt safe: what reporters met, never set against a national survey.
         "share_feeling_safe": share,
         "share_interval": st.wilson_interval(round(feeling_safe), answers) if answers else (None, None),
         "answers": answers,
-        "istat": ISTAT_FEELING_SAFE,
-        "share_vs_istat": share - ISTAT_FEELING_SAFE if share is not None else None,
+        **survey_kpis(),
         "sensors_active": sensors_active,
         "sensors_healthy": sensors_healthy,
         "sensor_zone_coverage": zones_with_sensors / zones if zones else None,
         "moderation_backlog": min(backlog, BACKLOG_CAP),
         "moderation_backlog_capped": backlog > BACKLOG_CAP,
         "open_alerts": open_alerts,
+    }
+
+
+def survey_kpis() -> dict:
+    """The representative city share (latest weighted survey) and the national figure collected the same way."""
+    survey = representative.city_share()
+    reference = representative.reference_for(survey.collection) if survey and not survey.suppressed else None
+    return {
+        "survey": survey,
+        "reference": reference,
+        "survey_vs_reference": survey.value - reference.value if reference and survey.value is not None else None,
     }
 
 

@@ -17,10 +17,13 @@ from cases.selectors import cases_of_alerts, follow_up_date
 from city import nightslots
 from city.models import Zone
 from city.roles import DASHBOARD_ROLES, OFFICER, has_role, role_required
+from indicators import registry
 from indicators import selectors as indicator_selectors
 from indicators.alerts import alert_acknowledge
 from indicators.models import Alert
 from interventions import selectors as intervention_selectors
+from surveys import representative
+from surveys.models import SurveyEstimate
 
 from . import caching, charts, exports, filters, selectors
 
@@ -196,7 +199,13 @@ def _zone_derived(zone: Zone, f: filters.Filters) -> dict:
     markers = intervention_selectors.timeline_markers(
         zone_ids=[zone.pk], first=f.last_night - dt.timedelta(weeks=selectors.TREND_WEEKS), last=f.last_night
     )
+    survey = representative.zone_share(zone.pk)
     return {
+        "survey_share": survey,
+        "survey_method": SurveyEstimate.Method(survey.method).label if survey else "",
+        "filter_slot_label": dict(nightslots.slot_choices()).get(f.slot, f.slot),
+        "reporters_share": selectors.zone_values(f, metric=registry.SHARE_FEELING_SAFE).get(zone.pk),
+        "profile": representative.zone_profile(zone.pk),
         "series_rows": series,
         "interventions": markers,
         "trend_figure": charts.zone_trend(series, metric=f.metric, markers=markers),

@@ -25,7 +25,7 @@ from city.dataversion import bump_data_version
 
 from . import registry, selectors
 from . import statistics as st
-from .stages import rates, sensor_medians, shares  # noqa: F401  (they register their steps in the registry)
+from .stages import rates, sensor_medians, shares, survey_shares  # noqa: F401  (they register their steps in the registry)
 from .stages.base import BUILD_TABLE, LIVE_TABLE, LOCK_KEY, METHOD_VERSION, Progress, anchor_night, psi_weights
 from .stages.cells import aggregate_nights, prepare_cells
 from .stages.composite import compose_index

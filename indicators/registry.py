@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from city.stale import CITIZENS, SENSORS
 from sensors.models import IndicatorMetric
 
-METHOD_VERSION = "2.0"  # docs/methodology.md; stored beside every computed value
+METHOD_VERSION = "2.1"  # docs/methodology.md; stored beside every computed value
 PSI = "psi"
 PSI_LABEL = _("Perceived Safety Index (0-100)")
 ROLLING_NIGHTS = 28
@@ -30,6 +30,7 @@ ROLLING_NIGHTS = 28
 STAGE_SHARES_AND_AUDITS = "shares_and_audits"
 STAGE_REPORT_RATES = "report_rates"
 STAGE_SENSOR_MEDIANS = "sensor_medians"
+STAGE_SURVEY_SHARES = "survey_shares"
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,9 @@ class Component:
     stage: str  # the pipeline stage that computes it
     rolling: bool = True  # computed for the rolling 28-night windows too
     sensor_kind: str = ""  # for sensor components: the IndicatorMetric value of the kinds feeding it
+    # The component this one stands in for where both have a value (the survey's representative share
+    # replaces the reporters' share); the index then counts the pair once.
+    replaces: str = ""
 
 
 def sensor_median(kind: str) -> str:
@@ -79,8 +83,12 @@ def sensor_median(kind: str) -> str:
 
 COMPONENTS: tuple[Component, ...] = (
     Component(
-        "share_feeling_safe", "share_feeling_safe", _("Share feeling safe"), True, (0.0, 1.0), 0.4,
+        "share_feeling_safe", "share_feeling_safe", _("Share of reporters who felt safe"), True, (0.0, 1.0), 0.4,
         CITIZENS, STAGE_SHARES_AND_AUDITS,
+    ),
+    Component(
+        "survey_share", "survey_share_feeling_safe", _("Residents feeling safe (weighted survey)"), True, (0.0, 1.0),
+        0.4, CITIZENS, STAGE_SURVEY_SHARES, replaces="share_feeling_safe",
     ),
     Component("report_rate", "report_rate", _("Report rate"), False, None, 0.2, CITIZENS, STAGE_REPORT_RATES),
     Component(
@@ -111,6 +119,7 @@ SENSOR_KINDS = tuple(c.sensor_kind for c in COMPONENTS if c.source == SENSORS)
 SHARE_FEELING_SAFE = BY_NAME["share_feeling_safe"].metric
 REPORT_RATE = BY_NAME["report_rate"].metric
 AUDIT_SCORE = BY_NAME["audit_score"].metric
+SURVEY_SHARE = BY_NAME["survey_share"].metric
 # Every metric a page may show, the index first, with its label.
 METRIC_LABELS: dict[str, Promise] = {PSI: PSI_LABEL, **{c.metric: c.label for c in COMPONENTS}}
 SAFER_IF_HIGHER: dict[str, bool] = {PSI: True, **{c.metric: c.higher_is_safer for c in COMPONENTS}}

@@ -203,20 +203,24 @@ def normalise_grouped(values: np.ndarray, component: Component, low: np.ndarray,
     return scores if component.higher_is_safer else 100.0 - scores
 
 
-def composite(scores: np.ndarray, weights: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+def composite(
+    scores: np.ndarray, weights: Sequence[float], total: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted mean of the components present (NaN = missing), and the coverage (share of weight present).
 
     ``scores`` is zones x components (0-100); a zone with no component present gets NaN, never zero.
+    ``total`` is the weight of the whole index (default: the sum of ``weights``; less when two
+    components stand in for each other and only one can be present), coverage is capped at 1.
     """
     scores = np.asarray(scores, dtype=float)
     w = np.asarray(weights, dtype=float)
     present = ~np.isnan(scores) & (w > 0)
     weight_present = (present * w).sum(axis=1)
-    total = w.sum()
+    total = w.sum() if total is None else total
     with np.errstate(invalid="ignore", divide="ignore"):
         psi = np.where(present, np.nan_to_num(scores) * w, 0.0).sum(axis=1) / weight_present
     psi = np.where(weight_present > 0, psi, np.nan)
-    return psi, weight_present / total
+    return psi, np.minimum(weight_present / total, 1.0) if total > 0 else weight_present * 0.0
 
 
 GRADES = (("A", 30, 0.75), ("B", 10, 0.5), ("C", 3, 0.0))

@@ -11,9 +11,10 @@ The steps, in the order a weighting run takes them:
 3. ``complete_profiles``: respondents who left sex or age band empty are split into fractions over
    the missing levels, in proportion to their zone's residents (fractional imputation): kept, never
    dropped, and never given a guessed profile of their own.
-4. ``rake``: iterative proportional fitting (``svy``) to residents by zone x sex, zone x age band and
-   city-wide sex x age band (which together fix the zone totals), with trimming of extreme weights;
-   levels without respondents are collapsed into a neighbour first.
+4. ``rake``: iterative proportional fitting (``svy``) to residents by zone, zone x sex, zone x age band
+   and city-wide sex x age band, then trimming of extreme weights within zones; levels without
+   respondents are collapsed into a neighbour first, and coarser margins are tried when raking
+   cannot meet the finest.
 5. ``domain_shares``: the weighted share feeling safe per domain (zone, zone x slot, city), with a
    linearisation variance that uses the raking residuals (Deville and Särndal 1992), a Student t
    95% interval, n and Kish's effective n.
@@ -23,6 +24,7 @@ The steps, in the order a weighting run takes them:
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -232,28 +234,51 @@ def _aux_matrix(keyed: dict) -> sparse.csr_matrix:
 
 
 def _rake_and_trim(start: np.ndarray, keyed: dict, controls: dict, trim_ratio: float | None):
-    """(raked, trimmed) weights per row: svy's raking, then its trimming within zones."""
+    """(raked, trimmed) weights per row: svy's raking, then trimming within zones."""
     import polars as pl
     import svy
 
     frame = pl.DataFrame({"row": np.arange(len(start)), "w": start, **keyed})
     sample = svy.Sample(frame, svy.Design(wgt="w"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # non-convergence is recorded by the caller, not raised
-        raked = sample.weighting.rake(
-            controls=controls, wgt_name="raked", tol=RAKING_TOLERANCE, max_iter=RAKING_MAX_ITERATIONS,
-            on_nonconvergence="ignore",
-        )  # fmt: skip
-        raked_weights = raked.data.sort("row")["raked"].to_numpy()
-        if not trim_ratio:
-            return raked_weights, raked_weights
-        # Weights above trim_ratio x the median are capped and the excess spread over the other answers
-        # of the same zone, so zone totals hold (the sex and age margins may then miss a little).
-        trimmed = raked.weighting.trim(
-            upper=svy.Threshold("median", trim_ratio), by="m_zone", redistribute=True, wgt_name="trimmed",
-            min_cell_size=2, on_nonconvergence="ignore",
-        )  # fmt: skip
-    return raked_weights, trimmed.data.sort("row")["trimmed"].to_numpy()
+    svy_log = logging.getLogger("svy")
+    level = svy_log.level
+    svy_log.setLevel(logging.WARNING)  # svy reports non-convergence at INFO; the caller records it
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            raked = sample.weighting.rake(
+                controls=controls, wgt_name="raked", tol=RAKING_TOLERANCE, max_iter=RAKING_MAX_ITERATIONS,
+                on_nonconvergence="ignore",
+            )  # fmt: skip
+    finally:
+        svy_log.setLevel(level)
+    raked_weights = raked.data.sort("row")["raked"].to_numpy()
+    if not trim_ratio:
+        return raked_weights, raked_weights
+    return raked_weights, trim_within_zones(raked_weights, keyed["m_zone"], trim_ratio)
+
+
+def trim_within_zones(weights: np.ndarray, zone: np.ndarray, ratio: float, max_iterations: int = 50) -> np.ndarray:
+    """Cap weights at ``ratio`` x their median and spread the excess over the uncapped weights of the same zone.
+
+    Repeated until no weight is over the cap (spreading can push others over it); zone totals hold,
+    except in a zone where every weight is at the cap. Vectorised over zones (svy's trimming by
+    domain runs one domain at a time, minutes at the large scale).
+    """
+    w = np.asarray(weights, dtype=float).copy()
+    cap = ratio * float(np.median(w[w > 0]))
+    zones = int(zone.max()) + 1
+    for _ in range(max_iterations):
+        over = w > cap * (1 + 1e-12)
+        if not over.any():
+            break
+        excess = np.bincount(zone, weights=np.where(over, w - cap, 0.0), minlength=zones)
+        w[over] = cap
+        free = np.bincount(zone, weights=np.where(w < cap, w, 0.0), minlength=zones)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(free > 0, 1 + excess / free, 1.0)
+        w = np.where(w < cap, w * factor[zone], w)
+    return w
 
 
 def _misfit(weights: np.ndarray, keyed: dict, controls: dict) -> float:

@@ -540,3 +540,36 @@ class SurveyEstimate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.zone_id or 'city'} {self.period_start} {self.method}: {self.value}"
+
+
+class NationalReference(models.Model):
+    """A published national share of people feeling safe walking alone after dark, and how it was measured.
+
+    The same question gives different shares in different instruments (ISTAT's annual *Aspetti della vita
+    quotidiana*, self-completed, against the periodic *Sicurezza dei cittadini*, by interview: 62.0% and
+    76.0% in the same years), so a city's survey is set only against the reference collected the same way
+    (``collection``), and the reporters' share against none."""
+
+    class Collection(models.TextChoices):
+        SELF_COMPLETED = "self_completed", _("self-completed (paper or web)")
+        INTERVIEW = "interview", _("by interviewer (telephone or face to face)")
+
+    survey = models.CharField(_("survey"), max_length=200)
+    year = models.CharField(_("year"), max_length=16, help_text=_("The reference year or years, e.g. 2022-23."))
+    mode = models.CharField(_("mode"), max_length=100, help_text=_("How the answers were collected, e.g. CATI/CAPI."))
+    collection = models.CharField(_("collection"), max_length=16, choices=Collection.choices)
+    population = models.CharField(_("population"), max_length=200)
+    value = models.FloatField(_("share feeling safe"), help_text=_("Very or fairly safe, 0 to 1."))
+    source = models.CharField(_("source"), max_length=300)
+
+    class Meta:
+        ordering = ["collection", "-year"]
+        verbose_name = _("national reference")
+        verbose_name_plural = _("national references")
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "year"], name="surveys_national_reference_unique"),
+            models.CheckConstraint(condition=Q(value__gte=0) & Q(value__lte=1), name="surveys_reference_share"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} {self.year}: {100 * self.value:.1f}%"

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 # The method version, the metric codes and the sensor kinds are the registry's.
 METHOD_VERSION = registry.METHOD_VERSION
 SHARE_FEELING_SAFE = registry.SHARE_FEELING_SAFE
+SURVEY_SHARE = registry.SURVEY_SHARE
 REPORT_RATE = registry.REPORT_RATE
 AUDIT_SCORE = registry.AUDIT_SCORE
 PSI = registry.PSI
@@ -51,7 +52,7 @@ def sensor_metric(kind: str) -> str:
 
 def metric_codes() -> list[str]:
     """Every metric the engine writes to the indicator table (what an API filter may ask for)."""
-    return [SHARE_FEELING_SAFE, REPORT_RATE, AUDIT_SCORE, *(audit_metric(p) for p in AUDIT_PARAMETERS),
+    return [SHARE_FEELING_SAFE, SURVEY_SHARE, REPORT_RATE, AUDIT_SCORE, *(audit_metric(p) for p in AUDIT_PARAMETERS),
             *(sensor_metric(k) for k in SENSOR_METRICS), PSI]  # fmt: skip
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import registry
 from .. import statistics as st
 from .base import (
     COLUMNS,
@@ -25,6 +26,9 @@ def _grades(n: np.ndarray, coverage: np.ndarray) -> np.ndarray:
 
 
 GRADE_LETTERS = "".join(grade for grade, _n, _c in st.GRADES) + "D"
+# Which share feeling safe an index row rests on (its ``unit``): the reporters' or the weighted survey's.
+SHARE_USED_REPORTERS = "reporters"
+SHARE_USED_SURVEY = "survey"
 
 
 def compose_index(cursor, *, full: bool, target: str) -> None:
@@ -55,7 +59,7 @@ def compose_index(cursor, *, full: bool, target: str) -> None:
     cursor.execute(
         """
         CREATE TEMP TABLE _psi_values (cell bigint, value float8, lower float8, upper float8, n bigint,
-                                       coverage float8, grade bigint) ON COMMIT DROP
+                                       coverage float8, grade bigint, share_used bigint) ON COMMIT DROP
         """
     )
     if len(cell):
@@ -69,6 +73,19 @@ def compose_index(cursor, *, full: bool, target: str) -> None:
         matrices["upper"][cell, component] = upper
         n = np.zeros(cells, dtype=np.int64)
         n[cell[component == share]] = n_row[component == share]
+        # A component that stands in for another (the survey's share for the reporters') masks it where
+        # present, and the index's n is then its n. ``used`` says which share entered (0 none, 1 reporters,
+        # 2 survey), stored in the index row's ``unit``.
+        used = np.where(np.isnan(matrices["value"][:, share]), 0, 1)
+        for j, comp in enumerate(components):
+            if comp.replaces:
+                replaced = metrics.index(registry.BY_NAME[comp.replaces].metric)
+                present = ~np.isnan(matrices["value"][:, j])
+                for matrix in matrices.values():
+                    matrix[present, replaced] = np.nan
+                n[cell[component == j]] = n_row[component == j]
+                if replaced == share:
+                    used = np.where(present, 2, used)
         scores, pessimistic, optimistic = (np.full(shape, np.nan) for _ in range(3))
         for j, comp in enumerate(components):
             low, high = st.group_min_max(matrices["value"][:, j], cell_group, groups)
@@ -77,36 +94,38 @@ def compose_index(cursor, *, full: bool, target: str) -> None:
             a = st.normalise_grouped(matrices["lower"][:, j], comp, low, high)
             b = st.normalise_grouped(matrices["upper"][:, j], comp, low, high)
             pessimistic[:, j], optimistic[:, j] = np.fmin(a, b), np.fmax(a, b)
-        psi, coverage = st.composite(scores, w)
-        psi_low, _c = st.composite(pessimistic, w)
-        psi_high, _c = st.composite(optimistic, w)
+        total = sum(weights[c.name] for c in components if not c.replaces)
+        psi, coverage = st.composite(scores, w, total)
+        psi_low, _c = st.composite(pessimistic, w, total)
+        psi_high, _c = st.composite(optimistic, w, total)
         kept = np.flatnonzero(~np.isnan(psi))
         coverage = np.round(coverage[kept], 10)
         copy_in_arrays(
             cursor,
             "_psi_values",
-            ["cell", "value", "lower", "upper", "n", "coverage", "grade"],
+            ["cell", "value", "lower", "upper", "n", "coverage", "grade", "share_used"],
             [kept, np.round(psi[kept], 10), np.round(psi_low[kept], 10), np.round(psi_high[kept], 10), n[kept],
-             coverage, _grades(n[kept], coverage)],
-            "ifffifi",
+             coverage, _grades(n[kept], coverage), used[kept]],
+            "ifffifii",
         )  # fmt: skip
     cursor.execute(
         """
         CREATE TEMP TABLE _psi ON COMMIT DROP AS
             SELECT k.zone_id, k.period_kind, k.period_start, k.slot, v.value, v.lower, v.upper, v.n::int AS n,
-                   v.coverage, substr(%s, v.grade::int + 1, 1) AS grade
+                   v.coverage, substr(%s, v.grade::int + 1, 1) AS grade,
+                   (ARRAY['', %s, %s])[v.share_used::int + 1] AS share_used
             FROM _psi_values v
             JOIN (SELECT DISTINCT ON (cell) cell, zone_id, period_kind, period_start, slot FROM _psi_input) k
               USING (cell)
         """,
-        [GRADE_LETTERS],
+        [GRADE_LETTERS, SHARE_USED_REPORTERS, SHARE_USED_SURVEY],
     )
     delete_groups_without(cursor, PSI, "_psi", full=full)
     cursor.execute(
         f"""
         INSERT INTO {target} {COLUMNS}
         SELECT zone_id, period_kind, period_start, slot, %s, %s, value, NULL, n, lower, upper,
-               NULL, NULL, '', coverage, grade, now()
+               NULL, NULL, share_used, coverage, grade, now()
         FROM _psi ORDER BY zone_id, period_kind, period_start, slot
         {upsert(full)}
         """,

@@ -31,13 +31,14 @@ def test_indicators_are_listed_with_filters_and_pagination(client, computed):
     response = client.get(
         "/api/v1/indicators/",
         {"zone": "W", "metric": "share_feeling_safe", "period_kind": "night", "slot": "night",
-         "period_start_after": NIGHT.isoformat(), "period_start_before": NIGHT.isoformat(), "method_version": "2.0"},
+         "period_start_after": NIGHT.isoformat(), "period_start_before": NIGHT.isoformat(),
+         "method_version": registry.METHOD_VERSION},
     )  # fmt: skip
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 1
     (row,) = body["results"]
-    assert (row["zone"], row["value"], row["n"], row["method_version"]) == ("W", 1.0, 1, "2.0")
+    assert (row["zone"], row["value"], row["n"], row["method_version"]) == ("W", 1.0, 1, registry.METHOD_VERSION)
 
 
 def test_a_bad_filter_is_a_400_not_a_500(client, computed):

@@ -12,7 +12,7 @@ from django.test import override_settings
 from city import stale
 from city.models import StaleZoneNight
 from conftest import square_zone
-from indicators import engine
+from indicators import engine, registry
 from indicators import statistics as st
 from indicators.models import Indicator
 from reports.models import INDICATOR_EXCLUDED_STATUSES, PerceivedSafety, Report
@@ -67,7 +67,7 @@ def test_a_zone_with_two_reports_has_a_share_of_one_half_with_its_wilson_interva
     # Wilson 95% for 1/2 by hand: (0.5 + 0.9604 ± 1.96·sqrt(0.125 + 0.2401)) / 1.9208 -> 0.0945, 0.9055
     assert share.lower == pytest.approx(0.0945, abs=1e-4)
     assert share.upper == pytest.approx(0.9055, abs=1e-4)
-    assert share.method_version == "2.0"
+    assert share.method_version == registry.METHOD_VERSION
 
 
 def test_a_zone_with_no_data_has_no_share_but_a_zero_count_rate_and_an_index_graded_d(two_zones, category):
@@ -269,7 +269,7 @@ def test_composite_by_hand_on_the_pure_function():
 
 def test_sensitivity_reports_rank_shifts_for_each_scenario():
     rng = np.random.default_rng(3)
-    scores = rng.uniform(0, 100, (30, 6))
+    scores = rng.uniform(0, 100, (30, len(st.COMPONENTS)))
     result = st.sensitivity(scores, st.DEFAULT_WEIGHTS, draws=50)
     labels = [s["scenario"] for s in result["scenarios"]]
     assert labels[0].startswith("weights x U(0.5, 1.5)")

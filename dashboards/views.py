@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cases.selectors import cases_of_alerts, follow_up_date
 from city import nightslots
 from city.models import Zone
-from cases.selectors import cases_of_alerts, follow_up_date
 from city.roles import DASHBOARD_ROLES, OFFICER, has_role, role_required
 from indicators import selectors as indicator_selectors
 from indicators.alerts import alert_acknowledge

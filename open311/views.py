@@ -19,8 +19,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from city import dateguard
 from cases.selectors import due_datetime, with_expected_due
+from city import dateguard
 from city.clientip import client_ip
 from reports import services
 from reports.models import Category, PerceivedSafety, Report, StatusChange

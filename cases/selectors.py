@@ -214,6 +214,8 @@ def follow_up_date(case: Case) -> dt.date | None:
 
 def cases_of_alerts(alert_ids: list[int]) -> dict[int, Case]:
     """The latest case opened from each alert, with its tasks, for the alerts page (one query per relation)."""
+    if not alert_ids:
+        return {}
     cases = (
         Case.objects.filter(alert_id__in=alert_ids)
         .select_related("owner")

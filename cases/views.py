@@ -3,12 +3,15 @@ trail, turning an alert into a case, and the citizens' "is it fixed?" page. Thin
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -20,6 +23,9 @@ from indicators.models import Alert
 from . import selectors, services
 from .forms import CaseFromAlertForm, FixedCheckForm, PublicNoteForm, TaskAssignForm, TaskCloseForm, TaskNoteForm
 from .models import Case, FixedCheck, Task
+
+# The window of the citizens' "is it fixed?" answers the queue shows per department.
+SATISFACTION_DAYS = 90
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -45,6 +51,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     overdue = request.GET.get("overdue") == "1"
     tasks = list(selectors.task_queue(user=request.user, department=department, mine=mine, overdue=overdue)[:200])
     councils = [m.department for m in memberships if m.department.kind == Department.Kind.DISTRICT_COUNCIL]
+    today = timezone.localdate()
+    codes = {d.code for d in choosable}
+    satisfaction = [
+        row
+        for row in selectors.satisfaction(zone_ids=None, start=today - dt.timedelta(days=SATISFACTION_DAYS), end=today)
+        if row["code"] in codes
+    ]
     ctx = {
         "tasks": tasks,
         "departments": choosable,
@@ -52,6 +65,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "mine": mine,
         "overdue": overdue,
         "overdue_counts": selectors.overdue_counts([d.pk for d in choosable]),
+        "satisfaction": satisfaction,
+        "satisfaction_days": SATISFACTION_DAYS,
         "council_cases": [
             (council, list(selectors.zone_cases(department=council)[:100]))
             for council in councils

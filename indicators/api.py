@@ -222,9 +222,8 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         body = AcknowledgeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            alert = alerts.alert_acknowledge(
-                alert=self.get_object(), user=request.user, note=body.validated_data["note"]
-            )
+            note = body.validated_data["note"]
+            alert = alerts.alert_acknowledge(alert=self.get_object(), user=request.user, note=note)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
         return Response(AlertSerializer(alert).data)

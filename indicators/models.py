@@ -146,8 +146,9 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="acknowledged_alerts"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    # What the officer who acknowledged it wrote (required since issue 13: an acknowledgement says what follows).
-    acknowledged_note = models.TextField(blank=True, default="", max_length=1000)
+    # What the officer who acknowledged it wrote (required since issue 13: an acknowledgement says what follows);
+    # a database default, because compute_alerts inserts alerts in SQL without naming it.
+    acknowledged_note = models.TextField(blank=True, default="", db_default="", max_length=1000)
 
     class Meta:
         db_table = "observatory_alert"

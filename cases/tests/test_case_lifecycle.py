@@ -201,3 +201,13 @@ def test_a_change_and_its_emails_commit_together_or_not_at_all(dark_case, city):
     assert OutboundEmail.objects.count() == before
     assert task_of(dark_case, "lighting").status == Task.Status.OPEN
     assert dark_case.reports.get().status == Report.Status.SUBMITTED
+
+
+def test_the_queue_shows_the_departments_satisfaction(client, dark_case, city):
+    close_all(dark_case, city)
+    services.fixed_checks_send(now=timezone.now() + dt.timedelta(days=29))
+    services.fixed_check_answer(check=FixedCheck.objects.get(), answer="yes")
+    client.force_login(city["lighting_member"])
+    client.cookies["django_language"] = "en"
+    page = client.get("/cases/").content.decode()
+    assert "1 yes, 0 partly, 0 no" in page and "100% fixed" in page

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='alert',
             name='acknowledged_note',
-            field=models.TextField(blank=True, default='', max_length=1000),
+            field=models.TextField(blank=True, db_default='', default='', max_length=1000),
         ),
     ]

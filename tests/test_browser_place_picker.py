@@ -120,7 +120,7 @@ def test_on_a_phone_without_tiles_a_tap_on_a_drawn_zone_places_the_pin_and_the_p
         page.goto("/map/")
         page.locator(".cluster-icon").first.wait_for()
         assert page.locator("#in-view-list li").count() == 1
-        assert "1 luoghi con 1 segnalazioni in vista." in page.locator("#map-count").inner_text()
+        assert "In vista sulla mappa: 1 luoghi o gruppi, 1 segnalazioni." in page.locator("#map-count").inner_text()
         assert page.locator(".map-legend-box li").count() == 7
         shot(page, "public-map-390.png")
         # The frame's layout checks (tests/layout.py) over the map page and the zone's public page.

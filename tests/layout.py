@@ -75,9 +75,15 @@ _OVERLAP_JS = (
     + """
   const selector = 'h1, h2, h3, h4, h5, h6, label, legend, a, button, .btn';
   const items = [...document.querySelector(root).querySelectorAll(selector)].filter(drawn).map((el) => {
-    const range = document.createRange();
-    range.selectNodeContents(el);
-    const rects = [...range.getClientRects()].filter((r) => r.width > 1 && r.height > 1);
+    // The boxes of its text, node by node, leaving out text a screen-reader-only element clips away.
+    const rects = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.textContent.trim() || !drawn(node.parentElement)) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      rects.push(...[...range.getClientRects()].filter((r) => r.width > 1 && r.height > 1));
+    }
     const name = (el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "' +
                   (el.innerText || el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 40) + '"');
     return {el, rects, name};

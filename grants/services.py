@@ -484,7 +484,7 @@ def call_ranking_approve(*, call: Call, act_number: str, act_date: dt.date, acto
         )
         if not ranked:
             raise ValidationError(_("No ranked applications to approve in this call."))
-        free = call.budget - call_committed(call.pk)
+        free = call_remaining(call)
         fits = True
         for application in ranked:
             fits = fits and application.requested_amount <= free
@@ -559,6 +559,12 @@ def call_committed(call_id: int) -> Decimal:
     return granted - released
 
 
+def call_remaining(call: Call, committed: Decimal | None = None) -> Decimal:
+    """The one budget formula in Python: what a call has left, its budget minus what its projects hold
+    (``CallQuerySet.with_budget`` says the same in SQL for lists; the database triggers are the guard)."""
+    return call.budget - (call_committed(call.pk) if committed is None else committed)
+
+
 def project_disbursed(project_id: int) -> Decimal:
     return Disbursement.objects.filter(project_id=project_id).aggregate(total=Sum("amount"))["total"] or ZERO
 
@@ -586,7 +592,7 @@ def project_award_check(
             % {"granted": granted, "requested": application.requested_amount}
         )
     call = application.call
-    remaining = call.budget - call_committed(call.pk)
+    remaining = call_remaining(call)
     if granted > remaining:
         raise ValidationError(
             _("Over budget: the call has %(remaining)s EUR left of %(budget)s EUR; this grant is %(granted)s EUR.")
@@ -834,8 +840,7 @@ def project_status_check(*, project: Project, status: str, committed: Decimal | 
         raise ValidationError(_("Unknown project status: %(status)s.") % {"status": status})
     if project.status == Project.Status.WITHDRAWN and status != Project.Status.WITHDRAWN:
         released = project_released(project.pk)
-        committed = call_committed(project.call_id) if committed is None else committed
-        remaining = project.call.budget - committed
+        remaining = call_remaining(project.call, committed)
         if released > remaining:
             raise ValidationError(
                 _(

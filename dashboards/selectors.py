@@ -25,7 +25,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from city import nightslots
+from city import nightslots, webmap
 from city.i18n import in_language
 from city.models import Zone
 from grants.models import Project
@@ -43,7 +43,7 @@ from .caching import cached_by_data
 from .filters import METRICS, SAFER_IF_HIGHER, Filters
 
 MAP_GEOMETRY_TOLERANCE = 0.0002  # degrees, about 20 m: plenty for a city-wide choropleth
-MIN_MAP_ZOOM, MAX_MAP_ZOOM = 8, 18  # zooms outside are simplified as at the nearest of these
+MIN_MAP_ZOOM, MAX_MAP_ZOOM = webmap.MIN_ZOOM, webmap.MAX_ZOOM  # the bounds every map shares (city.webmap)
 RECENT_REPORTS = 10
 TREND_WEEKS = 26
 MIN_CONFIDENT_N = 30
@@ -118,7 +118,7 @@ def tolerance_for_zoom(zoom: int | None) -> float:
     """
     if zoom is None:
         return MAP_GEOMETRY_TOLERANCE
-    zoom = max(MIN_MAP_ZOOM, min(MAX_MAP_ZOOM, zoom))
+    zoom = webmap.clamp_zoom(zoom)
     return 360.0 / (256 * 2**zoom) / 2
 
 
@@ -401,8 +401,7 @@ def sensor_features() -> dict:
 
 def cluster_grid_m(zoom: int) -> float:
     """Cluster cell in Web-Mercator metres: about 60 screen pixels, never below the privacy grid."""
-    zoom = max(8, min(18, zoom))
-    return max(60 * 156543.03 / 2**zoom, settings.OBSERVATORY_PRIVACY_GRID_M * 2)
+    return max(60 * webmap.metres_per_pixel(zoom), settings.OBSERVATORY_PRIVACY_GRID_M * 2)
 
 
 def report_clusters(f: Filters, *, zoom: int) -> list[dict]:

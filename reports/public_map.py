@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from city import nightslots
+from city import nightslots, webmap
 from city.i18n import english_active
 from city.publiccache import cached_public
 
@@ -27,7 +27,6 @@ from .privacy import snapped_sql
 
 PERIOD_DAYS = {"30": 30, "90": 90, "365": 365}
 PAGE_SIZE = 20
-MIN_ZOOM, MAX_ZOOM = 10, 18
 # A cluster is about this many screen pixels wide.
 CLUSTER_PIXELS = 56
 MAX_CLUSTERS = 3000
@@ -135,8 +134,7 @@ def cluster_cell_m(zoom: int) -> float:
     privacy grid (so one cell never splits what the grid already merged)."""
     from .privacy import grid_size_mercator
 
-    zoom = max(MIN_ZOOM, min(MAX_ZOOM, zoom))
-    return max(CLUSTER_PIXELS * 156543.03392 / 2**zoom, grid_size_mercator())
+    return max(CLUSTER_PIXELS * webmap.metres_per_pixel(zoom), grid_size_mercator())
 
 
 CLUSTERS_SQL = """
@@ -177,7 +175,7 @@ def public_clusters_geojson(filters: PublicFilters, *, zoom: int) -> str:
     """Published reports counted per cell of the zoom's grid, as GeoJSON text: each cluster's centre (of the
     snapped points), its count, its counts per safety level (1 very unsafe .. 4 very safe), its zone and its
     three latest reports (category, level, date, status)."""
-    zoom = max(MIN_ZOOM, min(MAX_ZOOM, zoom))
+    zoom = webmap.clamp_zoom(zoom)
 
     def build() -> str:
         snap, snap_params = snapped_sql("r.location")

@@ -65,7 +65,7 @@ def test_citizen_reports_with_a_pin_and_officer_sees_the_zone_on_the_map(page, c
 
 def test_the_form_shows_errors_in_english_after_one_tap(page, centre_zone):
     page.goto("/reports/new/")
-    page.get_by_role("button", name="EN").click()
+    page.locator("button[name=language][value=en]").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     page.get_by_role("button", name="Send report").click()

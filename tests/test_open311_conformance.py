@@ -322,6 +322,9 @@ def test_requests_default_to_the_last_90_days_and_at_most_1000(client, two_zones
     report_publish(report=Report.objects.get(tracking_code=code), user=moderator)
     assert len(rows_of(client.get(f"{BASE}requests.json"), "json")) == 1
     Report.objects.filter(tracking_code=code).update(created_at=timezone.now() - dt.timedelta(days=91))
+    from django.core.cache import cache
+
+    cache.clear()  # 91 days passing, as far as the cached public list can tell (no write moves its token)
     assert rows_of(client.get(f"{BASE}requests.json"), "json") == []
     from open311.views import DEFAULT_LIMIT
 

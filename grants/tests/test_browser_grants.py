@@ -48,6 +48,6 @@ def test_an_administrator_records_a_disbursement_and_a_citizen_browses_the_proje
     page.screenshot(path="test-output/grants-project.png", full_page=True)
 
     # One tap to English.
-    page.get_by_role("button", name="EN").click()
+    page.locator("button[name=language][value=en]").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Lit square"

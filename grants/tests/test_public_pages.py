@@ -105,7 +105,7 @@ def test_the_project_page_shows_both_outcomes_with_their_caveats(client, funded)
 
 def test_the_project_page_speaks_italian_about_both_outcomes(client, funded):
     html = client.get(f"/projects/{funded.pk}/").content.decode()
-    assert "Quota che si sente sicura" in html and "Indice di sicurezza percepita (0-100)" in html
+    assert "Quota di segnalanti che si sono sentiti sicuri" in html and "Indice di sicurezza percepita (0-100)" in html
     assert "Variazione (punti indice)" in html
 
 

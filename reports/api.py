@@ -356,7 +356,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         queryset = (
             Report.objects.public()
             .with_public_location()
-            .select_related("category", "zone", "duplicate_of")
+            .select_related("category", "zone", "duplicate_of", "department")
             .order_by("-occurred_at", "-id")
         )
         params = self.request.query_params

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
-from django.contrib.gis.admin import GISModelAdmin
+from django.contrib.gis.db import models as gis_models
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -11,7 +12,10 @@ from .models import Intervention
 
 
 @admin.register(Intervention)
-class InterventionAdmin(GISModelAdmin):
+class InterventionAdmin(admin.ModelAdmin):
+    # The place as WKT or GeoJSON text, like the staff page: Django's stock map widget loads OpenLayers from a
+    # CDN, which the observatory never does (city/widgets.py draws points only; a place may be a line or an area).
+    formfield_overrides = {gis_models.GeometryField: {"widget": forms.Textarea(attrs={"rows": 4})}}
     list_display = ["what", "kind", "start_on", "end_on", "night_time", "zone_codes", "cancelled"]
     list_filter = ["kind", "night_time", "cancelled"]
     search_fields = ["what", "partner", "notes"]

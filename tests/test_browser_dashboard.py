@@ -63,7 +63,7 @@ def test_officer_switches_slot_and_period_opens_a_zone_exports_and_acknowledges(
     _west, _east, alert = city
     log_in(page)
     page.select_option("#metric", "share_feeling_safe")
-    page.get_by_role("button", name="Mostra").click()
+    page.get_by_role("button", name="Mostra", exact=True).click()
     page.wait_for_url("**metric=share_feeling_safe**")
     night = zone_colours(page)
     assert night == {"W": "#4575b4", "E": "#d73027"}  # the west feels safe at night
@@ -73,13 +73,13 @@ def test_officer_switches_slot_and_period_opens_a_zone_exports_and_acknowledges(
 
     # Evening: the colours swap. The filters live in the URL.
     page.select_option("#slot", "evening")
-    page.get_by_role("button", name="Mostra").click()
+    page.get_by_role("button", name="Mostra", exact=True).click()
     page.wait_for_url("**slot=evening**")
     assert zone_colours(page) == {"W": "#d73027", "E": "#4575b4"}
 
     # Last night has no answers: the legend says so and the zones are grey.
     page.select_option("#period", "last_night")
-    page.get_by_role("button", name="Mostra").click()
+    page.get_by_role("button", name="Mostra", exact=True).click()
     page.wait_for_url("**period=last_night**")
     assert zone_colours(page) == {"W": "#bbbbbb", "E": "#bbbbbb"}
     assert page.locator("#map-legend").inner_text() != night_legend

@@ -118,7 +118,7 @@ def test_the_pdf_is_rendered_on_the_server_in_the_chosen_language(client, autumn
     assert response.content.startswith(b"%PDF-")
     assert 'filename="brief-2026-11-G11-en.pdf"' in response["Content-Disposition"]
     _brief, html = rendering.brief_document(month=NOVEMBER, scope=scope_resolve(zone_code="G11"), language="it")
-    assert "Nota mensile intersettoriale" in html and "Novembre 2026" in html
+    assert "Nota mensile intersettoriale" in html and "novembre 2026" in html
 
 
 @pytest.mark.django_db

@@ -122,7 +122,7 @@ def test_csv_and_geojson_take_the_same_filters_and_hide_suppressed_values(client
     assert len(city) == 1 and city[0]["geometry"] is None and city[0]["properties"]["value"] == 0.61
 
 
-def test_the_survey_routes_are_in_the_openapi_schema(client):
+def test_the_survey_routes_are_in_the_openapi_schema(client, db):  # the report serializer lists departments
     schema = client.get("/api/schema/?format=json").json()
     estimates = "/api/v1/surveys/{campaign}/estimates"
     for route in ("/api/v1/surveys/", f"{estimates}/", f"{estimates}.csv", f"{estimates}.geojson"):

@@ -84,8 +84,8 @@ def test_a_phone_answers_with_its_invitation_in_italian_and_in_english(browser, 
         page.goto(f"/surveys/indagine/?code={invitations[1].code}")
         page.get_by_text("Very safe", exact=True).tap()
         page.locator(".survey-submit").tap()
-        page.locator("#id_invitation_code-error").wait_for()
-        assert "already been used" in page.locator("#id_invitation_code-error").inner_text()
+        page.locator("#id_invitation_code_error").wait_for()
+        assert "already been used" in page.locator("#id_invitation_code_error").inner_text()
         assert page.locator("#id_invitation_code").get_attribute("aria-invalid") == "true"
         assert serious_violations(page) == []
     finally:
@@ -109,7 +109,7 @@ def test_without_javascript_the_open_questionnaire_shows_errors_and_then_saves(b
         page.locator("label[for=id_item_worry_crime_1]").click()
         page.locator(".survey-submit").click()
         page.locator("#form-errors").wait_for()
-        assert page.locator("#id_safe_after_dark-error").is_visible()
+        assert page.locator("#id_safe_after_dark_error").is_visible()
         assert page.locator("#id_item_worry_crime_1").is_checked()  # what was answered stays answered
         error_page = page.content()
         page.locator("label[for=id_safe_after_dark_2]").click()

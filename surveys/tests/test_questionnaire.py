@@ -67,8 +67,9 @@ def test_a_used_code_comes_back_on_its_field_in_the_persons_language(client, pro
     assert response.status_code == 400
     assert "already been used" in page
     assert (
-        'aria-invalid="true"' in page and 'aria-describedby="id_invitation_code-help id_invitation_code-error"' in page
+        'aria-invalid="true"' in page and 'aria-describedby="id_invitation_code-help id_invitation_code_error"' in page
     )
+    assert 'id="id_invitation_code_error"' in page  # the description the field points at exists
     assert Response.objects.count() == 1
 
 
@@ -76,9 +77,9 @@ def test_a_missing_headline_answer_is_an_error_tied_to_its_question(client, open
     response = client.post("/surveys/aperto/", {"item_worry_crime": "very"})
     page = response.content.decode()
     assert response.status_code == 400
-    assert '<p class="invalid-feedback d-block" id="id_safe_after_dark-error">' in page
+    assert '<p class="invalid-feedback d-block" id="id_safe_after_dark_error">' in page
     question = page.split('<fieldset class="survey-question mb-4" id="id_safe_after_dark"')[1].split("</fieldset>")[0]
-    assert question.lstrip().startswith('aria-describedby="id_safe_after_dark-error"')  # the question's fieldset
+    assert question.lstrip().startswith('aria-describedby="id_safe_after_dark_error"')  # the question's fieldset
     assert question.count('name="safe_after_dark"') == question.count('aria-invalid="true"') == 5
     assert 'href="#id_safe_after_dark"' in page  # the summary links to the question
     assert re.search(r'value="very" id="id_item_worry_crime_0"\s+checked', page)  # what was answered stays answered

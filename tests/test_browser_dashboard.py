@@ -106,11 +106,14 @@ def test_officer_switches_slot_and_period_opens_a_zone_exports_and_acknowledges(
     # Acknowledge the alert.
     page.goto("/dashboard/alerts/")
     row = page.locator(f'tr[data-alert="{alert.pk}"]')
+    row.get_by_role("button").click()  # without a note: the browser keeps the form and asks for one
+    assert row.count() == 1 and row.locator("input[name=note]").evaluate("el => !el.validity.valid")
+    row.locator("input[name=note]").fill("Pattuglia serale da lunedì")
     row.get_by_role("button").click()
     page.wait_for_url("**/dashboard/alerts/**")
     assert page.locator(f'tr[data-alert="{alert.pk}"]').count() == 0
     alert.refresh_from_db()
-    assert alert.acknowledged_by.username == "officer-dash"
+    assert alert.acknowledged_by.username == "officer-dash" and alert.acknowledged_note == "Pattuglia serale da lunedì"
 
 
 def test_layers_switch_on_from_the_url(page, city):

@@ -37,6 +37,7 @@ from city.models import Zone
 from indicators import alerts, engine, hotspots
 from reports.models import Category, Report
 
+from .bench_cases import cases_bench
 from .bench_reports import reports_bench
 from .bench_sensors import sensors_bench
 from .loadgen import dashboard_load
@@ -169,6 +170,7 @@ def bench_inside(
     dashboard_figures = dashboard_latencies()
     _say(log, f"bench: officers' pages under load through gunicorn ({load_seconds:g} s per page)")
     dashboard_load_figures = dashboard_load(seconds=load_seconds)
+    cases_figures = cases_bench(scale=scale, log=log)
     return {
         "scale": scale,
         "seed": seed,
@@ -196,6 +198,7 @@ def bench_inside(
         "reports_channel": reports_figures,
         "dashboard": dashboard_figures,
         "dashboard_load": dashboard_load_figures,
+        "cases": cases_figures,
         "machine": {
             "cpus": os.cpu_count(),
             "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),

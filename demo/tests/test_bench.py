@@ -62,6 +62,12 @@ def test_bench_small_prints_positive_figures_as_json_and_drops_its_database():
         assert load["warm_requests"] > 0 and load["warm_errors"] == 0, load
         assert 0 < load["warm_server"]["p50_ms"] <= load["warm_server"]["p95_ms"] <= load["warm_server"]["p99_ms"]
         assert load["warm_requests_per_second"] > 0
+    # The intersectoral layer: more cases routed, the department queues and the monthly brief timed.
+    cases = figures["cases"]
+    assert cases["routing"]["cases_routed"] > 0 and cases["cases"] > cases["routing"]["cases_routed"]
+    for queue in cases["queue"].values():
+        assert 0 < queue["p50_ms"] <= queue["p95_ms"] and queue["queries"] > 0, queue
+    assert cases["brief"]["city"]["pdf_bytes"] > 10_000 and cases["brief"]["city"]["build_seconds"] > 0
     assert figures["machine"]["cpus"] >= 1
     assert figures["machine"]["postgres"]
     assert not database_exists(BENCH_DATABASE)

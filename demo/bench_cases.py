@@ -78,7 +78,8 @@ def page_latencies(client: Client, url: str, requests: int) -> dict:
 
 
 def queue_latencies(requests: int) -> dict:
-    users = get_user_model().objects.in_bulk(["demo-lighting", "demo-police-coord", "demo-officer"], field_name="username")
+    names = ["demo-lighting", "demo-police-coord", "demo-officer"]
+    users = get_user_model().objects.in_bulk(names, field_name="username")
     queue = reverse("cases:queue")
     views = {
         "lighting member, own department": ("demo-lighting", queue),

@@ -171,7 +171,13 @@ def can_write_public_note(user, case: Case) -> bool:
 def task_queue(*, user, department: Department | None = None, mine: bool = False, overdue: bool = False) -> QuerySet:
     """The open tasks a department person works on: their departments' (or one of them), or only those
     assigned to them; with ``overdue`` only those past their due date. Oldest due date first."""
-    tasks = Task.objects.open().select_related("case", "case__zone", "department", "owner")
+    # The queue shows the zone's name, never its boundary: a city's multipolygons (and the case's point) would
+    # be read, sent and turned into GEOS objects for up to 200 rows, and DISTINCT would compare them.
+    tasks = (
+        Task.objects.open()
+        .select_related("case", "case__zone", "department", "owner")
+        .defer("case__zone__geom", "case__place")
+    )
     if department is not None:
         tasks = tasks.filter(department=department)
     elif not has_role(user, OFFICER):

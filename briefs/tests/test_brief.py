@@ -1,6 +1,7 @@
 """The monthly brief: what it says for a month and a scope, who may read it, and its PDF and command."""
 
 import datetime as dt
+import subprocess
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -12,6 +13,7 @@ from briefs import rendering
 from briefs.selectors import brief_build, month_parse, scope_resolve
 from city.models import Zone
 from conftest import make_user
+from tests.processes import OUTPUT_DIR
 from grants.tests.conftest import cell_centre
 from indicators import registry
 from indicators.models import Alert, Indicator
@@ -117,6 +119,15 @@ def test_the_pdf_is_rendered_on_the_server_in_the_chosen_language(client, autumn
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     assert 'filename="brief-2026-11-G11-en.pdf"' in response["Content-Disposition"]
+    # The PDF itself speaks English; its first page is kept as an image in test-output/ to be looked at.
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    pdf = OUTPUT_DIR / "brief-2026-11-G11-en.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "intersectoral brief" in text.lower() and "November 2026" in text
+    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(OUTPUT_DIR / "brief-2026-11-G11-en-page1")], check=True)  # fmt: skip
+    assert (OUTPUT_DIR / "brief-2026-11-G11-en-page1.png").stat().st_size > 10_000
     _brief, html = rendering.brief_document(month=NOVEMBER, scope=scope_resolve(zone_code="G11"), language="it")
     assert "Nota mensile intersettoriale" in html and "novembre 2026" in html
 

@@ -13,12 +13,12 @@ from briefs import rendering
 from briefs.selectors import brief_build, month_parse, scope_resolve
 from city.models import Zone
 from conftest import make_user
-from tests.processes import OUTPUT_DIR
 from grants.tests.conftest import cell_centre
 from indicators import registry
 from indicators.models import Alert, Indicator
 from interventions.models import Intervention
 from interventions.services import intervention_record
+from tests.processes import OUTPUT_DIR
 
 NOVEMBER = dt.date(2026, 11, 1)
 

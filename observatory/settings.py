@@ -523,6 +523,10 @@ AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # a username from one address
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "observatory/locked_out.html"
+# 429 with Retry-After and that page, saying when the lockout lifts; a try while locked out does not move that
+# time on (the page's promise holds; an attacker still gets AXES_FAILURE_LIMIT guesses per cool-off at most).
+AXES_LOCKOUT_CALLABLE = "observatory.auth.lockout_response"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The address a lockout is for: the client's, also behind the trusted proxies (not the proxy's).
 AXES_CLIENT_IP_CALLABLE = "city.clientip.client_ip"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # and SESSION_COOKIE_AGE above: one shift at most

@@ -290,16 +290,17 @@ LOGGING = {
 # Error reporting to Sentry or a self-hosted GlitchTip (same protocol): set the project's DSN. Off when empty.
 SENTRY_DSN = env("SENTRY_DSN", "")
 SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", "production")
+SENTRY_RELEASE = env("SENTRY_RELEASE", "")  # empty: the SDK's guess (a git checkout's commit), else none
 SENTRY_TRACES_SAMPLE_RATE = float(env("SENTRY_TRACES_SAMPLE_RATE", "0"))
 if SENTRY_DSN:
-    import sentry_sdk
+    from observatory.errorreports import sentry_init
 
-    # send_default_pii off: citizens' addresses, e-mails and IPs stay out of the error reports.
-    sentry_sdk.init(
+    # No personal data: citizens' texts, e-mails, addresses and cookies stay out (observatory/errorreports.py).
+    sentry_init(
         dsn=SENTRY_DSN,
         environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
-        send_default_pii=False,
     )
 
 # Prometheus metrics at /metrics (observatory/metrics.py). Allowed when the request carries

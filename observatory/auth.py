@@ -33,13 +33,16 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         return super().authenticate(request, username, password, **kwargs)
 
 
-def lockout_ends_at(request: HttpRequest, credentials: dict | None) -> dt.datetime:
-    """When the lockout of this request's username and address lifts: its last recorded failure plus the cool-off.
+def lockout_ends_at(request: HttpRequest, credentials: dict | None) -> dt.datetime | None:
+    """When the lockout of this request's username and address lifts: its last recorded failure plus the cool-off
+    (None without a cool-off: then only an administrator lifts it).
 
     django-axes counts only the failures newer than the cool-off, and the attempts made while locked out are not
     recorded (``AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT`` off), so the lockout ends a cool-off after the
     failure that caused it: a try in between does not push back the time the page gave."""
-    cool_off = get_cool_off(request) or dt.timedelta(0)
+    cool_off = get_cool_off(request)
+    if cool_off is None:
+        return None
     times = [
         attempts.aggregate(latest=Max("attempt_time"))["latest"]
         for attempts in AxesDatabaseHandler().get_user_attempts(request, credentials)
@@ -52,15 +55,14 @@ def lockout_response(request: HttpRequest, credentials: dict | None = None) -> H
     ``Retry-After`` (the seconds until the lockout lifts) and a page in the site's layout and the person's
     language saying at what time, in the city's time zone, they may try again."""
     ends_at = lockout_ends_at(request, credentials)
-    wait = max(1, math.ceil((ends_at - timezone.now()).total_seconds()))
-    ctx = {
-        "failure_limit": get_failure_limit(request, credentials),
-        "retry_after": wait,
-        "minutes": math.ceil(wait / 60),
-        "try_again_at": timezone.localtime(ends_at),
-    }
+    ctx = {"failure_limit": get_failure_limit(request, credentials), "try_again_at": None}
+    wait = None
+    if ends_at is not None:
+        wait = max(1, math.ceil((ends_at - timezone.now()).total_seconds()))
+        ctx |= {"retry_after": wait, "minutes": math.ceil(wait / 60), "try_again_at": timezone.localtime(ends_at)}
     response = render(request, settings.AXES_LOCKOUT_TEMPLATE, ctx, status=429)
-    response["Retry-After"] = str(wait)
+    if wait is not None:
+        response["Retry-After"] = str(wait)
     return response
 
 

@@ -85,3 +85,10 @@ def test_an_xhr_login_gets_the_same_429_and_header(staff):
     # Without this callable axes would answer an XMLHttpRequest with its own JSON and no Retry-After.
     locked = fail_until_locked(Client(), "/accounts/login/", x_requested_with="XMLHttpRequest")
     assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
+
+
+def test_without_a_cool_off_it_says_an_administrator_lifts_it_and_promises_no_time(staff, settings):
+    settings.AXES_COOLOFF_TIME = None
+    locked = fail_until_locked(Client(), "/accounts/login/")
+    assert locked.status_code == 429 and "Retry-After" not in locked
+    assert "Il blocco dura finché un amministratore non lo toglie." in locked.content.decode()

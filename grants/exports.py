@@ -2,31 +2,23 @@
 
 Amounts stay exact: CSV writes the Decimal's text, XLSX a number with a euro format. Text cells that
 a spreadsheet would read as a formula are prefixed with an apostrophe (CSV injection, OWASP): the CSV
-goes through the observatory's one CSV writer (``city.csvexport``), and the XLSX guards its text
-cells with the same ``safe_cell``. Applicants' contact data is never exported here.
+goes through the observatory's one CSV writer (``city.csvexport``), the XLSX through its one XLSX writer
+(``city.xlsxexport``, the same guard). Applicants' contact data is never exported here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from city import xlsxexport
 from city.csvexport import csv_response as observatory_csv_response
-from city.csvexport import safe_cell
 
 from .models import Call, Disbursement, GrantRelease, Project
 
 EURO_FORMAT = '#,##0.00 "€"'
-
-
-def _safe_text(value):
-    """A text cell guarded as the CSV writer guards it; numbers, amounts and dates stay typed for XLSX."""
-    return safe_cell(value) if isinstance(value, str) else value
 
 
 def calls_table(calls: Iterable[Call]) -> tuple[list[str], list[list]]:
@@ -85,38 +77,6 @@ def csv_response(stem: str, headers: Sequence[str], rows: Iterable[Sequence]) ->
     return observatory_csv_response(_filename(stem, "csv"), headers, rows)
 
 
-def xlsx_bytes(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_title[:31]
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_safe_text(v) for v in row])
-        for cell, value in zip(sheet[sheet.max_row], row, strict=True):
-            if isinstance(value, Decimal):
-                cell.number_format = EURO_FORMAT
-            elif isinstance(value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    for column in sheet.columns:
-        width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
-
-
 def xlsx_response(stem: str, headers: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    response = HttpResponse(
-        xlsx_bytes(stem, headers, rows),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(stem, "xlsx")}"'
-    return response
+    """The table as an XLSX download named after ``stem`` and today, amounts in euro format."""
+    return xlsxexport.xlsx_response(_filename(stem, "xlsx"), headers, rows, sheet=stem, decimal_format=EURO_FORMAT)

@@ -290,16 +290,17 @@ LOGGING = {
 # Error reporting to Sentry or a self-hosted GlitchTip (same protocol): set the project's DSN. Off when empty.
 SENTRY_DSN = env("SENTRY_DSN", "")
 SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", "production")
+SENTRY_RELEASE = env("SENTRY_RELEASE", "")  # empty: the SDK's guess (a git checkout's commit), else none
 SENTRY_TRACES_SAMPLE_RATE = float(env("SENTRY_TRACES_SAMPLE_RATE", "0"))
 if SENTRY_DSN:
-    import sentry_sdk
+    from observatory.errorreports import sentry_init
 
-    # send_default_pii off: citizens' addresses, e-mails and IPs stay out of the error reports.
-    sentry_sdk.init(
+    # No personal data: citizens' texts, e-mails, addresses and cookies stay out (observatory/errorreports.py).
+    sentry_init(
         dsn=SENTRY_DSN,
         environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
-        send_default_pii=False,
     )
 
 # Prometheus metrics at /metrics (observatory/metrics.py). Allowed when the request carries
@@ -523,6 +524,10 @@ AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # a username from one address
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "observatory/locked_out.html"
+# 429 with Retry-After and that page, saying when the lockout lifts; a try while locked out does not move that
+# time on (the page's promise holds; an attacker still gets AXES_FAILURE_LIMIT guesses per cool-off at most).
+AXES_LOCKOUT_CALLABLE = "observatory.auth.lockout_response"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The address a lockout is for: the client's, also behind the trusted proxies (not the proxy's).
 AXES_CLIENT_IP_CALLABLE = "city.clientip.client_ip"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # and SESSION_COOKIE_AGE above: one shift at most

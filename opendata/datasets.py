@@ -1,5 +1,6 @@
 """The observatory's open datasets (see registry.py). Everything here is public already: indicators, published
-reports at their privacy-snapped place (as on the public map), funded projects, sensor summaries per zone."""
+reports at their privacy-snapped place (as on the public map), funded projects, sensor summaries per zone, and
+the surveys' stored estimates (never an answer; small cells withheld)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from reports.models import Report
 from reports.privacy import snapped_sql
 from sensors.models import SensorKind
 from sensors.selectors import zone_slot_summaries
+from surveys.estimation import METHOD_VERSION as SURVEY_METHOD_VERSION
+from surveys.models import Campaign, SurveyEstimate
 
 from .registry import THEME_ENVIRONMENT, THEME_GOVERNMENT, THEME_JUSTICE_SAFETY, Dataset, Table, register
 
@@ -157,6 +160,120 @@ def sensors_features() -> dict:
     return _zone_features(by_zone)
 
 
+# --- survey estimates ----------------------------------------------------------------------------------------
+# The surveys' stored estimates as surveys/weighting.py wrote them (never recomputed here), with the honest
+# label of each: a weighted estimate of a probability sample (or of answers collected elsewhere) describes the
+# residents; an open link's describes who chose to answer. A cell of fewer than SURVEY_MIN_CELL respondents is
+# withheld here even where the surveys' own rule (a minimum effective n) let a small-area value stand: the row
+# stays, without value or interval, and says why.
+SURVEY_MIN_CELL = 10
+SURVEY_COLUMNS = [
+    "zone", "zone_name", "district", "campaign", "campaign_title_it", "campaign_title_en", "sample", "self_selected",
+    "representative", "label_it", "label_en", "instrument", "instrument_version", "period_kind", "period_start",
+    "slot", "reading", "method", "weighting", "method_version", "value", "lower", "upper", "n", "effective_n",
+    "suppressed", "suppressed_reason",
+]  # fmt: skip
+SURVEY_VALUE_COLUMNS = ("value", "lower", "upper")
+WEIGHTED_METHODS = {SurveyEstimate.Method.WEIGHTED, SurveyEstimate.Method.SMALL_AREA}
+# How each method's value was weighted (docs/methodology.md, "Surveys").
+SURVEY_WEIGHTING = {
+    SurveyEstimate.Method.DIRECT: "none",
+    SurveyEstimate.Method.WEIGHTED: "design weights, non-response adjustment, raking to residents by zone, sex and "
+    "age band, trimming",
+    SurveyEstimate.Method.SMALL_AREA: "Fay-Herriot EBLUP over the weighted direct estimates",
+}
+OPEN, PROBABILITY, IMPORT = Campaign.Mode.OPEN, Campaign.Mode.PROBABILITY, Campaign.Mode.IMPORT
+SURVEY_LABELS = {  # (campaign mode, weighted) -> (Italian, English)
+    (OPEN, False): ("Campione autoselezionato (link aperto), non pesato: descrive chi ha scelto di rispondere, "
+                    "non la popolazione",
+                    "Self-selected sample (open link), unweighted: describes who chose to answer, not the population"),
+    (OPEN, True): ("Campione autoselezionato (link aperto): anche pesato, descrive chi ha scelto di rispondere, "
+                   "non la popolazione",
+                   "Self-selected sample (open link): even weighted, it describes who chose to answer, not the "
+                   "population"),
+    (PROBABILITY, False): ("Campione probabilistico, quota non pesata: non riportata alla popolazione residente",
+                           "Probability sample, unweighted share: not adjusted to the resident population"),
+    (PROBABILITY, True): ("Rappresentativa: campione probabilistico pesato sulla popolazione residente",
+                          "Representative: probability sample weighted to the resident population"),
+    (IMPORT, False): ("Risposte raccolte altrove (CATI, carta), quota non pesata: non riportata alla popolazione "
+                      "residente",
+                      "Answers collected elsewhere (CATI, paper), unweighted share: not adjusted to the resident "
+                      "population"),
+    (IMPORT, True): ("Rappresentativa: risposte raccolte altrove (CATI, carta) pesate sulla popolazione residente",
+                     "Representative: answers collected elsewhere (CATI, paper) weighted to the resident population"),
+}  # fmt: skip
+SMALL_CELL = "small_cell"  # fewer than SURVEY_MIN_CELL respondents
+LOW_EFFECTIVE_N = "low_effective_n"  # withheld by the surveys' minimum effective n
+
+
+def _survey_estimates():
+    order = ["campaign__opens_at", "campaign__code", "period_kind", "period_start", "slot", "reading", "method",
+             "zone__code"]  # fmt: skip
+    return (
+        SurveyEstimate.objects.filter(method_version=SURVEY_METHOD_VERSION)
+        .select_related("zone__parent", "campaign__instrument_version__instrument")
+        .defer("zone__geom", "zone__parent__geom")
+        .order_by(*order)
+    )
+
+
+def _district(zone: Zone) -> str:
+    """The district as people name it: the zone's own field, else its parent zone's name."""
+    return zone.district or (zone.parent.name if zone.parent_id else "")
+
+
+def survey_estimate_values(e: SurveyEstimate) -> dict:
+    """One published estimate: its place, campaign, instrument, method, label and value, small cells withheld."""
+    campaign = e.campaign
+    version = campaign.instrument_version
+    self_selected = campaign.mode == OPEN
+    weighted = e.method in WEIGHTED_METHODS
+    reason = LOW_EFFECTIVE_N if e.suppressed else SMALL_CELL if e.n < SURVEY_MIN_CELL else ""
+    label_it, label_en = SURVEY_LABELS[(campaign.mode, weighted)]
+    zone = e.zone
+    values = {
+        "zone": zone.code if zone else "", "zone_name": zone.name if zone else "",
+        "district": _district(zone) if zone else "",
+        "campaign": campaign.code, "campaign_title_it": campaign.title_it, "campaign_title_en": campaign.title_en,
+        "sample": campaign.mode, "self_selected": self_selected, "representative": weighted and not self_selected,
+        "label_it": label_it, "label_en": label_en,
+        "instrument": version.instrument.code, "instrument_version": version.number, "period_kind": e.period_kind,
+        "period_start": e.period_start.isoformat(), "slot": e.slot, "reading": e.reading, "method": e.method,
+        "weighting": SURVEY_WEIGHTING[e.method], "method_version": e.method_version, "value": e.value,
+        "lower": e.lower, "upper": e.upper, "n": e.n, "effective_n": e.effective_n, "suppressed": bool(reason),
+        "suppressed_reason": reason,
+    }  # fmt: skip
+    if reason:
+        values.update(dict.fromkeys(SURVEY_VALUE_COLUMNS))
+    return values
+
+
+def surveys_table() -> Table:
+    return SURVEY_COLUMNS, [[v[c] for c in SURVEY_COLUMNS] for v in map(survey_estimate_values, _survey_estimates())]
+
+
+def surveys_features() -> dict:
+    """One feature per zone with its estimates; the city-wide estimates on a feature without geometry."""
+    by_zone: dict[int, list[dict]] = {}
+    city: list[dict] = []
+    for e in _survey_estimates():
+        values = survey_estimate_values(e)
+        row = {c: values[c] for c in SURVEY_COLUMNS if c not in {"zone", "zone_name", "district"}}
+        (by_zone.setdefault(e.zone_id, []) if e.zone_id else city).append(row)
+    zones = Zone.objects.filter(pk__in=by_zone).select_related("parent").defer("parent__geom").order_by("code")
+    features = [
+        {"type": "Feature", "geometry": json.loads(zone.geom.json),
+         "properties": {"zone": zone.code, "name": zone.name, "district": _district(zone), "rows": by_zone[zone.pk],
+                        "min_cell": SURVEY_MIN_CELL}}
+        for zone in zones
+    ]  # fmt: skip
+    if city:
+        features.append({"type": "Feature", "geometry": None,
+                         "properties": {"zone": "", "name": "", "district": "", "rows": city,
+                                        "min_cell": SURVEY_MIN_CELL}})  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}
+
+
 register(Dataset(
     slug="indicatori-mensili",
     title_it="Indicatori di sicurezza percepita per zona, fascia oraria e mese",
@@ -200,4 +317,22 @@ register(Dataset(
                    "by zone, sensor kind and time of day.",
     theme=THEME_ENVIRONMENT, table=sensors_table, features=sensors_features,
     keywords=("sensori", "illuminazione"),
+))  # fmt: skip
+register(Dataset(
+    slug="stime-indagini",
+    title_it="Stime delle indagini sulla sicurezza percepita",
+    title_en="Perceived safety survey estimates",
+    description_it="Quota di chi si sente sicuro camminando da solo quando è buio (domanda ISTAT), per zona e "
+                   "per la città, campagna, versione del questionario e periodo: stima, intervallo al 95%, "
+                   "numerosità ed effettiva, metodo di ponderazione e l'etichetta onesta (campione "
+                   "probabilistico pesato, rappresentativo, oppure link aperto, autoselezionato). Le celle con "
+                   f"meno di {SURVEY_MIN_CELL} risposte o una numerosità effettiva troppo bassa sono omesse e "
+                   "lo dicono (suppressed_reason).",
+    description_en="Share of people who feel safe walking alone after dark (the ISTAT item), by zone and for the "
+                   "city, campaign, questionnaire version and period: estimate, 95% interval, n and effective n, "
+                   "weighting method and the honest label (probability sample weighted, representative, or open "
+                   f"link, self-selected). Cells of fewer than {SURVEY_MIN_CELL} answers or too small an "
+                   "effective n are withheld and say so (suppressed_reason).",
+    theme=THEME_JUSTICE_SAFETY, table=surveys_table, features=surveys_features,
+    keywords=("indagini", "sicurezza percepita", "ISTAT"),
 ))  # fmt: skip

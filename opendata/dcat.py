@@ -68,14 +68,17 @@ def build_catalogue(datasets: list[Dataset], *, base_url: str, modified: dt.date
     graph.add((catalogue, DCTERMS.title, Literal("Osservatorio sulla sicurezza urbana: dati aperti", lang="it")))
     graph.add((catalogue, DCTERMS.title, Literal("Urban Safety Observatory: open data", lang="en")))
     graph.add((catalogue, DCTERMS.description, Literal(
-        "Come si sente sicura la città di notte: indicatori, segnalazioni pubblicate, progetti finanziati, sensori.",
+        "Come si sente sicura la città di notte: indicatori, segnalazioni pubblicate, progetti finanziati, sensori, "
+        "stime delle indagini.",
         lang="it")))  # fmt: skip
     graph.add(
         (
             catalogue,
             DCTERMS.description,
             Literal(
-                "How safe the city feels at night: indicators, published reports, funded projects, sensors.", lang="en"
+                "How safe the city feels at night: indicators, published reports, funded projects, sensors, survey "
+                "estimates.",
+                lang="en",
             ),
         )
     )

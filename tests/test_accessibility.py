@@ -43,7 +43,7 @@ def serious_violations(page) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("path", ["/reports/new/", "/reports/audit/new/", "/map/", "tracking"])
+@pytest.mark.parametrize("path", ["/reports/new/", "/reports/audit/new/", "/map/", "tracking", "/opendata/"])
 def test_no_serious_or_critical_violation(page, published_report, path):
     url = published_report.get_absolute_url() if path == "tracking" else path
     page.goto(url)
@@ -119,3 +119,17 @@ def test_a_joined_reports_tracking_page_has_no_serious_violation(page, published
         page.goto(url)
         page.wait_for_load_state("networkidle")
         assert serious_violations(page) == []
+
+
+def test_the_locked_out_login_page_has_no_serious_violation(page, db):
+    from conftest import make_user
+
+    make_user("axe-officer", "officer", is_staff=True)
+    for _attempt in range(6):
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", "axe-officer")
+        page.fill("input[name=password]", "wrong")
+        with page.expect_navigation():
+            page.press("input[name=password]", "Enter")
+    assert page.get_by_role("heading", name="Troppi accessi falliti").is_visible()
+    assert serious_violations(page) == []

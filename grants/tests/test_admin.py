@@ -122,6 +122,26 @@ def test_calls_projects_and_disbursements_export_to_csv_and_xlsx(client, grants_
     assert Decimal("1234.56") in [Decimal(str(v)) for v in amounts if isinstance(v, float | int | Decimal)]
 
 
+def test_the_xlsx_has_every_column_of_the_csv_in_order_with_amounts_in_euro(client, grants_admin, grid):
+    # Written by the observatory's one XLSX writer (city.xlsxexport), with the grants' euro format.
+    project = award(make_ranked(make_call(), grants_admin), "30000.00")
+    services.disbursement_record(project=project, amount="1234.56", paid_on=timezone.localdate(), note="acconto")
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    for model, pk in (("call", project.call_id), ("project", project.pk),
+                      ("disbursement", Disbursement.objects.get().pk)):  # fmt: skip
+        data = {"_selected_action": [pk]}
+        csv_page = client.post(f"/admin/grants/{model}/", data | {"action": "export_csv"})
+        (csv_header, csv_row) = list(csv.reader(io.StringIO(b"".join(csv_page.streaming_content).decode("utf-8-sig"))))
+        xlsx_page = client.post(f"/admin/grants/{model}/", data | {"action": "export_xlsx"})
+        assert xlsx_page["Content-Disposition"].endswith(f'{model}s-{timezone.localdate().isoformat()}.xlsx"')
+        sheet = load_workbook(io.BytesIO(xlsx_page.content)).active
+        assert sheet.title == f"{model}s"
+        assert [c.value for c in sheet[1]] == csv_header
+        for header, cell, text in zip(csv_header, sheet[2], csv_row, strict=True):
+            if header.endswith("_eur"):
+                assert cell.number_format == '#,##0.00 "€"' and Decimal(str(cell.value)) == Decimal(text or "0")
+
+
 @pytest.mark.parametrize("note", ['=HYPERLINK("http://evil.example/","x")', "@SUM(A1:A9)", "+1", "-1+2"])
 def test_exported_text_that_a_spreadsheet_would_run_is_written_as_text(client, grants_admin, grid, note):
     project = award(make_ranked(make_call(), grants_admin), "30000.00")

@@ -513,6 +513,9 @@ OBSERVATORY_HOTSPOT_PERMUTATIONS = int(env("OBSERVATORY_HOTSPOT_PERMUTATIONS", "
 # A survey estimate resting on fewer effective answers (Kish's n for the weighted share, the
 # equivalent n of its MSE for the small-area one) is withheld as "too few answers".
 SURVEYS_MIN_EFFECTIVE_N = float(env("SURVEYS_MIN_EFFECTIVE_N", "10"))
+# Before raking, a margin level (a zone's age band, a zone's sex, a city-wide sex x age band) with fewer
+# respondents than this is merged with its neighbour: adjacent age bands, then the sexes (methodology, "Small cells").
+SURVEYS_MIN_CELL_SIZE = float(env("SURVEYS_MIN_CELL_SIZE", "20"))
 
 # --- dashboards: login brute-force protection (django-axes) and session expiry ---
 # axes' check first (observatory.auth: AxesStandaloneBackend for every login that carries a request).

@@ -181,3 +181,12 @@ def test_weighting_fails_with_a_clear_message_only_when_no_collapse_can_help():
         not ResponseWeight.objects.filter(run=run).exists()
         and not SurveyEstimate.objects.filter(campaign=campaign).exists()
     )
+
+
+@override_settings(SURVEYS_MIN_CELL_SIZE=20)
+def test_the_admin_lists_what_each_run_collapsed(admin_client):
+    campaign, zones = surveyed_city(zones=3, blank_profiles=0)
+    _leave_only(campaign, zones[0], keep=6)
+    weighting_run_execute(campaign=campaign)
+    page = admin_client.get("/admin/surveys/weightingrun/").content.decode()
+    assert f"zone x age {zones[0].code}: {' + '.join(BANDS)} (6)" in page

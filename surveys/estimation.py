@@ -39,7 +39,7 @@ METHOD_VERSION = "s1.1"  # docs/methodology.md, "Surveys"; stored on every weigh
 Z_95 = stats.norm.ppf(0.975)
 DEFAULT_TRIM_RATIO = 5.0  # a weight above 5 x the median weight is trimmed (the excess spread over the others)
 RAKING_TOLERANCE = 1e-6  # largest relative misfit of any margin level accepted as converged
-RAKING_MAX_ITERATIONS = 200
+RAKING_MAX_ITERATIONS = 1000  # merged blocks can slow IPF down: 200 sweeps were too few at the large scale
 # A raking margin level (a zone's age band, a zone's sex, a city-wide sex x age band) with fewer respondents
 # is merged with its neighbour before raking (docs/methodology.md, "Small cells"); settings.SURVEYS_MIN_CELL_SIZE.
 DEFAULT_MIN_CELL_SIZE = 20

@@ -84,8 +84,8 @@ def test_a_phone_answers_with_its_invitation_in_italian_and_in_english(browser, 
         page.goto(f"/surveys/indagine/?code={invitations[1].code}")
         page.get_by_text("Very safe", exact=True).tap()
         page.locator(".survey-submit").tap()
-        page.locator("#id_invitation_code-error").wait_for()
-        assert "already been used" in page.locator("#id_invitation_code-error").inner_text()
+        page.locator("#id_invitation_code_error").wait_for()
+        assert "already been used" in page.locator("#id_invitation_code_error").inner_text()
         assert page.locator("#id_invitation_code").get_attribute("aria-invalid") == "true"
         assert serious_violations(page) == []
     finally:

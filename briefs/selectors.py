@@ -25,6 +25,7 @@ from indicators import selectors as indicators
 from indicators import statistics as st
 from interventions import impact
 from interventions import selectors as interventions
+from surveys import labels as sources
 from surveys import representative
 from surveys.models import NationalReference
 
@@ -203,6 +204,11 @@ class Brief:
     @property
     def headline(self) -> IndicatorLine:
         return self.shares[0]
+
+    @property
+    def reference_source(self) -> str:
+        """The national reference named by its survey, year and mode (surveys.labels)."""
+        return sources.reference_source(self.reference) if self.reference else ""
 
 
 def _alert_rows(scope: Scope, first: dt.date, last: dt.date) -> list[dict]:

@@ -37,6 +37,7 @@ from indicators.selectors import ZoneValue
 from reports.models import INDICATOR_EXCLUDED_STATUSES, PerceivedSafety, Report
 from reports.privacy import snapped_sql
 from sensors.models import Sensor
+from surveys import labels as sources
 from surveys import representative
 
 from .caching import cached_by_data
@@ -189,7 +190,9 @@ def _zone_table(f: Filters) -> tuple[list[dict], list[dict]]:
                 "n": (v.n if v else 0) or 0,
                 "coverage": _round(v.coverage if v else None),
                 "grade": v.grade if v else "",
+                "source": sources.metric_source(f.metric),
                 "share_feeling_safe": _round(share.value if share else None),
+                "share_feeling_safe_source": str(sources.REPORTERS),
                 "colour": colour_for(v.value if v else None, classes),
                 "opacity": opacity_for(v),
                 "label": format_value(f.metric, v.value if v else None),
@@ -291,6 +294,8 @@ def survey_kpis() -> dict:
     return {
         "survey": survey,
         "reference": reference,
+        "reference_source": sources.reference_source(reference) if reference else "",
+        "reporters_source": str(sources.REPORTERS),
         "survey_vs_reference": survey.value - reference.value if reference and survey.value is not None else None,
     }
 
@@ -494,7 +499,7 @@ def zone_series(zone: Zone, *, last_night: dt.date, metric: str | None = None, w
     labels = {code: str(label) for code, label in nightslots.slot_choices()}
     return [
         {"week": w.isoformat(), "slot": s, "slot_label": labels.get(s, s), "metric": m, "value": _round(v),
-         "lower": _round(lo), "upper": _round(hi), "n": n, "grade": g}
+         "lower": _round(lo), "upper": _round(hi), "n": n, "grade": g, "source": sources.metric_source(m)}
         for w, s, m, v, lo, hi, n, g in rows
     ]  # fmt: skip
 
@@ -515,7 +520,7 @@ def zone_slot_comparison(zone: Zone, f: Filters) -> list[dict]:
                 {"metric": metric, "metric_label": str(METRICS[metric]), "slot": slot,
                  "slot_label": labels[slot], "value": _round(r[2]) if r else None,
                  "lower": _round(r[3]) if r else None, "upper": _round(r[4]) if r else None,
-                 "n": r[5] if r else 0, "grade": r[6] if r else ""}
+                 "n": r[5] if r else 0, "grade": r[6] if r else "", "source": sources.metric_source(metric)}
             )  # fmt: skip
     return out
 
@@ -534,7 +539,7 @@ def category_breakdown(zone: Zone, f: Filters) -> list[dict]:
         )
         return [
             {"category": code, "name": in_language(name_it, name_en), "reports": count,
-             "share_feeling_safe": _round(share)}
+             "share_feeling_safe": _round(share), "source": str(sources.REPORTERS)}
             for code, name_it, name_en, count, share in cursor.fetchall()
         ]  # fmt: skip
 
@@ -573,6 +578,6 @@ def compare_rows(zones: list[Zone], f: Filters) -> list[dict]:
                 {"metric": metric, "code": z.code, "name": z.name, "value": _round(v.value if v else None),
                  "lower": _round(v.lower if v else None), "upper": _round(v.upper if v else None),
                  "n": v.n if v else 0, "grade": v.grade if v else "",
-                 "label": format_value(metric, v.value if v else None)}
+                 "label": format_value(metric, v.value if v else None), "source": sources.metric_source(metric)}
             )  # fmt: skip
     return rows

@@ -22,7 +22,7 @@ from indicators import selectors as indicator_selectors
 from indicators.alerts import alert_acknowledge
 from indicators.models import Alert
 from interventions import selectors as intervention_selectors
-from surveys import representative
+from surveys import labels, representative
 from surveys.models import SurveyEstimate
 
 from . import caching, charts, exports, filters, selectors
@@ -203,6 +203,7 @@ def _zone_derived(zone: Zone, f: filters.Filters) -> dict:
     return {
         "survey_share": survey,
         "survey_method": SurveyEstimate.Method(survey.method).label if survey else "",
+        "reporters_source": str(labels.REPORTERS),
         "filter_slot_label": dict(nightslots.slot_choices()).get(f.slot, f.slot),
         "reporters_share": selectors.zone_values(f, metric=registry.SHARE_FEELING_SAFE).get(zone.pk),
         "profile": representative.zone_profile(zone.pk),

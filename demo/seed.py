@@ -38,7 +38,7 @@ from .interventions import seed_interventions
 from .places import quarter_names, seed_streets
 from .reports import seed_audits, seed_moderation, seed_public_notes
 from .sensors import seed_sensors
-from .surveys import seed_surveys
+from .surveys import seed_surveys, weight_surveys
 
 
 @dataclass(frozen=True)
@@ -603,6 +603,7 @@ DEMO_STEPS: list[tuple[str, DemoStep]] = [
     ("interventions", seed_interventions),
     ("sensors", seed_sensors),
     ("surveys", seed_surveys),
+    ("weighting", weight_surveys),
     ("indicators", recompute_indicators),
     ("accounts", seed_accounts),
     ("cases", seed_cases),

@@ -16,7 +16,18 @@ from django.utils import timezone
 
 from city.models import Zone
 from surveys import services
-from surveys.models import AgeBand, Campaign, Invitation, PopulationMargin, Response, SafeAfterDark, Sex
+from surveys.models import (
+    AgeBand,
+    Campaign,
+    Invitation,
+    PopulationMargin,
+    Response,
+    SafeAfterDark,
+    Sex,
+    SurveyEstimate,
+    WeightingRun,
+)
+from surveys.weighting import weighting_run_execute
 
 # Share of the residents aged 14+ in each band (Torino's shape: an old city) and the share of women in it.
 BAND_SHARES = {
@@ -119,6 +130,26 @@ def seed_surveys(ctx) -> int:
         f"{len(responses) - len(used)} answers to the open link"
     )
     return len(responses)
+
+
+def weight_surveys(ctx) -> int:
+    """Weight every demo campaign as an officer would after fieldwork (``manage.py weight_survey``), so the
+    pages, the API and the index have published estimates; the number of estimates stored.
+
+    Runs before the indicators step, which then takes the representative share up. A failed run stops the
+    seed with its reason: the demo must show weighted estimates, not silently none.
+    """
+    for campaign in Campaign.objects.order_by("code"):
+        run = weighting_run_execute(campaign=campaign)
+        if run.status != WeightingRun.Status.DONE:
+            raise RuntimeError(f"weighting the demo campaign {campaign.code} failed: {run.error}")
+        figures = run.diagnostics
+        ctx.notes.append(
+            f"survey weights {campaign.code}: {figures['respondents']} answers, effective n "
+            f"{figures['effective_n']:.0f}, {len(figures['collapsed'])} margin blocks collapsed "
+            f"(fewer than {figures['min_cell_size']:.0f} answers), margins: {figures['margins']}"
+        )
+    return SurveyEstimate.objects.count()
 
 
 def _person(rng, cells, zone_code: str, bands: list[str]) -> tuple[str, str]:

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from city import csvexport, dateguard, nightslots
 from city.roles import DASHBOARD_ROLES, has_role
+from surveys import labels
 
 from . import alerts, engine, registry
 from .models import Alert, HotSpot, Indicator
@@ -80,10 +81,17 @@ class IndicatorFilter(filters.FilterSet):
 
 class IndicatorSerializer(serializers.ModelSerializer):
     zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    source = serializers.SerializerMethodField(
+        help_text="For a share feeling safe, its instrument: reporters (self-selected) or the residents' weighted "
+        "survey; empty for other metrics"
+    )
 
     class Meta:
         model = Indicator
-        fields = list(EXPORT_FIELDS)
+        fields = [*EXPORT_FIELDS, "source"]
+
+    def get_source(self, indicator) -> str:
+        return labels.metric_source(indicator.metric)
 
 
 class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
@@ -108,7 +116,9 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
     def export_csv(self, request):
         """The filtered indicators as CSV (same filters as the list), through the one CSV writer."""
         rows = self._export_rows()
-        return csvexport.csv_response("indicators.csv", EXPORT_FIELDS, rows.iterator(chunk_size=5000))
+        metric = EXPORT_FIELDS.index("metric")
+        sourced = ((*row, labels.metric_source(row[metric])) for row in rows.iterator(chunk_size=5000))
+        return csvexport.csv_response("indicators.csv", [*EXPORT_FIELDS, "source"], sourced)
 
     @extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT}, filters=True)
     def export_geojson(self, request):
@@ -136,6 +146,7 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
             properties = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
             properties["zone"] = properties.pop("zone__code")
             properties["zone_name"] = properties.pop("zone__name")
+            properties["source"] = labels.metric_source(properties["metric"])
             features.append({"type": "Feature", "geometry": geometries.get(zone_id), "properties": properties})
         body = json.dumps({"type": "FeatureCollection", "features": features})
         response = HttpResponse(body, content_type="application/geo+json")

@@ -362,6 +362,8 @@ CELERY_BEAT_SCHEDULE = {
     "case-daily-digests": {"task": "cases.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=45)},
     "case-questionnaires": {"task": "cases.tasks.send_questionnaires", "schedule": crontab(hour=10, minute=0)},
     "case-alert-notices": {"task": "cases.tasks.notify_new_alerts", "schedule": 300.0},
+    # Surveys: reminders to the non-respondents of open probability campaigns (surveys.tasks), mid-morning.
+    "survey-reminders": {"task": "surveys.tasks.send_survey_reminders", "schedule": crontab(hour=9, minute=30)},
     # E-mails whose first send failed (mail server or broker down) are retried by this sweep (city.outbox).
     "send-due-emails": {"task": "city.tasks.send_due_emails", "schedule": 60.0},
     # The open-data files, after the nightly recompute (opendata/services.py).
@@ -514,6 +516,13 @@ OBSERVATORY_HOTSPOT_PERMUTATIONS = int(env("OBSERVATORY_HOTSPOT_PERMUTATIONS", "
 # A survey estimate resting on fewer effective answers (Kish's n for the weighted share, the
 # equivalent n of its MSE for the small-area one) is withheld as "too few answers".
 SURVEYS_MIN_EFFECTIVE_N = float(env("SURVEYS_MIN_EFFECTIVE_N", "10"))
+# Before raking, a margin level (a zone's age band, a zone's sex, a city-wide sex x age band) with fewer
+# respondents than this is merged with its neighbour: adjacent age bands, then the sexes (methodology, "Small cells").
+SURVEYS_MIN_CELL_SIZE = float(env("SURVEYS_MIN_CELL_SIZE", "20"))
+# Reminders to invitees of a probability sample who have neither answered nor opted out: at most this many
+# per invitation, each this many days after the last e-mail (the beat's "survey-reminders", daily).
+SURVEYS_REMINDERS_MAX = int(env("SURVEYS_REMINDERS_MAX", "2"))
+SURVEYS_REMINDER_AFTER_DAYS = int(env("SURVEYS_REMINDER_AFTER_DAYS", "7"))
 
 # --- dashboards: login brute-force protection (django-axes) and session expiry ---
 # axes' check first (observatory.auth: AxesStandaloneBackend for every login that carries a request).

@@ -240,7 +240,9 @@ class CampaignAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(ReadOnlyAdmin):
-    list_display = ["code", "campaign", "zone", "inclusion_probability", "emailed_at", "reminders_sent", "used_at"]
+    list_display = [
+        "code", "campaign", "zone", "inclusion_probability", "emailed_at", "reminders_sent", "used_at", "opted_out_at",
+    ]  # fmt: skip
     list_filter = ["campaign", "zone"]
     search_fields = ["code"]
 
@@ -275,8 +277,21 @@ class PopulationMarginAdmin(ReadOnlyAdmin):
 
 @admin.register(WeightingRun)
 class WeightingRunAdmin(ReadOnlyAdmin):
-    list_display = ["campaign", "started_at", "status", "converged", "iterations", "method_version"]
+    list_display = ["campaign", "started_at", "status", "converged", "collapsed_blocks", "method_version"]
     list_filter = ["campaign", "status"]
+
+    @admin.display(description=_("small cells collapsed"))
+    def collapsed_blocks(self, run: WeightingRun) -> str:
+        """What the run merged before raking (docs/methodology.md, "Small cells"), one line per block."""
+        blocks = (run.diagnostics or {}).get("collapsed") or []
+        if not blocks:
+            return "–"
+        lines = [
+            f"{b['margin']}{' ' + b['zone'] if b.get('zone') else ''}: {' + '.join(b['levels'])} ({b['respondents']})"
+            for b in blocks[:5]
+        ]
+        more = len(blocks) - len(lines)
+        return "; ".join(lines) + (f"; +{more}" if more > 0 else "")
 
 
 @admin.register(SurveyEstimate)

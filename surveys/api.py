@@ -23,6 +23,7 @@ from rest_framework.exceptions import ValidationError
 
 from city import csvexport, dateguard, nightslots
 
+from . import labels
 from .models import Campaign, NeverOutReading, SurveyEstimate
 
 EXPORT_MAX_ROWS = 200_000
@@ -30,6 +31,7 @@ GEOJSON_MAX_FEATURES = 20_000
 ESTIMATE_FIELDS = (
     "campaign", "zone", "zone_name", "period_kind", "period_start", "slot", "reading", "method", "method_version",
     "value", "lower", "upper", "standard_error", "n", "effective_n", "suppressed", "self_selected", "computed_at",
+    "source",
 )  # fmt: skip
 HIDDEN_WHEN_SUPPRESSED = ("value", "lower", "upper", "standard_error")
 
@@ -40,13 +42,17 @@ class CampaignSerializer(serializers.ModelSerializer):
     self_selected = serializers.BooleanField(read_only=True)
     responses = serializers.IntegerField(source="response_count", read_only=True)
     estimates_url = serializers.SerializerMethodField()
+    source = serializers.SerializerMethodField(help_text="How its estimates are labelled: the instrument in words")
 
     class Meta:
         model = Campaign
         fields = [
             "code", "title_it", "title_en", "mode", "self_selected", "instrument", "instrument_version", "opens_at",
-            "closes_at", "responses", "estimates_url",
+            "closes_at", "responses", "estimates_url", "source",
         ]  # fmt: skip
+
+    def get_source(self, campaign: Campaign) -> str:
+        return labels.campaign_source(campaign)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_estimates_url(self, campaign: Campaign) -> str:
@@ -112,10 +118,17 @@ class EstimateSerializer(serializers.ModelSerializer):
     zone_name = serializers.CharField(source="zone.name", read_only=True, allow_null=True, default=None)
     # Text, not an enum, in the schema: the indicators' period_kind enum has other values under the same name.
     period_kind = serializers.CharField(read_only=True, help_text="campaign, month, quarter or year")
+    source = serializers.SerializerMethodField(
+        help_text="The instrument in words: a weighted residents' survey with its campaign and dates, or an open "
+        "link (self-selected)"
+    )
 
     class Meta:
         model = SurveyEstimate
         fields = list(ESTIMATE_FIELDS)
+
+    def get_source(self, instance) -> str:
+        return labels.campaign_source(instance.campaign)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -205,7 +218,8 @@ def _row(estimate: SurveyEstimate) -> list:
         "campaign": estimate.campaign.code,
         "zone": estimate.zone.code if estimate.zone else None,
         "zone_name": estimate.zone.name if estimate.zone else None,
-        **{name: getattr(estimate, name) for name in ESTIMATE_FIELDS[3:]},
+        **{name: getattr(estimate, name) for name in ESTIMATE_FIELDS[3:-1]},
+        "source": labels.campaign_source(estimate.campaign),
     }
     if estimate.suppressed:
         row.update(dict.fromkeys(HIDDEN_WHEN_SUPPRESSED))

@@ -12,9 +12,10 @@ The steps, in the order a weighting run takes them:
    the missing levels, in proportion to their zone's residents (fractional imputation): kept, never
    dropped, and never given a guessed profile of their own.
 4. ``rake``: iterative proportional fitting (``svy``) to residents by zone, zone x sex, zone x age band
-   and city-wide sex x age band, then trimming of extreme weights within zones; levels without
-   respondents are collapsed into a neighbour first, and coarser margins are tried when raking
-   cannot meet the finest.
+   and city-wide sex x age band, then trimming of extreme weights within zones (against each zone's
+   median); margin levels with fewer than ``min_cell_size`` respondents are merged with an adjacent
+   level first (``_collapse_plan``, recorded), and coarser margins are tried when raking cannot meet
+   the finest.
 5. ``domain_shares``: the weighted share feeling safe per domain (zone, zone x slot, city), with a
    linearisation variance that uses the raking residuals (Deville and Särndal 1992), a Student t
    95% interval, n and Kish's effective n.
@@ -34,11 +35,19 @@ import pandas as pd
 from scipy import linalg, sparse, stats
 from scipy.sparse.linalg import splu
 
-METHOD_VERSION = "s1.0"  # docs/methodology.md, "Surveys"; stored on every weighting run and estimate
+METHOD_VERSION = "s1.1"  # docs/methodology.md, "Surveys"; stored on every weighting run and estimate
 Z_95 = stats.norm.ppf(0.975)
 DEFAULT_TRIM_RATIO = 5.0  # a weight above 5 x the median weight is trimmed (the excess spread over the others)
 RAKING_TOLERANCE = 1e-6  # largest relative misfit of any margin level accepted as converged
-RAKING_MAX_ITERATIONS = 200
+RAKING_MAX_ITERATIONS = 1000  # merged blocks can slow IPF down: 200 sweeps were too few at the large scale
+# A raking margin level (a zone's age band, a zone's sex, a city-wide sex x age band) with fewer respondents
+# is merged with its neighbour before raking (docs/methodology.md, "Small cells"); settings.SURVEYS_MIN_CELL_SIZE.
+DEFAULT_MIN_CELL_SIZE = 20
+
+
+class WeightingImpossible(ValueError):
+    """Raking cannot be done with these answers and margins, whatever is collapsed; the message says why."""
+
 
 # Column names of the respondent and population frames.
 ZONE, SEX, AGE, WEIGHT, POPULATION, SAFE, UNIT = "zone", "sex", "age_band", "weight", "population", "safe", "unit"
@@ -125,7 +134,9 @@ class RakingResult:
     weight_min: float
     weight_max: float
     zones_without_respondents: list = field(default_factory=list)
-    collapsed_levels: int = 0
+    collapsed_levels: int = 0  # levels merged into another (sum over blocks of their size - 1)
+    collapsed: list = field(default_factory=list)  # each merged block: margin, zone, levels, respondents
+    min_cell_size: float = 0.0
     margins: str = ""  # the scheme raking met (SCHEMES)
     aux: sparse.csr_matrix | None = None  # the margins' one-hot columns per row, for ``domain_shares``
 
@@ -143,6 +154,8 @@ class RakingResult:
             "weight_ratio": self.weight_max / self.weight_min if self.weight_min > 0 else None,
             "zones_without_respondents": [str(z) for z in self.zones_without_respondents],
             "collapsed_levels": self.collapsed_levels,
+            "collapsed": self.collapsed,
+            "min_cell_size": self.min_cell_size,
             "margins": self.margins,
         }
         return {k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in figures.items()}
@@ -160,17 +173,95 @@ def effective_n(weights: np.ndarray) -> float:
     return float(w.sum() ** 2 / (w**2).sum()) if (w**2).sum() > 0 else 0.0
 
 
-def _nearest_present(present: np.ndarray) -> np.ndarray:
-    """For each row of a (groups x levels) presence matrix, the nearest present level of each level.
+def _merge_adjacent(respondents: np.ndarray, residents: np.ndarray, minimum: float) -> np.ndarray:
+    """For each row of (groups x ordered levels) counts, the first level of the block each level joins.
 
-    Ties go to the lower level; a group with no level present maps every level to itself.
+    The rule (docs/methodology.md, "Small cells"): while a block has fewer than ``minimum`` respondents
+    or no residents, the smallest such block (fewest respondents; ties to the lower level) is merged
+    with the adjacent block that has fewer respondents (ties to the lower, i.e. younger, one), until
+    every block is large enough or one block is left. Only adjacent levels merge, so age bands stay
+    contiguous (25-44, never 25-34 with 65-74).
     """
-    levels = present.shape[1]
-    order = np.arange(levels)
-    distance = np.abs(order[:, None] - order[None, :]) + order[None, :] * 1e-3  # (level, candidate)
-    cost = distance[None, :, :] + np.where(present[:, None, :], 0.0, np.inf)
-    nearest = np.argmin(cost, axis=2)
-    return np.where(present.any(axis=1)[:, None], nearest, order[None, :])
+    groups, levels = respondents.shape
+    out = np.tile(np.arange(levels), (groups, 1))
+    for g in range(groups):
+        blocks = [[level] for level in range(levels)]
+        answered = respondents[g]
+        living = residents[g]
+        while len(blocks) > 1:
+            small = [i for i, b in enumerate(blocks) if answered[b].sum() < minimum or living[b].sum() <= 0]
+            if not small:
+                break
+            i = min(small, key=lambda i: (answered[blocks[i]].sum(), i))
+            j = min((k for k in (i - 1, i + 1) if 0 <= k < len(blocks)), key=lambda k: (answered[blocks[k]].sum(), k))
+            low, high = sorted((i, j))
+            blocks[low] = blocks[low] + blocks[high]
+            del blocks[high]
+        for block in blocks:
+            out[g, block] = block[0]
+    return out
+
+
+@dataclass
+class _Plan:
+    """Which levels of each margin are raked together (``_collapse_plan``) and the record of it."""
+
+    zone_age: np.ndarray | None  # (zones x age groups) -> first group of its block
+    zone_sex_kept: np.ndarray  # per zone: True when both sexes are raked apart
+    sex_age: np.ndarray  # (sexes x ages) -> first band of its block
+    sexes_merged: bool  # the city-wide margin is by age band only (a sex too small city-wide)
+    collapsed: list
+
+
+def _collapse_plan(sample: tuple, cells: tuple, counts: np.ndarray, sizes: tuple, groups, minimum: float) -> _Plan:
+    """Merge the levels of each margin that have fewer than ``minimum`` respondents (or no residents).
+
+    ``sample``: (zone, sex, age) codes of the respondents who gave their full profile (only they count
+    as present in a cell); ``cells``: the codes of the population cells with ``counts`` residents.
+    zone x age group: adjacent groups merge within the zone; zone x sex: a zone where either sex is
+    too small rakes its sex margin as one level; city sex x age band: adjacent bands merge within each
+    sex, and the two sexes are raked together when one is too small city-wide.
+    """
+    zones, sexes, _ages = sizes
+    answered = np.zeros(sizes)
+    np.add.at(answered, sample, 1.0)
+    residents = np.zeros(sizes)
+    np.add.at(residents, cells, counts)
+    collapsed: list = []
+    zone_age = None
+    if groups is not None:
+        count = int(groups.max()) + 1
+        by_group = lambda a: np.stack([a[:, :, groups == k].sum(axis=(1, 2)) for k in range(count)], axis=1)  # noqa: E731
+        zone_age = _merge_adjacent(by_group(answered), by_group(residents), minimum)
+        for z in range(zones):
+            for first in np.unique(zone_age[z]):
+                members = np.flatnonzero(zone_age[z] == first)
+                if len(members) > 1:
+                    collapsed.append({"margin": "zone x age", "zone": z, "levels": members.tolist(),
+                                      "respondents": int(by_group(answered)[z, members].sum())})  # fmt: skip
+    per_sex = answered.sum(axis=2)  # zones x sexes
+    zone_sex_kept = (per_sex >= minimum).all(axis=1) & (residents.sum(axis=2) > 0).all(axis=1)
+    for z in np.flatnonzero(~zone_sex_kept):
+        collapsed.append({"margin": "zone x sex", "zone": int(z), "levels": list(range(sexes)),
+                          "respondents": int(per_sex[z].sum())})  # fmt: skip
+    city = answered.sum(axis=0)  # sexes x ages
+    city_residents = residents.sum(axis=0)
+    sexes_merged = bool((city.sum(axis=1) < minimum).any() or (city_residents.sum(axis=1) <= 0).any())
+    if sexes_merged:
+        merged = _merge_adjacent(city.sum(axis=0)[None, :], city_residents.sum(axis=0)[None, :], minimum)[0]
+        sex_age = np.tile(merged, (sexes, 1))
+        collapsed.append({"margin": "sex", "zone": None, "levels": list(range(sexes)), "respondents": int(city.sum())})
+    else:
+        sex_age = _merge_adjacent(city, city_residents, minimum)
+    for s in range(1 if sexes_merged else sexes):
+        answered_here = city.sum(axis=0) if sexes_merged else city[s]
+        for first in np.unique(sex_age[s]):
+            members = np.flatnonzero(sex_age[s] == first)
+            if len(members) > 1:
+                entry = {"margin": "sex x age band", "zone": None, "sex": None if sexes_merged else s}
+                entry.update(levels=members.tolist(), respondents=int(answered_here[members].sum()))
+                collapsed.append(entry)
+    return _Plan(zone_age, zone_sex_kept, sex_age, sexes_merged, collapsed)
 
 
 MARGINS = ("m_zone", "m_zone_sex", "m_zone_age", "m_sex_age")
@@ -195,32 +286,28 @@ def _age_groups(ages: int, kind: str | None) -> np.ndarray | None:
     return groups
 
 
-def _margin_codes(zone, sex, age, sample: tuple, sizes: tuple, groups: np.ndarray | None) -> dict:
-    """Integer raking keys of each margin, with the levels that have no respondent collapsed.
-
-    ``sample`` holds the (zone, sex, age) codes of the respondents who gave their full profile: a level
-    counts as answered only through them. zone x age group: a group with no respondent in the zone
-    joins the nearest group that has some; zone x sex: a zone where one sex did not answer rakes its
-    sex margin as one level; sex x age band (city): collapsed like zone x age within each sex.
-    """
-    zones, sexes, ages = sizes
-    sample_zone, sample_sex, sample_age = sample
-    zone_sex = np.zeros((zones, sexes), dtype=bool)
-    zone_sex[sample_zone, sample_sex] = True
-    sex_age = np.zeros((sexes, ages), dtype=bool)
-    sex_age[sample_sex, sample_age] = True
-    both = zone_sex.all(axis=1)
+def _margin_codes(zone, sex, age, plan: _Plan, sizes: tuple, groups: np.ndarray | None) -> dict:
+    """Integer raking keys of each margin for rows with these (zone, sex, age) codes, levels merged by ``plan``."""
+    _zones, sexes, ages = sizes
     keys = {
         "m_zone": zone,
-        "m_zone_sex": zone * (sexes + 1) + np.where(both[zone], sex, sexes),
-        "m_sex_age": sex * ages + _nearest_present(sex_age)[sex, age],
+        "m_zone_sex": zone * (sexes + 1) + np.where(plan.zone_sex_kept[zone], sex, sexes),
+        "m_sex_age": (0 if plan.sexes_merged else sex) * ages + plan.sex_age[sex, age],
     }
     if groups is not None:
         count = int(groups.max()) + 1
-        zone_age = np.zeros((zones, count), dtype=bool)
-        zone_age[sample_zone, groups[sample_age]] = True
-        keys["m_zone_age"] = zone * count + _nearest_present(zone_age)[zone, groups[age]]
+        keys["m_zone_age"] = zone * count + plan.zone_age[zone, groups[age]]
     return keys
+
+
+def _level_label(entry: dict, level: int, sexes: Sequence, age_order: Sequence, groups) -> str:
+    """A collapsed level in words: a sex code, an age band, or a broad group's first-last band."""
+    if entry["margin"] in ("zone x sex", "sex"):
+        return str(sexes[level])
+    if entry["margin"] == "zone x age" and groups is not None and len(set(groups.tolist())) < len(age_order):
+        bands = [str(age_order[a]) for a in np.flatnonzero(groups == level)]
+        return bands[0] if len(bands) == 1 else f"{bands[0]}..{bands[-1]}"
+    return str(age_order[level])
 
 
 def _aux_matrix(keyed: dict) -> sparse.csr_matrix:
@@ -259,21 +346,28 @@ def _rake_and_trim(start: np.ndarray, keyed: dict, controls: dict, trim_ratio: f
 
 
 def trim_within_zones(weights: np.ndarray, zone: np.ndarray, ratio: float, max_iterations: int = 50) -> np.ndarray:
-    """Cap weights at ``ratio`` x their median and spread the excess over the uncapped weights of the same zone.
+    """Cap weights at ``ratio`` x the median weight of their zone and spread the excess over the uncapped
+    weights of the same zone.
 
-    Repeated until no weight is over the cap (spreading can push others over it); zone totals hold,
-    except in a zone where every weight is at the cap. Vectorised over zones (svy's trimming by
-    domain runs one domain at a time, minutes at the large scale).
+    The zone is the stratum: its median is the design's own weight there (N_h / n_h differs between
+    zones by design, and a city-wide median would cap every answer of a large zone and lose its total).
+    Repeated until no weight is over its cap (spreading can push others over it); zone totals hold.
+    Vectorised over zones (svy's trimming by domain runs one domain at a time, minutes at the large scale).
     """
     w = np.asarray(weights, dtype=float).copy()
-    cap = ratio * float(np.median(w[w > 0]))
+    zone = np.asarray(zone)
     zones = int(zone.max()) + 1
+    positive = w > 0
+    medians = pd.Series(w[positive]).groupby(zone[positive]).median()
+    cap_by_zone = np.full(zones, np.inf)
+    cap_by_zone[medians.index.to_numpy(int)] = ratio * medians.to_numpy(float)
+    cap = cap_by_zone[zone]
     for _ in range(max_iterations):
         over = w > cap * (1 + 1e-12)
         if not over.any():
             break
         excess = np.bincount(zone, weights=np.where(over, w - cap, 0.0), minlength=zones)
-        w[over] = cap
+        w[over] = cap[over]
         free = np.bincount(zone, weights=np.where(w < cap, w, 0.0), minlength=zones)
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where(free > 0, 1 + excess / free, 1.0)
@@ -298,6 +392,7 @@ def rake(
     sexes: Sequence,
     age_order: Sequence,
     trim_ratio: float | None = DEFAULT_TRIM_RATIO,
+    min_cell_size: float = DEFAULT_MIN_CELL_SIZE,
 ) -> RakingResult:
     """Rake ``rows`` (zone, sex, age_band, weight, fraction, unit) to ``population`` (zone, sex, age_band, population).
 
@@ -322,29 +417,43 @@ def rake(
         if (np.column_stack(codes[name]) < 0).any():
             raise ValueError(f"{name}: a sex or age band outside {list(sexes)} / {list(age_order)}")
     sizes = (len(zone_levels), len(sexes), len(age_order))
+    empty_zones = sorted(set(range(sizes[0])) - set(codes["cells"][0].tolist()))
+    if empty_zones:
+        names = ", ".join(str(zone_levels[z]) for z in empty_zones[:5])
+        raise WeightingImpossible(
+            f"respondents in zones without residents on record ({names}): import those zones' residents "
+            "(manage.py import_population) before weighting"
+        )
     whole = (rows["fraction"] == 1).to_numpy()
     answered_codes = tuple(c[whole] for c in codes["rows"])
     start = (rows[WEIGHT] * rows["fraction"]).to_numpy(float)
     population_counts = residents[POPULATION].to_numpy(float)
     for scheme, (label, kind) in enumerate(SCHEMES):  # noqa: B007 (the scheme that held is kept after it)
         groups = _age_groups(len(age_order), kind)
-        keyed = _margin_codes(*codes["rows"], answered_codes, sizes, groups)
-        cell_keys = _margin_codes(*codes["cells"], answered_codes, sizes, groups)
+        plan = _collapse_plan(answered_codes, codes["cells"], population_counts, sizes, groups, min_cell_size)
+        keyed = _margin_codes(*codes["rows"], plan, sizes, groups)
+        cell_keys = _margin_codes(*codes["cells"], plan, sizes, groups)
         controls = {}
         for m in keyed:
             levels, inverse = np.unique(cell_keys[m], return_inverse=True)
             totals = np.bincount(inverse, weights=population_counts)
             controls[m] = dict(zip(levels.tolist(), totals.tolist(), strict=True))
             unknown = set(np.unique(keyed[m]).tolist()) - set(controls[m])
-            if unknown:
-                raise ValueError(f"respondents in cells without residents on record ({m}): {sorted(unknown)[:5]}")
+            if unknown:  # cannot happen after the collapse (a block without residents is merged); kept as a guard
+                raise WeightingImpossible(
+                    f"respondents in cells without residents on record ({m}): {sorted(unknown)[:5]}"
+                )
         raked_weights, weights = _rake_and_trim(start, keyed, controls, trim_ratio)
         raking_error = _misfit(raked_weights, keyed, controls)
         if raking_error <= RAKING_TOLERANCE * 10 or scheme == len(SCHEMES) - 1:
             break
     max_error = _misfit(weights, keyed, controls)
-    plain = _margin_codes(*codes["cells"], tuple(codes["cells"]), sizes, groups)
-    collapsed = int(sum((plain[m] != cell_keys[m]).sum() for m in keyed))
+    collapsed = [
+        {**entry, "zone": None if entry["zone"] is None else str(zone_levels[entry["zone"]]),
+         "levels": [_level_label(entry, level, sexes, age_order, groups) for level in entry["levels"]],
+         **({"sex": str(sexes[entry["sex"]])} if entry.get("sex") is not None else {})}
+        for entry in plan.collapsed
+    ]  # fmt: skip
     units = int(rows[UNIT].max()) + 1 if len(rows) else 0
     unit_weights = np.bincount(rows[UNIT].to_numpy(), weights=weights, minlength=units)
     unit_raked = np.bincount(rows[UNIT].to_numpy(), weights=raked_weights, minlength=units)
@@ -362,7 +471,9 @@ def rake(
         weight_min=float(positive.min()),
         weight_max=float(positive.max()),
         zones_without_respondents=missing_zones,
-        collapsed_levels=collapsed,
+        collapsed_levels=sum(len(c["levels"]) - 1 for c in collapsed),
+        collapsed=collapsed,
+        min_cell_size=min_cell_size,
         margins=label,
         aux=_aux_matrix(keyed),
     )

@@ -301,6 +301,10 @@ class InvitationQuerySet(models.QuerySet):
     def unanswered(self) -> InvitationQuerySet:
         return self.filter(used_at__isnull=True)
 
+    def to_remind(self) -> InvitationQuerySet:
+        """Invitees a reminder may go to: e-mailed, with an address, not answered, not opted out."""
+        return self.unanswered().filter(emailed_at__isnull=False, opted_out_at__isnull=True).exclude(email="")
+
 
 class Invitation(models.Model):
     """A single-use code for one sampled person; its stratum and inclusion probability give the design weight."""
@@ -319,6 +323,8 @@ class Invitation(models.Model):
     reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
     last_reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
     used_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # The invitee asked not to be written to again (the link in every e-mail): no reminder after that.
+    opted_out_at = models.DateTimeField(_("opted out"), null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Sum
 
+from . import labels
 from .estimation import METHOD_VERSION
 from .models import (
     AgeBand,
@@ -43,6 +44,7 @@ class RepresentativeShare:
     campaign_code: str
     campaign_title: str
     collection: str | None
+    source: str = ""  # the instrument in words (surveys.labels.campaign_source)
 
 
 def _latest(zone_id: int | None, *, slot: str = "") -> RepresentativeShare | None:
@@ -74,7 +76,7 @@ def _latest(zone_id: int | None, *, slot: str = "") -> RepresentativeShare | Non
     return RepresentativeShare(
         estimate.value, estimate.lower, estimate.upper, estimate.n, estimate.effective_n, estimate.method,
         estimate.suppressed, estimate.campaign.code, estimate.campaign.title,
-        COLLECTION_OF_MODE.get(estimate.campaign.mode),
+        COLLECTION_OF_MODE.get(estimate.campaign.mode), labels.campaign_source(estimate.campaign),
     )  # fmt: skip
 
 

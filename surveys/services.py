@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -41,9 +42,19 @@ from .models import (
     Sex,
 )
 
-# A reminder goes to an invitee who has not answered, at most this many times, this many days apart.
+# A reminder goes to an invitee who has not answered nor opted out, at most SURVEYS_REMINDERS_MAX times,
+# SURVEYS_REMINDER_AFTER_DAYS days after the last e-mail (settings; these are the defaults).
 MAX_REMINDERS = 2
 REMINDER_AFTER_DAYS = 7
+
+
+def reminder_rules() -> tuple[int, int]:
+    """(at most this many reminders per invitation, this many days after the last e-mail), from settings."""
+    return (
+        int(getattr(settings, "SURVEYS_REMINDERS_MAX", MAX_REMINDERS)),
+        int(getattr(settings, "SURVEYS_REMINDER_AFTER_DAYS", REMINDER_AFTER_DAYS)),
+    )
+
 
 CODE_UNKNOWN = _("This invitation code is not valid for this survey. Please check it against your letter.")
 CODE_USED = _("This invitation code has already been used to answer. Each code answers once.")
@@ -506,7 +517,13 @@ def _email_invitation(invitation: Invitation, template: str, kind: str) -> None:
     queue_rendered(
         invitation.email,
         template,
-        {"title": title, "code": invitation.code, "url": invitation_url(invitation), "closes_at": campaign.closes_at},
+        {
+            "title": title,
+            "code": invitation.code,
+            "url": invitation_url(invitation),
+            "closes_at": campaign.closes_at,
+            "opt_out_url": invitation_opt_out_url(invitation),
+        },
         with_language,
         kind=kind,
         reference=f"{campaign.code}:{invitation.code}",
@@ -533,25 +550,51 @@ def invitations_email(*, campaign: Campaign) -> int:
 
 @transaction.atomic
 def invitations_remind(*, campaign: Campaign, now: dt.datetime | None = None) -> int:
-    """Queue a reminder to invitees who were e-mailed, have not answered, were last written to at least
-    REMINDER_AFTER_DAYS ago and have had fewer than MAX_REMINDERS reminders; the number queued."""
+    """Queue a reminder (outbox, in the invitee's language) to invitees who were e-mailed, have not answered
+    nor opted out, were last written to at least SURVEYS_REMINDER_AFTER_DAYS ago and have had fewer than
+    SURVEYS_REMINDERS_MAX reminders; the number queued. Nothing while the campaign is not open: a reminder
+    to a closed survey would only disappoint. Safe to run twice: the rows are locked and counted."""
     now = now or timezone.now()
-    due_before = now - dt.timedelta(days=REMINDER_AFTER_DAYS)
+    if campaign.mode != Campaign.Mode.PROBABILITY or not campaign.is_open_at(now):
+        return 0
+    most, after_days = reminder_rules()
+    due_before = now - dt.timedelta(days=after_days)
     pending = [
         invitation
         for invitation in campaign.invitations.select_for_update(skip_locked=True)
         .select_related("campaign")
-        .filter(
-            used_at__isnull=True, emailed_at__isnull=False, emailed_at__lte=due_before, reminders_sent__lt=MAX_REMINDERS
-        )
-        .exclude(email="")
+        .to_remind()
+        .filter(emailed_at__lte=due_before, reminders_sent__lt=most)
         if invitation.last_reminded_at is None or invitation.last_reminded_at <= due_before
     ]
-    if not campaign.is_open_at(now):
-        return 0
     for invitation in pending:
         _email_invitation(invitation, "surveys/email/reminder", "survey.reminder")
         invitation.reminders_sent += 1
         invitation.last_reminded_at = now
     Invitation.objects.bulk_update(pending, ["reminders_sent", "last_reminded_at"])
     return len(pending)
+
+
+def reminders_send_due(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The beat's daily sweep: ``invitations_remind`` for every probability campaign open now; {code: queued}."""
+    now = now or timezone.now()
+    campaigns = Campaign.objects.filter(mode=Campaign.Mode.PROBABILITY, opens_at__lte=now).exclude(closes_at__lte=now)
+    return {campaign.code: invitations_remind(campaign=campaign, now=now) for campaign in campaigns.order_by("code")}
+
+
+def invitation_opt_out(*, campaign: Campaign, code: str) -> Invitation:
+    """The invitee asks not to be written to again: no reminder after this (the answer stays possible).
+
+    Idempotent: a second request keeps the first time. Unknown code: ValidationError with CODE_UNKNOWN."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().filter(campaign=campaign, code=normalise_code(code)).first()
+        if invitation is None:
+            raise ValidationError(CODE_UNKNOWN, code="unknown")
+        if invitation.opted_out_at is None:
+            invitation.opted_out_at = timezone.now()
+            invitation.save(update_fields=["opted_out_at"])
+    return invitation
+
+
+def invitation_opt_out_url(invitation: Invitation) -> str:
+    return absolute_url(reverse("surveys:opt-out", args=[invitation.campaign.code]) + f"?code={invitation.code}")

@@ -29,3 +29,13 @@ def email_invitations(campaign_id: int) -> int:
 def email_reminders(campaign_id: int) -> int:
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     return services.invitations_remind(campaign=campaign) if campaign else 0
+
+
+@shared_task(
+    name="surveys.tasks.send_survey_reminders", autoretry_for=(OperationalError, InterfaceError), retry_backoff=True,
+    max_retries=5, acks_late=True, ignore_result=True,
+)  # fmt: skip
+def send_survey_reminders() -> dict[str, int]:
+    """The beat's daily sweep: reminders to the non-respondents of every open probability campaign that are
+    due (services.reminders_send_due). A rerun the same day sends nothing: each reminder waits its days."""
+    return services.reminders_send_due()

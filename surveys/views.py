@@ -106,6 +106,22 @@ def campaign_answer(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "surveys/questionnaire.html", ctx, status=400 if form.errors else 200)
 
 
+def campaign_opt_out(request: HttpRequest, code: str) -> HttpResponse:
+    """The link in every invitation e-mail: "write to me no more". GET asks to confirm (a mail scanner that
+    follows links must not opt anyone out), POST records it; an unknown code is a 400 that says so."""
+    campaign = get_object_or_404(Campaign.objects.filter(mode=Campaign.Mode.PROBABILITY), code=code)
+    invitation_code = (request.POST.get("code") if request.method == "POST" else request.GET.get("code")) or ""
+    ctx = {"campaign": campaign, "code": invitation_code[:32], "done": False, "error": ""}
+    if request.method == "POST":
+        try:
+            services.invitation_opt_out(campaign=campaign, code=invitation_code)
+        except ValidationError as error:
+            ctx["error"] = error.messages[0]
+            return render(request, "surveys/opt_out.html", ctx, status=400)
+        ctx["done"] = True
+    return render(request, "surveys/opt_out.html", ctx)
+
+
 def campaign_thanks(request: HttpRequest, code: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.exclude(mode=Campaign.Mode.IMPORT), code=code)
     return render(request, "surveys/thanks.html", {"campaign": campaign})

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from city import nightslots
+from city.models import Zone
 from city.stale import CITIZENS, mark_stale
 
 from . import covariates
@@ -49,6 +50,11 @@ PeriodKind = SurveyEstimate.PeriodKind
 def min_effective_n() -> float:
     """Estimates resting on fewer effective answers are suppressed ("too few answers")."""
     return float(getattr(settings, "SURVEYS_MIN_EFFECTIVE_N", 10))
+
+
+def min_cell_size() -> float:
+    """Raking margin levels with fewer respondents are merged with a neighbour first (docs/methodology.md)."""
+    return float(getattr(settings, "SURVEYS_MIN_CELL_SIZE", est.DEFAULT_MIN_CELL_SIZE))
 
 
 def _outcome(safe_after_dark: np.ndarray, reading: str) -> np.ndarray:
@@ -141,6 +147,9 @@ def weighting_run_execute(*, campaign: Campaign, trim_ratio: float | None = est.
         parameters={
             "trim_ratio": trim_ratio,
             "min_effective_n": min_effective_n(),
+            "min_cell_size": min_cell_size(),
+            "collapse_rule": "adjacent age bands within the zone, then sex within the zone, then city-wide "
+            "sex x age band (docs/methodology.md, 'Small cells')",
             "margins": ["zone", "zone x sex", "zone x age band", "sex x age band (city)"],
             "missing_profile": "fractional imputation over the zone's residents (docs/methodology.md)",
             "mode": campaign.mode,
@@ -148,19 +157,32 @@ def weighting_run_execute(*, campaign: Campaign, trim_ratio: float | None = est.
     )
     answers = inputs.answers
     if answers.empty or inputs.population.empty:
-        run.status = WeightingRun.Status.FAILED
-        run.error = "no population margins on record" if inputs.population.empty else "no answers with a zone"
-        run.finished_at = timezone.now()
-        run.save()
-        return run
+        return _failed(run, "no population margins on record" if inputs.population.empty else "no answers with a zone")
+    living = inputs.population.groupby(est.ZONE)[est.POPULATION].sum()
+    empty = sorted(set(answers[est.ZONE]) & set(living.index[living <= 0]))
+    if empty:
+        names = ", ".join(Zone.objects.filter(pk__in=empty).order_by("code").values_list("code", flat=True)[:10])
+        return _failed(run, f"respondents live in zones with no residents on record at {inputs.reference_date} "
+                            f"({names}): no collapse can weight them; import those zones' residents "
+                            "(manage.py import_population) and weight again")  # fmt: skip
     rows = est.complete_profiles(answers[[est.ZONE, est.SEX, est.AGE, est.WEIGHT, "stratum"]], inputs.population)
-    result = est.rake(
-        rows, inputs.population, sexes=list(Sex.values), age_order=list(AgeBand.values), trim_ratio=trim_ratio
-    )
+    if rows.empty:
+        return _failed(run, "no respondent lives in a zone whose residents are on record by sex and age band")
+    try:
+        result = est.rake(rows, inputs.population, sexes=list(Sex.values), age_order=list(AgeBand.values),
+                          trim_ratio=trim_ratio, min_cell_size=min_cell_size())  # fmt: skip
+    except est.WeightingImpossible as exc:
+        return _failed(run, str(exc))
     aux = result.aux
     run.converged = result.converged
+    codes = dict(Zone.objects.filter(pk__in=answers[est.ZONE].unique().tolist()).values_list("pk", "code"))
+    diagnostics = result.diagnostics()
+    diagnostics["collapsed"] = [
+        {**entry, "zone": codes.get(int(entry["zone"]), entry["zone"]) if entry["zone"] is not None else None}
+        for entry in diagnostics["collapsed"]
+    ]
     run.diagnostics = {
-        **result.diagnostics(),
+        **diagnostics,
         "respondents": len(answers),
         "respondents_without_zone": inputs.without_zone,
         "respondents_outside_margins": inputs.outside_margins,
@@ -189,6 +211,14 @@ def weighting_run_execute(*, campaign: Campaign, trim_ratio: float | None = est.
         # The indicator engine takes the new estimates up for the fieldwork's nights (later periods at the
         # nightly full recompute): the surveys app announces, it does not call the engine.
         mark_stale(_fieldwork_zone_nights(answers, zone_ids), source=CITIZENS)
+    return run
+
+
+def _failed(run: WeightingRun, reason: str) -> WeightingRun:
+    run.status = WeightingRun.Status.FAILED
+    run.error = reason
+    run.finished_at = timezone.now()
+    run.save()
     return run
 
 

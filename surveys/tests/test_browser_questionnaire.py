@@ -131,3 +131,32 @@ def test_without_javascript_the_open_questionnaire_shows_errors_and_then_saves(b
         assert serious_violations(page) == []
     finally:
         checker.close()
+
+
+def test_the_survey_list_and_the_opt_out_page_work_on_a_phone_and_without_javascript(browser, web_server, campaigns):
+    probability, invitations, _opened = campaigns
+    for language, width in ((None, 390), ("en", 320)):
+        context, page = phone_page(browser, web_server, language, java_script_enabled=False,
+                                   viewport={"width": width, "height": 800})  # fmt: skip
+        try:
+            page.goto("/surveys/")
+            assert page.locator(".survey-campaign").count() == 2
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.goto(f"/surveys/indagine/opt-out/?code={invitations[0].code}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            assert small_tap_targets(page) == []
+            if language is None:
+                page.screenshot(path=str(OUTPUT_DIR / "survey-opt-out-390.png"), full_page=True)
+        finally:
+            context.close()
+    context, page = phone_page(browser, web_server)
+    try:
+        page.goto("/surveys/")
+        assert serious_violations(page) == []
+        page.goto(f"/surveys/indagine/opt-out/?code={invitations[1].code}")
+        assert serious_violations(page) == []
+        page.locator(".survey-submit").tap()
+        page.wait_for_selector("#opt-out-done")
+    finally:
+        context.close()
+    assert probability.invitations.filter(opted_out_at__isnull=False).count() == 1

@@ -7,8 +7,17 @@ import datetime as dt
 from django.db.models import Count, Q
 
 from demo.seed import SCALES, DemoContext
-from demo.surveys import seed_surveys
-from surveys.models import Campaign, Instrument, InstrumentVersion, Invitation, PopulationMargin, Response
+from demo.surveys import seed_surveys, weight_surveys
+from surveys.models import (
+    Campaign,
+    Instrument,
+    InstrumentVersion,
+    Invitation,
+    PopulationMargin,
+    Response,
+    SurveyEstimate,
+    WeightingRun,
+)
 
 
 def context(seed: int = 42) -> DemoContext:
@@ -56,3 +65,19 @@ def test_the_same_seed_gives_the_same_answers(two_zones):
         Response.objects.order_by("campaign__code", "answered_at").values_list("safe_after_dark", "sex", "age_band")
     )
     assert first == again
+
+
+def test_the_demo_weights_its_campaigns_and_publishes_weighted_estimates(two_zones):
+    ctx = context()
+    seed_surveys(ctx)
+    assert weight_surveys(ctx) > 0
+    for campaign in Campaign.objects.all():
+        run = WeightingRun.objects.get(campaign=campaign)
+        assert run.status == WeightingRun.Status.DONE, run.error
+        assert "collapsed" in run.diagnostics
+    city = SurveyEstimate.objects.get(
+        campaign__code="indagine-campionaria", zone=None, method="weighted", period_kind="campaign", slot="",
+        reading="not_safe",
+    )  # fmt: skip
+    assert not city.suppressed and city.lower < city.value < city.upper
+    assert any(note.startswith("survey weights indagine-campionaria") for note in ctx.notes)

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.contrib.rest_framework_gis import build_point_geo_schema
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -28,11 +29,10 @@ from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from city import dateguard
-from city.models import Zone
+from city.models import Department, Zone
 from city.roles import MODERATOR, has_role
 
 from . import services
-from .forms import department_choices
 from .models import Category, PerceivedSafety, Report
 from .ratelimit import client_ip, rate_limit_refund, rate_limit_take
 from .validation import column_limit, parse_coordinate
@@ -174,12 +174,13 @@ class MergeSerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    department = serializers.ChoiceField(choices=[])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Departments are data: the choices are read per request, not when the module loads.
-        self.fields["department"].choices = department_choices()
+    # Departments are data: the active ones are read when a request is validated, never when the serializer is
+    # built (the OpenAPI schema is generated without a database, as in `manage.py check --deploy` at build time).
+    department = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Department.objects.active(),
+        error_messages={"does_not_exist": gettext_lazy("No active department has the code {value}.")},
+    )
 
 
 class StatusSerializer(serializers.Serializer):

@@ -36,6 +36,7 @@ def site(request: HttpRequest) -> dict:
         _item(request, reverse("reports:lookup"), _("Follow a report"), exact=True),
         _item(request, reverse("public-map"), _("Map of reports")),
         _item(request, reverse("grants:projects"), _("Funded projects")),
+        _item(request, reverse("applicants:home"), _("Apply for a grant")),
     ]
     user = getattr(request, "user", None)
     try:

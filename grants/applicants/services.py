@@ -233,7 +233,7 @@ def draft_start(*, owner, call: Call, now: dt.datetime | None = None) -> Applica
 
 
 def _lock_editable(draft: ApplicationDraft, now: dt.datetime) -> ApplicationDraft:
-    draft = ApplicationDraft.objects.select_for_update().select_related("call__online").get(pk=draft.pk)
+    draft = ApplicationDraft.objects.select_for_update(of=("self",)).select_related("call__online").get(pk=draft.pk)
     if draft.status != ApplicationDraft.Status.DRAFT:
         raise ValidationError(_("This application was already submitted: it can no longer be changed."))
     _check_before_deadline(draft.call, now)
@@ -452,7 +452,9 @@ def application_withdraw(*, draft: ApplicationDraft, now: dt.datetime | None = N
     """The applicant withdraws a submitted application, before the deadline only (recorded in its events)."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = ApplicationDraft.objects.select_for_update().select_related("call__online").get(pk=draft.pk)
+        locked = (
+            ApplicationDraft.objects.select_for_update(of=("self",)).select_related("call__online").get(pk=draft.pk)
+        )
         if locked.status != ApplicationDraft.Status.SUBMITTED:
             raise ValidationError(_("Only a submitted application can be withdrawn."))
         _check_before_deadline(locked.call, now)

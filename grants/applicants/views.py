@@ -24,12 +24,17 @@ from .forms import ApplicantLoginForm, DraftForm, RegisterForm, draft_initial
 from .models import ApplicantAccount, ApplicationDraft, DraftAttachment
 
 
-def applicant_required(view):
-    """Logged in with a verified applicant's account; anyone else logged in gets a 404."""
+def applicant_required(view=None, *, anonymous_404: bool = True):
+    """Logged in with a verified applicant's account; anyone else gets a 404, the same as for an application
+    that does not exist (anonymous visitors of "My applications" are sent to the login instead)."""
+    if view is None:
+        return functools.partial(applicant_required, anonymous_404=anonymous_404)
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not request.user.is_authenticated:
+            if anonymous_404:
+                raise Http404(_("No such application."))
             return redirect(f"{reverse('applicants:login')}?next={request.get_full_path()}")
         account = ApplicantAccount.objects.filter(user=request.user, verified_at__isnull=False).first()
         if account is None:
@@ -89,7 +94,7 @@ class ApplicantLoginView(auth_views.LoginView):
         return reverse("applicants:mine")
 
 
-@applicant_required
+@applicant_required(anonymous_404=False)
 def mine(request: HttpRequest) -> HttpResponse:
     drafts = ApplicationDraft.objects.of(request.user).select_related("call__online", "application")
     rows = []
@@ -111,7 +116,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@applicant_required
+@applicant_required(anonymous_404=False)
 def start(request: HttpRequest, call_id: int) -> HttpResponse:
     call = get_object_or_404(Call, pk=call_id, published_at__isnull=False)
     try:

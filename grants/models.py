@@ -22,6 +22,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from city.i18n import in_language
 
@@ -251,7 +252,7 @@ class Application(models.Model):
         RANKED = "ranked", _("Ranked")
         FUNDED = "funded", _("Funded")
         NOT_FUNDED = "not_funded", _("Not funded")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("application", "Withdrawn")
 
     # The workflow: which status may follow which. FUNDED is reached only through project_award.
     TRANSITIONS = {

@@ -18,6 +18,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from city.i18n import in_language
 
@@ -122,8 +123,8 @@ class ApplicationDraft(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        SUBMITTED = "submitted", pgettext_lazy("application", "Submitted")
+        WITHDRAWN = "withdrawn", pgettext_lazy("application", "Withdrawn")
 
     class LegalForm(models.TextChoices):
         ASSOCIATION = "association", _("Association (APS, ODV)")

@@ -133,8 +133,12 @@ class DraftForm(forms.Form):
         label=_("Zones where the project takes place"), queryset=Zone.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
-    start_on = forms.DateField(label=_("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end_on = forms.DateField(label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_on = forms.DateField(
+        label=_("Start"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    end_on = forms.DateField(
+        label=_("End"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     night_service = forms.BooleanField(label=_("The project offers a night-time service"), required=False)
 
     def __init__(self, *args, draft: ApplicationDraft, **kwargs):

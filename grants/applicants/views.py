@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grants.models import Call
+from grants.models import Application, Call
 from grants.views import download_name
 
 from . import receipt, services
@@ -183,7 +183,10 @@ def _draft_summary(request: HttpRequest, draft: ApplicationDraft, deadline) -> H
             and draft.application.status == draft.application.Status.SUBMITTED
         ),
         "submitted_at": services.deadline_label(draft.submitted_at) if draft.submitted_at else "",
-        "events": draft.application.events.all() if draft.application_id else [],
+        "events": [
+            {"at": e.at, "status": Application.Status(e.to_status).label, "note": e.note}
+            for e in (draft.application.events.all() if draft.application_id else [])
+        ],
         "application": draft.application,
     }
     return render(request, "grants/applicants/draft_summary.html", ctx)

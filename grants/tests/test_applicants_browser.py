@@ -133,7 +133,8 @@ def test_the_form_works_without_javascript_at_320px_and_on_a_desktop(browser, we
     page.click("#save-draft")
     error = page.locator("#id_org_tax_code_error").inner_text()
     assert ("check digit does not match" if language == "en" else "carattere di controllo non corrisponde") in error
-    assert layout_problems(page, f"applicants-draft-error-{viewport}-{language}") == {}
+    # axe-core needs JavaScript: the same pages are checked with it in the journey above.
+    assert layout_problems(page, f"applicants-draft-error-{viewport}-{language}", axe=False) == {}
     page.fill("#id_org_tax_code", "97512340015")
     required = call.attachment_types.get(required=True)
     page.set_input_files(
@@ -141,5 +142,5 @@ def test_the_form_works_without_javascript_at_320px_and_on_a_desktop(browser, we
     )
     page.click("#submit-application")
     page.wait_for_selector("#protocol-number")
-    assert layout_problems(page, f"applicants-submitted-{viewport}-{language}") == {}
+    assert layout_problems(page, f"applicants-submitted-{viewport}-{language}", axe=False) == {}
     context.close()

@@ -112,7 +112,7 @@ class DraftForm(forms.Form):
     )
     org_tax_code = forms.CharField(
         label=_("Codice fiscale of the organisation"), max_length=20, required=False,
-        help_text=_("11 digits, e.g. 97512340017."),
+        help_text=_("11 digits, e.g. 97512340015."),
     )  # fmt: skip
     org_vat_number = forms.CharField(
         label=_("Partita IVA (if any)"), max_length=20, required=False, help_text=_("11 digits.")

@@ -112,9 +112,10 @@ def call_deadline(call: Call) -> dt.datetime | None:
 
 
 def deadline_label(moment: dt.datetime) -> str:
-    """The moment as people read it: date, time and the city's time zone ('15/01/2027 12:00 CET (Europe/Rome)')."""
+    """The moment as people read it, never ambiguous: the date in words, the time and the city's time zone
+    ('15 gennaio 2027, 12:00 CET (Europe/Rome)')."""
     local = timezone.localtime(moment)
-    return f"{formats.date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M} {local.tzname()} ({settings.TIME_ZONE})"
+    return f"{formats.date_format(local, 'DATE_FORMAT')}, {local:%H:%M} {local.tzname()} ({settings.TIME_ZONE})"
 
 
 def call_is_open(call: Call, now: dt.datetime | None = None) -> bool:

@@ -100,7 +100,12 @@ class ApplicantLoginForm(AuthenticationForm):
 
 
 def _zone_choices():
-    return Zone.objects.order_by("district", "name", "id")
+    return Zone.objects.select_related("parent").order_by("district", "name", "id")
+
+
+class ZoneChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Zone) -> str:
+        return obj.place_label  # "name, district", as the report form lists them
 
 
 class DraftForm(forms.Form):
@@ -129,7 +134,7 @@ class DraftForm(forms.Form):
         label=_("Summary"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What the project does, for whom, at what hours of the night (at most 5000 characters)."),
     )  # fmt: skip
-    zones = forms.ModelMultipleChoiceField(
+    zones = ZoneChoiceField(
         label=_("Zones where the project takes place"), queryset=Zone.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip

@@ -65,3 +65,14 @@ def test_staff_get_404_on_the_applicants_pages_and_read_the_application_in_the_a
         assert client.get(url).status_code == 404, url
     page = client.get(reverse("admin:grants_application_change", args=[draft.application_id]))
     assert page.status_code == 200 and "Luci in piazza" in page.content.decode()
+
+
+def test_grants_staff_list_online_applications_in_the_admin_read_only(client, submitted, grants_admin):
+    _owner, draft = submitted
+    client.login(username=grants_admin.username, password=TEST_PASSWORD)
+    listing = client.get(reverse("admin:grants_applicationdraft_changelist"))
+    assert listing.status_code == 200 and draft.protocol_number in listing.content.decode()
+    page = client.get(reverse("admin:grants_applicationdraft_change", args=[draft.pk]))
+    assert page.status_code == 200 and 'name="org_name"' not in page.content.decode()  # read only
+    call_page = client.get(reverse("admin:grants_call_change", args=[draft.call_id])).content.decode()
+    assert "online-0-deadline_time" in call_page and "attachment_types-0-name_it" in call_page

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from city.models import Zone
 
 from . import exports, permissions, services
+from .applicants.admin import AttachmentTypeInline, CallOnlineInline
 from .forms import (
     ApplicationForm,
     AttachmentForm,
@@ -134,7 +135,7 @@ def approve_rankings(modeladmin, request, queryset):
 @admin.register(Call)
 class CallAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     form = CallForm
-    inlines = [CriterionInline, CommissionInline]
+    inlines = [CriterionInline, CommissionInline, CallOnlineInline, AttachmentTypeInline]
     list_display = ["title_it", "kind", "opens_on", "closes_on", "budget", "granted", "released", "committed",
                     "disbursed", "remaining"]  # fmt: skip
     list_filter = ["kind"]

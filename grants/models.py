@@ -22,6 +22,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from city.i18n import in_language
 
@@ -251,6 +252,7 @@ class Application(models.Model):
         RANKED = "ranked", _("Ranked")
         FUNDED = "funded", _("Funded")
         NOT_FUNDED = "not_funded", _("Not funded")
+        WITHDRAWN = "withdrawn", pgettext_lazy("application", "Withdrawn")
 
     # The workflow: which status may follow which. FUNDED is reached only through project_award.
     TRANSITIONS = {
@@ -261,6 +263,8 @@ class Application(models.Model):
         Status.RANKED: {Status.FUNDED, Status.NOT_FUNDED},
         Status.FUNDED: set(),
         Status.NOT_FUNDED: set(),
+        # Only the applicant withdraws, before the deadline (grants.applicants.services.application_withdraw).
+        Status.WITHDRAWN: set(),
     }
 
     call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications")
@@ -762,3 +766,7 @@ class OutputIndicator(models.Model):
     @property
     def name(self) -> str:
         return in_language(self.name_it, self.name_en)
+
+
+# The applicants' area (accounts, drafts, protocol numbers) keeps its models in its own module.
+from grants.applicants.models import *  # noqa: E402, F403

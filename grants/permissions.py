@@ -25,6 +25,14 @@ GRANTS_ADMIN_PERMISSIONS = {
     "expenseclaim": ("change", "view"),
     "expenseitem": ("view",),
     "reportingevent": ("view",),
+    # The applicants' area: a call's online rules and documents are set by the office; what applicants
+    # write (accounts, drafts, their budget lines and documents) is read only.
+    "callonline": ("add", "change", "delete", "view"),
+    "attachmenttype": ("add", "change", "delete", "view"),
+    "applicantaccount": ("view",),
+    "applicationdraft": ("view",),
+    "draftbudgetline": ("view",),
+    "draftattachment": ("view",),
 }
 
 

@@ -52,7 +52,7 @@ def graduatoria_rows(call: Call) -> list[dict]:
     applications = (
         Application.objects.with_weighted_score()
         .filter(call=call)
-        .exclude(status=Application.Status.SUBMITTED)
+        .exclude(status__in=(Application.Status.SUBMITTED, Application.Status.WITHDRAWN))
         .select_related("applicant")
         .order_by(F("rank").asc(nulls_last=True), "submitted_on", "id")
     )

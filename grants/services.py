@@ -519,7 +519,9 @@ def outcome_notices_queue(*, call: Call) -> int:
     """Tell every applicant of the call its outcome, in its language, with the link to the graduatoria
     (queued in the caller's transaction: no approval, no e-mail)."""
     queued = 0
-    for application in Application.objects.filter(call=call).exclude(status=Application.Status.SUBMITTED):
+    for application in Application.objects.filter(call=call).exclude(
+        status__in=(Application.Status.SUBMITTED, Application.Status.WITHDRAWN)
+    ):
         language = _recipient_language(application)
         with translation.override(language):
             outcome = {

@@ -37,6 +37,7 @@ def site(request: HttpRequest) -> dict:
         _item(request, reverse("public-map"), _("Map of reports")),
         _item(request, reverse("grants:projects"), _("Funded projects")),
         _item(request, reverse("surveys:list"), _("Surveys")),
+        _item(request, reverse("applicants:home"), _("Apply for a grant")),
     ]
     user = getattr(request, "user", None)
     try:

@@ -368,6 +368,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-emails": {"task": "city.tasks.send_due_emails", "schedule": 60.0},
     # The open-data files, after the nightly recompute (opendata/services.py).
     "refresh-open-data-nightly": {"task": "opendata.tasks.refresh_open_data", "schedule": crontab(hour=7, minute=45)},
+    # Applicants with drafts not yet submitted are reminded once, GRANTS_DRAFT_REMINDER_DAYS before the deadline.
+    "grants-draft-reminders": {"task": "grants.applicants.tasks.remind_draft_deadlines", "schedule": 3600.0},
     # Proof for /healthz/ready that beat's schedule runs (and a worker takes its tasks).
     "beat-heartbeat": {"task": "city.tasks.beat_heartbeat", "schedule": 60.0},
 }
@@ -486,6 +488,8 @@ OBSERVATORY_ACCESSIBILITY_STATEMENT_URL = env("OBSERVATORY_ACCESSIBILITY_STATEME
 # --- grants: how far a funded site reaches into zones, and the size limit of application PDFs ---
 GRANTS_ZONE_BUFFER_METRES = float(env("GRANTS_ZONE_BUFFER_METRES", "150"))
 GRANTS_ATTACHMENT_MAX_BYTES = int(env("GRANTS_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Days before a call's deadline when the owner of a draft not yet submitted is reminded (once).
+GRANTS_DRAFT_REMINDER_DAYS = int(env("GRANTS_DRAFT_REMINDER_DAYS", "3"))
 # A payment to a project granted more than this needs a cleared anti-mafia check (D.lgs. 159/2011 art. 83, 91).
 GRANTS_ANTIMAFIA_THRESHOLD_EUR = env("GRANTS_ANTIMAFIA_THRESHOLD_EUR", "150000")
 # Grants above this are published under D.lgs. 33/2013 art. 26-27 (a condition of their effect: no payment before).

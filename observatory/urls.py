@@ -19,6 +19,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("cases/", include("cases.urls")),
     path("projects/", include("grants.urls")),
+    path("apply/", include("grants.applicants.urls")),
     path("map/zones/", include("dashboards.public_urls")),
     path("interventions/", include("interventions.urls")),
     path("brief/", include("briefs.urls")),

@@ -1,0 +1,146 @@
+"""In a phone's browser, in Italian: an organisation's contact person registers, confirms the e-mail by the link,
+starts an application, saves a draft with its document, comes back, submits it and downloads the PDF receipt
+with its protocol number. The form also works without JavaScript, at 320 px and on a desktop, in English."""
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from city.models import OutboundEmail
+from grants.models import ApplicationDraft
+from grants.tests.applicants_support import applicant, open_call
+from tests.layout import layout_problems, phone_context
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "notte-sicura-2027"
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def fill_application(page, call, zones) -> None:
+    page.fill("#id_org_name", "Associazione Quartiere Vivo")
+    page.select_option("#id_org_legal_form", "association")
+    page.fill("#id_org_tax_code", "97512340015")
+    page.fill("#id_org_address", "Via Po 1, 10124 Torino")
+    page.fill("#id_legal_rep_name", "Mario Rossi")
+    page.fill("#id_legal_rep_tax_code", "rssmra80a01l219m")
+    page.fill("#id_title", "Luci in piazza")
+    page.fill("#id_summary", "Animazione serale della piazza, tre sere a settimana.")
+    zone_id = page.locator(f"input[name=zones][value='{zones[0].pk}']").get_attribute("id")
+    page.click(f"label[for={zone_id}]")  # Bootstrap Italia draws the box on the label
+    page.fill("#id_start_on", f"{timezone.localdate().year + 1}-02-01")
+    page.fill("#id_end_on", f"{timezone.localdate().year + 2}-01-31")
+    page.click("label[for=id_night_service]")
+    page.fill("#line-0-description", "Animatori serali")
+    page.fill("#line-0-requested", "30000,00")
+    page.fill("#line-0-co_financing", "5000,00")
+    required = call.attachment_types.get(required=True)
+    page.set_input_files(
+        f"#id_doc_{required.pk}", files=[{"name": "progetto.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+
+
+def test_an_applicant_registers_applies_with_a_document_and_downloads_the_receipt(browser, web_server, grid):
+    call = open_call()
+    context = phone_context(browser, web_server, viewport="phone", language="it")
+    page = context.new_page()
+    page.set_default_timeout(30000)  # two cores shared by the whole team: the first page can be slow
+
+    page.goto("/apply/")
+    assert "Europe/Rome" in page.locator("#open-calls").inner_text()
+    page.click("#to-register")
+    page.fill("#id_full_name", "Anna Bianchi")
+    page.fill("#id_email", "anna@example.org")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("label[for=id_privacy]")
+    assert layout_problems(page, "applicants-register-phone-it") == {}
+    page.get_by_role("button", name="Registrati").click()
+    page.wait_for_selector("#register-done")
+
+    link = re.search(
+        r"https?://\S+(/apply/verify/\S+/)", OutboundEmail.objects.get(kind="grants.applicant.verify").body
+    )
+    page.goto(link.group(1))
+    page.wait_for_url("**/apply/login/")
+    assert "confermato" in page.locator(".alert").first.inner_text()
+    page.fill("#id_username", "anna@example.org")
+    page.fill("#id_password", PASSWORD)
+    page.locator("#applicant-login button[type=submit]").click()
+    page.wait_for_url("**/apply/mine/")
+    assert page.locator("h1").inner_text() == "Le mie domande"
+
+    page.locator(f".apply-button[data-call='{call.pk}']").click()
+    page.wait_for_selector("#draft-form")
+    assert "Europe/Rome" in page.locator("#deadline").inner_text()
+    fill_application(page, call, grid)
+    page.click("#save-draft")
+    page.wait_for_selector(".alert-success")
+    assert "Bozza salvata" in page.locator(".alert-success").inner_text()
+
+    # Come back later: everything is there, the document too.
+    page.goto("/apply/mine/")
+    page.locator("#my-applications a").first.click()
+    assert page.input_value("#id_title") == "Luci in piazza"
+    assert page.input_value("#id_legal_rep_tax_code") == "RSSMRA80A01L219M"
+    assert page.input_value("#id_start_on") == f"{timezone.localdate().year + 1}-02-01"  # a date input reads ISO
+    assert "progetto.pdf" in page.locator("#uploaded").inner_text()
+    assert layout_problems(page, "applicants-draft-phone-it") == {}
+
+    page.click("#submit-application")
+    page.wait_for_selector("#protocol-number")
+    draft = ApplicationDraft.objects.get()
+    assert (
+        page.locator("#protocol-number").inner_text() == draft.protocol_number == f"{timezone.localdate().year}/000001"
+    )
+    assert layout_problems(page, "applicants-submitted-phone-it") == {}
+    with page.expect_download() as download:
+        page.click("#receipt-link")
+    path = download.value.path()
+    with open(path, "rb") as receipt:
+        assert receipt.read(5) == b"%PDF-"
+    assert download.value.suggested_filename == f"ricevuta-{draft.protocol_number.replace('/', '-')}.pdf"
+    assert OutboundEmail.objects.filter(kind="grants.receipt", to="anna@example.org").count() == 1
+    context.close()
+
+
+@pytest.mark.parametrize(("viewport", "language"), [("narrow", "en"), ("narrow", "it"), ("desktop", "en")])
+def test_the_form_works_without_javascript_at_320px_and_on_a_desktop(browser, web_server, grid, viewport, language):
+    from conftest import TEST_PASSWORD
+
+    call = open_call()
+    user = applicant(language=language)
+    if viewport == "desktop":
+        context = browser.new_context(
+            base_url=web_server, viewport={"width": 1440, "height": 900}, java_script_enabled=False
+        )
+        context.add_cookies([{"name": "django_language", "value": language, "url": web_server}])
+        context.route("**/*", lambda r: r.abort() if "127.0.0.1" not in r.request.url else r.continue_())
+    else:
+        context = phone_context(browser, web_server, viewport=viewport, language=language, javascript=False)
+    page = context.new_page()
+    page.set_default_timeout(30000)  # two cores shared by the whole team: the first page can be slow
+    page.goto("/apply/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.locator("#applicant-login button[type=submit]").click()
+    page.wait_for_url("**/apply/mine/")
+    page.locator(f".apply-button[data-call='{call.pk}']").click()
+    page.wait_for_selector("#draft-form")
+    fill_application(page, call, grid)
+    page.fill("#id_org_tax_code", "97512340016")  # a wrong check digit: said in the person's language
+    page.click("#save-draft")
+    error = page.locator("#id_org_tax_code_error").inner_text()
+    assert ("check digit does not match" if language == "en" else "carattere di controllo non corrisponde") in error
+    # axe-core needs JavaScript: the same pages are checked with it in the journey above.
+    assert layout_problems(page, f"applicants-draft-error-{viewport}-{language}", axe=False) == {}
+    page.fill("#id_org_tax_code", "97512340015")
+    required = call.attachment_types.get(required=True)
+    page.set_input_files(
+        f"#id_doc_{required.pk}", files=[{"name": "progetto.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.click("#submit-application")
+    page.wait_for_selector("#protocol-number")
+    assert layout_problems(page, f"applicants-submitted-{viewport}-{language}", axe=False) == {}
+    context.close()

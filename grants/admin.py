@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from city.models import Zone
 
 from . import exports, permissions, services
+from .beneficiaries.admin import OrganisationMemberInline
 from .forms import (
     ApplicationForm,
     AttachmentForm,
@@ -472,6 +473,7 @@ class OrganisationAdmin(admin.ModelAdmin):
                     "antimafia_checked_on"]  # fmt: skip
     list_filter = ["natural_person", "antimafia_status"]
     search_fields = ["name", "tax_code"]
+    inlines = [OrganisationMemberInline]  # who acts for it in the beneficiaries' area
 
 
 @admin.register(Project)
@@ -708,6 +710,9 @@ class ReviewAdmin(admin.ModelAdmin):
     actions = DECISION_ACTIONS
     list_filter = ["status", "project__call"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(status="draft")  # the beneficiary's, until sent
+
     def has_add_permission(self, request):
         return False
 
@@ -722,8 +727,13 @@ class ExpenseItemInline(admin.TabularInline):
     model = ExpenseItem
     extra = 0
     can_delete = False
-    fields = ["description", "amount"]
+    fields = ["description", "amount", "receipt_link"]
     readonly_fields = fields
+
+    @admin.display(description=_("receipt (PDF)"))
+    def receipt_link(self, obj):
+        url = reverse("grants:beneficiaries:receipt", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Download"))
 
     def has_add_permission(self, request, obj=None):
         return False

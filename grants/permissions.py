@@ -25,6 +25,8 @@ GRANTS_ADMIN_PERMISSIONS = {
     "expenseclaim": ("change", "view"),
     "expenseitem": ("view",),
     "reportingevent": ("view",),
+    "organisationmember": ("add", "change", "delete", "view"),  # access to the beneficiaries' area
+    "reportreminder": ("view",),
 }
 
 

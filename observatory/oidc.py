@@ -93,7 +93,11 @@ class CallbackView(_EnabledOnly, OIDCAuthenticationCallbackView):
 
 def login(request):
     """The login page, with the broker's button when one is configured."""
-    context = {"oidc_enabled": oidc_enabled(), "oidc_label": settings.OIDC_PROVIDER_LABEL}
+    context = {
+        "oidc_enabled": oidc_enabled(),
+        "oidc_label": settings.OIDC_PROVIDER_LABEL,
+        "oidc_failed": oidc_enabled() and request.GET.get("oidc") == "failed",
+    }
     return auth_views.LoginView.as_view(authentication_form=LoginForm, extra_context=context)(request)
 
 

@@ -553,6 +553,6 @@ OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
 OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
 OIDC_TIMEOUT = 10
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
-LOGIN_REDIRECT_URL_FAILURE = "login"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?oidc=failed"  # the login page says why (mozilla-django-oidc: a path)
 # The backend is always listed: it does nothing while OIDC is off (observatory.oidc.oidc_enabled).
 AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "observatory.oidc.CityOIDCBackend"]

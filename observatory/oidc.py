@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.http import Http404
-from django.urls import path
+from django.urls import path, reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
@@ -91,6 +91,18 @@ class CallbackView(_EnabledOnly, OIDCAuthenticationCallbackView):
     pass
 
 
+class LoginView(auth_views.LoginView):
+    """Staff land on the dashboard as before; a beneficiary's member with nowhere else to go, on their projects."""
+
+    authentication_form = LoginForm
+
+    def get_default_redirect_url(self):
+        user = self.request.user
+        if not user.is_staff and OrganisationMember.objects.filter(user=user).exists():
+            return reverse("grants:beneficiaries:home")
+        return super().get_default_redirect_url()
+
+
 def login(request):
     """The login page, with the broker's button when one is configured."""
     context = {
@@ -98,7 +110,7 @@ def login(request):
         "oidc_label": settings.OIDC_PROVIDER_LABEL,
         "oidc_failed": oidc_enabled() and request.GET.get("oidc") == "failed",
     }
-    return auth_views.LoginView.as_view(authentication_form=LoginForm, extra_context=context)(request)
+    return LoginView.as_view(extra_context=context)(request)
 
 
 urlpatterns = [

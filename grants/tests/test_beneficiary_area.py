@@ -275,3 +275,16 @@ def test_drafts_are_the_beneficiarys_own(client, funded, grants_admin):
     beneficiary_services.report_send(report=ProgressReport.objects.get(), actor=member)
     services.reporting_decide(item=ProgressReport.objects.get(), decision="approved")
     services.tranche_pay(tranche=tranche, paid_on=TODAY())
+
+
+def test_a_member_who_logs_in_from_the_login_page_lands_on_their_projects(client, funded, grants_admin):
+    from conftest import TEST_PASSWORD
+
+    _project, _milestone, _tranche, member = funded
+    answer = client.post(reverse("login"), {"username": member.username, "password": TEST_PASSWORD})
+    assert answer.status_code == 302 and answer["Location"] == reverse("grants:beneficiaries:home")
+    assert 'id="nav-beneficiaries"' in client.get(reverse("grants:projects")).content.decode()
+    client.logout()
+    answer = client.post(reverse("login"), {"username": grants_admin.username, "password": TEST_PASSWORD})
+    assert answer["Location"] == reverse("dashboard")  # staff as before
+    assert 'id="nav-beneficiaries"' not in client.get(reverse("grants:projects")).content.decode()

@@ -37,8 +37,13 @@ def _blank_or_count(value, *, field: str, decimal: bool = False):
 
 
 def _milestone_of(project: Project, milestone: Milestone) -> None:
+    """The milestone is the project's, still open, and the project still running."""
     if milestone.project_id != project.pk:
         raise ValidationError(_("That milestone belongs to another project."))
+    if project.status == Project.Status.WITHDRAWN:
+        raise ValidationError(_("The project was withdrawn: nothing more can be sent for it."))
+    if milestone.approved_on is not None:
+        raise ValidationError(_("The city approved this milestone: there is nothing more to send for it."))
 
 
 def _editable(item) -> None:
@@ -77,6 +82,7 @@ def report_send(*, report: ProgressReport, actor) -> ProgressReport:
     with transaction.atomic():
         locked = ProgressReport.objects.select_for_update().select_related("project", "milestone").get(pk=report.pk)
         _editable(locked)
+        _milestone_of(locked.project, locked.milestone)
         text, people, events, hours = services.progress_report_check(
             project=locked.project, milestone=locked.milestone, text=locked.text,
             people_reached="" if locked.people_reached is None else locked.people_reached,
@@ -142,6 +148,7 @@ def claim_send(*, claim: ExpenseClaim, actor) -> ExpenseClaim:
     with transaction.atomic():
         locked = ExpenseClaim.objects.select_for_update().select_related("project", "milestone").get(pk=claim.pk)
         _editable(locked)
+        _milestone_of(locked.project, locked.milestone)
         items = list(locked.items.all())
         if not items:
             raise ValidationError(_("A claim needs at least one expense item."))

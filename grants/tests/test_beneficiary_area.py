@@ -288,3 +288,42 @@ def test_a_member_who_logs_in_from_the_login_page_lands_on_their_projects(client
     answer = client.post(reverse("login"), {"username": grants_admin.username, "password": TEST_PASSWORD})
     assert answer["Location"] == reverse("dashboard")  # staff as before
     assert 'id="nav-beneficiaries"' not in client.get(reverse("grants:projects")).content.decode()
+
+
+def test_the_project_page_costs_the_same_queries_with_more_milestones(client, funded):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    project, _milestone, _tranche, member = funded
+    client.force_login(member)
+    url = reverse("grants:beneficiaries:project", args=[project.pk])
+    counts = []
+    for _more in range(2):
+        client.get(url)  # the session and the caches are warm
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+        for n in range(5):
+            extra = Milestone.objects.create(project=project, title_it=f"SAL {n}", title_en=f"Step {n}", due_on=TODAY())
+            services.tranche_add(project=project, kind="progress", amount="100.00", milestone=extra)
+    assert counts[0] == counts[1], counts
+
+
+def test_nothing_more_is_sent_for_an_approved_milestone_or_a_withdrawn_project(client, funded):
+    project, milestone, _tranche, member = funded
+    Milestone.objects.filter(pk=milestone.pk).update(done_on=TODAY(), approved_on=TODAY())
+    client.force_login(member)
+    page = client.get(urls(project, milestone)["report"]).content.decode()
+    assert 'id="milestone-closed"' in page and 'id="send-report"' not in page
+    assert 'id="milestone-closed"' in client.get(urls(project, milestone)["claim"]).content.decode()
+    client.post(urls(project, milestone)["report"], {**report_fields(), "action": "send"})
+    assert not ProgressReport.objects.exists()
+
+    other = Milestone.objects.create(project=project, title_it="SAL 2", title_en="Progress 2", due_on=TODAY())
+    draft = beneficiary_services.report_draft_save(project=project, milestone=other, actor=member, **report_fields())
+    services.project_status_change(project=project, status="suspended")
+    services.project_status_change(project=project, status="withdrawn", reason="Ritirato.")
+    page = client.post(urls(project, other)["report"], {**report_fields(), "action": "send"})
+    assert page.status_code == 400 and "ritirato" in page.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == Review.DRAFT

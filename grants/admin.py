@@ -706,9 +706,21 @@ DECISION_ACTIONS = [
 ]
 
 
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+    """The office reads a report or claim and decides on its page (buttons under the reason) or in the list."""
+
     actions = DECISION_ACTIONS
     list_filter = ["status", "project__call"]
+    change_form_template = "admin/grants/review_change_form.html"
+    DECISIONS = ("approved", "changes_requested", "rejected")
+
+    def save_model(self, request, obj, form, change):
+        decision = next((d for d in self.DECISIONS if f"_decide_{d}" in request.POST), None)
+        if decision is None:
+            return super().save_model(request, obj, form, change)
+        reason = form.cleaned_data.get("decision_reason", "")
+        services.reporting_decide(item=obj, decision=decision, reason=reason, actor=request.user)
+        return None
 
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(status="draft")  # the beneficiary's, until sent

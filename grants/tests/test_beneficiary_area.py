@@ -327,3 +327,25 @@ def test_nothing_more_is_sent_for_an_approved_milestone_or_a_withdrawn_project(c
     assert page.status_code == 400 and "ritirato" in page.content.decode()
     draft.refresh_from_db()
     assert draft.status == Review.DRAFT
+
+
+def test_the_office_decides_on_the_reports_page_in_the_admin_with_the_reason_typed_there(client, funded, grants_admin):
+    project, milestone, _tranche, member = funded
+    client.force_login(member)
+    client.post(urls(project, milestone)["report"], {**report_fields(), "action": "send"})
+    report = ProgressReport.objects.get()
+    client.force_login(grants_admin)
+    url = f"/admin/grants/progressreport/{report.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="_decide_changes_requested"' in page and "Dodici serate" in page
+
+    # Without a reason, asking for changes is refused and nothing changes.
+    answer = client.post(url, {"decision_reason": "", "_decide_changes_requested": "1"}, follow=True)
+    assert "Indica la motivazione della richiesta di modifiche" in answer.content.decode()
+    assert ProgressReport.objects.get().status == Review.SUBMITTED
+
+    client.post(url, {"decision_reason": "Mancano le presenze.", "_decide_changes_requested": "1"})
+    report.refresh_from_db()
+    assert (report.status, report.decision_reason) == (Review.CHANGES_REQUESTED, "Mancano le presenze.")
+    assert OutboundEmail.objects.filter(kind="grants.report.changes_requested").count() == 1
+    assert 'id="review-decision"' not in client.get(url).content.decode()  # decided: no more buttons

@@ -64,6 +64,7 @@ def report_draft_save(
     if hours is not None and hours >= 10**7:
         raise ValidationError(_("%(field)s is too large.") % {"field": _("Hours of night-time service")})
     with transaction.atomic():
+        services._lock_project(project)  # two saves at once make one draft, two sends one report under review
         services.progress_report_check_open(milestone)
         draft = ProgressReport.objects.select_for_update().filter(
             milestone=milestone, status=Review.DRAFT
@@ -80,6 +81,7 @@ def report_draft_save(
 def report_send(*, report: ProgressReport, actor) -> ProgressReport:
     """Send a draft report to the city: it must now be complete; the office reviews it, the member is told."""
     with transaction.atomic():
+        services._lock_project(report.project)
         locked = ProgressReport.objects.select_for_update().select_related("project", "milestone").get(pk=report.pk)
         _editable(locked)
         _milestone_of(locked.project, locked.milestone)

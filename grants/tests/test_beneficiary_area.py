@@ -349,3 +349,24 @@ def test_the_office_decides_on_the_reports_page_in_the_admin_with_the_reason_typ
     assert (report.status, report.decision_reason) == (Review.CHANGES_REQUESTED, "Mancano le presenze.")
     assert OutboundEmail.objects.filter(kind="grants.report.changes_requested").count() == 1
     assert 'id="review-decision"' not in client.get(url).content.decode()  # decided: no more buttons
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_members_sending_at_once_make_one_report_under_review(grid, evaluator):
+    """Two members of the organisation press 'Send' at the same moment, each on a first save: one report is
+    under review, the other is told so (the draft is shared), and no second draft is left behind."""
+    from grants.tests.test_money import _run_in_threads
+
+    project = award(make_ranked(make_call(), evaluator), "30000.00")
+    milestone = Milestone.objects.create(project=project, title_it="SAL 1", title_en="Progress 1", due_on=TODAY())
+    members = [make_user(f"member-{n}") for n in range(2)]
+
+    def send(member):
+        draft = beneficiary_services.report_draft_save(project=project, milestone=milestone, actor=member,
+                                                       **report_fields())  # fmt: skip
+        beneficiary_services.report_send(report=draft, actor=member)
+
+    results = _run_in_threads([lambda m=m: send(m) for m in members])
+    refusals = [" ".join(r.messages) for r in results if r != "ok"]
+    assert len(refusals) == 1 and ("under review" in refusals[0] or "sent to the city already" in refusals[0])
+    assert list(ProgressReport.objects.values_list("status", flat=True)) == [Review.SUBMITTED]

@@ -82,7 +82,7 @@ def test_a_beneficiary_reports_with_a_receipt_and_the_office_approval_makes_the_
 
     # Log in and find the project with what is due.
     log_in(page, "anna", "/projects/beneficiary/")
-    page.get_by_role("link", name="Piazza viva di notte").click()
+    page.get_by_role("link", name="Apri il progetto").click()
     assert "9.000,00 €" in page.locator("#project-money").inner_text()
     assert "pagata il" in page.locator("#tranches").inner_text()
     waiting = page.locator(f"#tranche-{progress.pk}").inner_text()
@@ -123,6 +123,7 @@ def test_a_beneficiary_reports_with_a_receipt_and_the_office_approval_makes_the_
     page.locator("#send-claim").click()
     page.wait_for_url(f"**/projects/beneficiary/{project.pk}/")
     assert ExpenseClaim.objects.get().status == "submitted"
+    check_layout(browser, web_server, context.cookies(), "/projects/beneficiary/", "home")
     check_layout(browser, web_server, context.cookies(), f"/projects/beneficiary/{project.pk}/", "project")
     check_layout(browser, web_server, context.cookies(), f"/projects/beneficiary/{project.pk}/milestones/"
                  f"{milestone.pk + 1}/report/", "report")  # fmt: skip
@@ -137,7 +138,7 @@ def test_a_beneficiary_reports_with_a_receipt_and_the_office_approval_makes_the_
         admin.locator("input.action-select").first.check()
         admin.select_option("select[name=action]", "decide_approved")
         admin.locator("button[name=index]").click()
-        assert "1 decisi." in admin.content()
+        assert "1 decisi." in admin.locator("ul.messagelist li.success").inner_text()
     assert Milestone.objects.get(pk=milestone.pk).approved_on == TODAY()
 
     # The beneficiary sees the progress payment due; the office pays it; the beneficiary sees it paid.
@@ -147,6 +148,7 @@ def test_a_beneficiary_reports_with_a_receipt_and_the_office_approval_makes_the_
     admin.locator(f"input.action-select[value='{project.pk}']").check()
     admin.select_option("select[name=action]", "pay_due_tranches")
     admin.locator("button[name=index]").click()
+    admin.locator("ul.messagelist li.success").wait_for()
     assert services.project_disbursed(project.pk) == 21000
     page.reload()
     assert "pagata il" in page.locator(f"#tranche-{progress.pk}").inner_text()

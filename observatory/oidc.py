@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import logging
 
+import jwt
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from django.urls import path, reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -55,7 +58,18 @@ class CityOIDCBackend(OIDCAuthenticationBackend):
     def authenticate(self, request, **kwargs):
         if not oidc_enabled() or "username" in kwargs or "password" in kwargs:
             return None  # a password login, or no broker configured
-        return super().authenticate(request, **kwargs)
+        try:
+            return super().authenticate(request, **kwargs)
+        except (requests.RequestException, SuspiciousOperation, jwt.PyJWTError, ValueError, KeyError) as error:
+            # The broker refused the code (expired, replayed, forged), did not answer, or sent a token that does
+            # not verify: a refused login, shown on the login page, never a server error.
+            logger.warning("OpenID Connect login refused: %s", type(error).__name__)
+            return None
+
+    def get_user(self, user_id):
+        """As Django's own backend: a deactivated account's session no longer logs it in."""
+        user = super().get_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def verify_claims(self, claims) -> bool:
         return bool(claims.get("sub")) and bool(fiscal_number_of(claims) or claims.get("email"))

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from html import unescape
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -174,3 +174,21 @@ def test_a_forged_callback_logs_nobody_in(client, oidc_on, member):
     client.get(reverse("oidc_authentication_init"))
     answer = client.get(reverse("oidc_authentication_callback"), {"code": "invented", "state": "invented"})
     assert answer.status_code in (302, 400) and "_auth_user_id" not in client.session
+
+
+def test_a_code_the_provider_refuses_or_a_provider_that_does_not_answer_is_a_refused_login(client, settings, oidc_on):
+    for token_endpoint in (settings.OIDC_OP_TOKEN_ENDPOINT, f"http://127.0.0.1:{free_port()}/o/token/"):
+        settings.OIDC_OP_TOKEN_ENDPOINT = token_endpoint
+        start = client.get(reverse("oidc_authentication_init"))
+        state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+        answer = client.get(reverse("oidc_authentication_callback"), {"code": "invented-code", "state": state})
+        assert answer.status_code == 302 and answer["Location"] == "/accounts/login/?oidc=failed"
+        assert "_auth_user_id" not in client.session
+
+
+def test_a_deactivated_account_is_logged_out_of_its_oidc_session(client, oidc_on, member):
+    user, _project = member
+    log_in_at_the_provider(client, "TINIT-RSSMRA80A01L219X")
+    assert client.get("/projects/beneficiary/").status_code == 200
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert client.get("/projects/beneficiary/").status_code == 302  # to the login: anonymous now

@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.gis.geos import GeometryCollection, LineString, Polygon
 from django.db import connection
 
 from city.models import Zone
 from grants import services
-from grants.models import Call, Criterion, Milestone, OutputIndicator
+from grants.models import Call, Criterion, Milestone, OrganisationMember, OutputIndicator, Project
 
 # (title, English title, organisation, requested EUR, night service, outcome, improves after start)
 SOCIAL_INNOVATION = [
@@ -243,6 +244,7 @@ def seed_grants(ctx) -> int:
             elif improves:
                 improving.append((project.pk, start))
     rows += _calls_in_each_state(ctx, evaluator, zone_queue, rng)
+    rows += _beneficiary_login()
     shifted = _improve_treated_zones(improving)
     ctx.notes.append(
         f"grants: {len(improving)} funded projects' zones made to feel safer after their start "
@@ -381,6 +383,27 @@ def _calls_in_each_state(ctx, evaluator, zone_queue, rng) -> int:
         services.project_status_change(project=project, status="completed", actor=evaluator)
         rows += 5
     return rows
+
+
+BENEFICIARY_LOGIN = "demo-beneficiario"
+
+
+def _beneficiary_login() -> int:
+    """``demo-beneficiario`` (password settings.DEMO_PASSWORD) acts for the first active social-innovation
+    project's organisation in the beneficiaries' area (/projects/beneficiary/): it sees what is due and reports."""
+    project = (
+        Project.objects.filter(call__kind=Call.Kind.SOCIAL_INNOVATION, status="active", organisation__isnull=False)
+        .order_by("start_on", "id")
+        .first()
+    )
+    if project is None:
+        return 0
+    user, _created = User.objects.get_or_create(username=BENEFICIARY_LOGIN)
+    user.set_password(settings.DEMO_PASSWORD)
+    user.email, user.is_staff, user.is_superuser, user.is_active = "beneficiario@example.org", False, False, True
+    user.save()
+    OrganisationMember.objects.get_or_create(organisation=project.organisation, user=user)
+    return 1
 
 
 def _suspend_then_withdraw(project, actor) -> int:

@@ -22,6 +22,7 @@ from city.models import Zone
 
 from . import exports, permissions, services
 from .applicants.admin import AttachmentTypeInline, CallOnlineInline
+from .beneficiaries.admin import OrganisationMemberInline
 from .forms import (
     ApplicationForm,
     AttachmentForm,
@@ -473,6 +474,7 @@ class OrganisationAdmin(admin.ModelAdmin):
                     "antimafia_checked_on"]  # fmt: skip
     list_filter = ["natural_person", "antimafia_status"]
     search_fields = ["name", "tax_code"]
+    inlines = [OrganisationMemberInline]  # who acts for it in the beneficiaries' area
 
 
 @admin.register(Project)
@@ -705,9 +707,24 @@ DECISION_ACTIONS = [
 ]
 
 
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+    """The office reads a report or claim and decides on its page (buttons under the reason) or in the list."""
+
     actions = DECISION_ACTIONS
     list_filter = ["status", "project__call"]
+    change_form_template = "admin/grants/review_change_form.html"
+    DECISIONS = ("approved", "changes_requested", "rejected")
+
+    def save_model(self, request, obj, form, change):
+        decision = next((d for d in self.DECISIONS if f"_decide_{d}" in request.POST), None)
+        if decision is None:
+            return super().save_model(request, obj, form, change)
+        reason = form.cleaned_data.get("decision_reason", "")
+        services.reporting_decide(item=obj, decision=decision, reason=reason, actor=request.user)
+        return None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(status="draft")  # the beneficiary's, until sent
 
     def has_add_permission(self, request):
         return False
@@ -723,8 +740,13 @@ class ExpenseItemInline(admin.TabularInline):
     model = ExpenseItem
     extra = 0
     can_delete = False
-    fields = ["description", "amount"]
+    fields = ["description", "amount", "receipt_link"]
     readonly_fields = fields
+
+    @admin.display(description=_("receipt (PDF)"))
+    def receipt_link(self, obj):
+        url = reverse("grants:beneficiaries:receipt", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Download"))
 
     def has_add_permission(self, request, obj=None):
         return False

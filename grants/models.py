@@ -640,6 +640,7 @@ class Tranche(models.Model):
 class Review(models.TextChoices):
     """Where a beneficiary's report or expense claim stands with the city."""
 
+    DRAFT = "draft", _("Draft, not sent yet")
     SUBMITTED = "submitted", _("Submitted, awaiting review")
     APPROVED = "approved", _("Approved")
     CHANGES_REQUESTED = "changes_requested", _("Changes requested")
@@ -654,12 +655,14 @@ class ProgressReport(models.Model):
     milestone = models.ForeignKey(
         Milestone, verbose_name=_("milestone"), on_delete=models.PROTECT, related_name="reports"
     )
-    text = models.TextField(_("what was done"))
-    people_reached = models.PositiveIntegerField(_("people reached"))
-    night_events = models.PositiveIntegerField(_("night events held"))
+    text = models.TextField(_("what was done"), blank=True)
+    # Empty only in a draft (the beneficiary has not filled them in yet): a sent report has all three.
+    people_reached = models.PositiveIntegerField(_("people reached"), null=True, blank=True)
+    night_events = models.PositiveIntegerField(_("night events held"), null=True, blank=True)
     night_service_hours = models.DecimalField(
-        _("hours of night-time service"), max_digits=8, decimal_places=1, validators=[MinValueValidator(0)]
-    )
+        _("hours of night-time service"), max_digits=8, decimal_places=1, validators=[MinValueValidator(0)],
+        null=True, blank=True,
+    )  # fmt: skip
     status = models.CharField(_("status"), max_length=20, choices=Review.choices, default=Review.SUBMITTED)
     decision_reason = models.TextField(_("reason of the decision"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
@@ -669,7 +672,12 @@ class ProgressReport(models.Model):
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         constraints = [
-            models.CheckConstraint(condition=Q(night_service_hours__gte=0), name="grants_report_hours_nonneg")
+            models.CheckConstraint(condition=Q(night_service_hours__gte=0), name="grants_report_hours_nonneg"),
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | Q(people_reached__isnull=False, night_events__isnull=False, night_service_hours__isnull=False),
+                name="grants_report_sent_complete",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -770,3 +778,5 @@ class OutputIndicator(models.Model):
 
 # The applicants' area (accounts, drafts, protocol numbers) keeps its models in its own module.
 from grants.applicants.models import *  # noqa: E402, F403
+# The beneficiaries' area keeps its models in its own module; importing them here registers them with the app.
+from .beneficiaries.models import OrganisationMember, ReportReminder  # noqa: E402, F401

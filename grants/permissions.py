@@ -33,6 +33,8 @@ GRANTS_ADMIN_PERMISSIONS = {
     "applicationdraft": ("view",),
     "draftbudgetline": ("view",),
     "draftattachment": ("view",),
+    "organisationmember": ("add", "change", "delete", "view"),  # access to the beneficiaries' area
+    "reportreminder": ("view",),
 }
 
 

@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -1081,6 +1082,10 @@ def milestone_approve(*, milestone: Milestone, actor=None, approved_on: dt.date 
     """The city approves a milestone the beneficiary reached: a progress payment tied to it becomes due."""
     if milestone.done_on is None:
         raise ValidationError(_("A milestone is approved once it is done."))
+    if milestone_reporting_open(milestone):
+        raise ValidationError(
+            _("The beneficiary's report or expense claim for this milestone is still open: decide on it first.")
+        )
     milestone.approved_on = approved_on or timezone.localdate()
     milestone.save(update_fields=["approved_on"])
     return milestone
@@ -1115,7 +1120,9 @@ def tranche_due_check(tranche: Tranche) -> None:
     milestone of the project is approved and every other tranche is paid."""
     if tranche.disbursement_id is not None:
         raise ValidationError(_("This tranche is already paid."))
-    if tranche.kind == Tranche.Kind.PROGRESS and tranche.milestone.approved_on is None:
+    if tranche.kind == Tranche.Kind.PROGRESS and (
+        tranche.milestone.approved_on is None or milestone_reporting_open(tranche.milestone)
+    ):
         raise ValidationError(
             _("This progress payment is due once the milestone '%(milestone)s' is approved.")
             % {"milestone": tranche.milestone.title}
@@ -1185,10 +1192,10 @@ def _count(value, *, field: str, decimal: bool = False):
     return number
 
 
-def progress_report_submit(
-    *, project: Project, milestone: Milestone, text: str, people_reached, night_events, night_service_hours, actor=None
-) -> ProgressReport:
-    """The beneficiary reports on a milestone with its output indicators."""
+def progress_report_check(
+    *, project: Project, milestone: Milestone, text: str, people_reached, night_events, night_service_hours
+) -> tuple:
+    """The checks of a report being sent, without writing: (text, people, events, hours) parsed."""
     if milestone.project_id != project.pk:
         raise ValidationError(_("That milestone belongs to another project."))
     if not (text or "").strip():
@@ -1196,15 +1203,45 @@ def progress_report_submit(
     people = _count(people_reached, field=_("People reached"))
     events = _count(night_events, field=_("Night events held"))
     hours = _count(night_service_hours, field=_("Hours of night-time service"), decimal=True)
+    return text.strip(), people, events, hours
+
+
+def progress_report_check_open(milestone: Milestone) -> None:
+    """One report per milestone under review or approved at a time (call it inside the writing transaction)."""
+    if ProgressReport.objects.filter(milestone=milestone, status__in=(Review.SUBMITTED, Review.APPROVED)).exists():
+        raise ValidationError(_("This milestone already has a report under review or approved."))
+
+
+def progress_report_submit(
+    *, project: Project, milestone: Milestone, text: str, people_reached, night_events, night_service_hours, actor=None
+) -> ProgressReport:
+    """The beneficiary reports on a milestone with its output indicators."""
+    text, people, events, hours = progress_report_check(
+        project=project, milestone=milestone, text=text, people_reached=people_reached, night_events=night_events,
+        night_service_hours=night_service_hours,
+    )  # fmt: skip
     with transaction.atomic():
-        if ProgressReport.objects.filter(milestone=milestone, status__in=(Review.SUBMITTED, Review.APPROVED)).exists():
-            raise ValidationError(_("This milestone already has a report under review or approved."))
+        progress_report_check_open(milestone)
         report = ProgressReport.objects.create(
-            project=project, milestone=milestone, text=text.strip(), people_reached=people, night_events=events,
+            project=project, milestone=milestone, text=text, people_reached=people, night_events=events,
             night_service_hours=hours,
         )  # fmt: skip
         _reporting_event(project, f"report:{report.pk}", "submitted", actor=actor)
     return report
+
+
+def expense_item_check(number: int, description: str, amount, receipt) -> tuple:
+    """One expense item checked: (description, amount, receipt); the receipt a PDF within the size limit."""
+    if not (description or "").strip():
+        raise ValidationError(_("Item %(n)d: describe the expense.") % {"n": number})
+    value = money_parse(amount, field=_("Item %(n)d: the amount") % {"n": number})
+    if receipt is None:
+        raise ValidationError(_("Item %(n)d: the receipt (PDF) is required.") % {"n": number})
+    try:
+        attachment_check(receipt)
+    except ValidationError as error:
+        raise ValidationError(_("Item %(n)d: %(error)s") % {"n": number, "error": " ".join(error.messages)}) from None
+    return description.strip()[:300], value, receipt
 
 
 def expense_claim_submit(*, project: Project, milestone: Milestone, items: list[tuple], actor=None) -> ExpenseClaim:
@@ -1215,20 +1252,10 @@ def expense_claim_submit(*, project: Project, milestone: Milestone, items: list[
         raise ValidationError(_("That milestone belongs to another project."))
     if not items:
         raise ValidationError(_("A claim needs at least one expense item."))
-    parsed = []
-    for number, (description, amount, receipt) in enumerate(items, start=1):
-        if not (description or "").strip():
-            raise ValidationError(_("Item %(n)d: describe the expense.") % {"n": number})
-        value = money_parse(amount, field=_("Item %(n)d: the amount") % {"n": number})
-        if receipt is None:
-            raise ValidationError(_("Item %(n)d: the receipt (PDF) is required.") % {"n": number})
-        try:
-            attachment_check(receipt)
-        except ValidationError as error:
-            raise ValidationError(
-                _("Item %(n)d: %(error)s") % {"n": number, "error": " ".join(error.messages)}
-            ) from None
-        parsed.append((description.strip(), value, receipt))
+    parsed = [
+        expense_item_check(number, description, amount, receipt)
+        for number, (description, amount, receipt) in enumerate(items, start=1)
+    ]
     with transaction.atomic():
         claim = ExpenseClaim.objects.create(project=project, milestone=milestone)
         for description, value, receipt in parsed:
@@ -1274,10 +1301,24 @@ def milestone_reporting_complete(milestone: Milestone) -> bool:
     """A report approved, and every claim of the milestone decided with at least one approved (if any)."""
     if not ProgressReport.objects.filter(milestone=milestone, status=Review.APPROVED).exists():
         return False
-    claims = ExpenseClaim.objects.filter(milestone=milestone)
-    if claims.filter(status__in=(Review.SUBMITTED, Review.CHANGES_REQUESTED)).exists():
+    if milestone_reporting_open(milestone):  # something sent is undecided, or sent back with no new version
         return False
+    claims = ExpenseClaim.objects.filter(milestone=milestone).exclude(status=Review.DRAFT)  # drafts are not sent
     return not claims.exists() or claims.filter(status=Review.APPROVED).exists()
+
+
+def milestone_reporting_open(milestone: Milestone) -> bool:
+    """A report or claim of the milestone was sent and is not settled: not yet decided, or sent back for changes
+    with no newer version sent. A tranche tied to the milestone waits for it (drafts do not count: not sent)."""
+    if ProgressReport.objects.filter(milestone=milestone, status=Review.SUBMITTED).exists():
+        return True
+    if ExpenseClaim.objects.filter(milestone=milestone, status=Review.SUBMITTED).exists():
+        return True
+    for model in (ProgressReport, ExpenseClaim):  # sent back, and no newer version sent since
+        latest = model.objects.filter(milestone=milestone).exclude(status=Review.DRAFT).order_by("-id").first()
+        if latest is not None and latest.status == Review.CHANGES_REQUESTED:
+            return True
+    return False
 
 
 def _review_notice(item, kind: str) -> None:
@@ -1296,7 +1337,8 @@ def _review_notice(item, kind: str) -> None:
             "milestone": in_language_of(item.milestone.title_it, item.milestone.title_en, organisation.language),
             "decision": decision,
             "reason": item.decision_reason,
-            "url": absolute_url(item.project.get_absolute_url()),
+            # The beneficiaries' area, where the member reads the decision and sends a new version.
+            "url": absolute_url(reverse("grants:beneficiaries:project", args=[item.project_id])),
         },
         organisation.language,
         kind=f"grants.{kind}.{item.status}",

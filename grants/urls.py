@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("transparency/", views.transparency, name="transparency"),
     path("transparency/<int:year>.csv", views.transparency_csv, name="transparency_csv"),
     path("transparency/<int:year>.json", views.transparency_json, name="transparency_json"),
+    # The beneficiaries' area (grants/beneficiaries/): members of a funded organisation report and claim.
+    path("beneficiary/", include("grants.beneficiaries.urls")),
 ]

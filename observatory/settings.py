@@ -370,6 +370,11 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-open-data-nightly": {"task": "opendata.tasks.refresh_open_data", "schedule": crontab(hour=7, minute=45)},
     # Applicants with drafts not yet submitted are reminded once, GRANTS_DRAFT_REMINDER_DAYS before the deadline.
     "grants-draft-reminders": {"task": "grants.applicants.tasks.remind_draft_deadlines", "schedule": 3600.0},
+    # Beneficiaries whose progress report falls due within GRANTS_REPORT_REMINDER_DAYS: once per milestone.
+    "grants-report-reminders": {
+        "task": "grants.beneficiaries.tasks.send_report_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
     # Proof for /healthz/ready that beat's schedule runs (and a worker takes its tasks).
     "beat-heartbeat": {"task": "city.tasks.beat_heartbeat", "schedule": 60.0},
 }
@@ -494,6 +499,8 @@ GRANTS_DRAFT_REMINDER_DAYS = int(env("GRANTS_DRAFT_REMINDER_DAYS", "3"))
 GRANTS_ANTIMAFIA_THRESHOLD_EUR = env("GRANTS_ANTIMAFIA_THRESHOLD_EUR", "150000")
 # Grants above this are published under D.lgs. 33/2013 art. 26-27 (a condition of their effect: no payment before).
 GRANTS_PUBLICATION_THRESHOLD_EUR = env("GRANTS_PUBLICATION_THRESHOLD_EUR", "1000")
+# Beneficiaries are reminded this many days before a milestone's progress report is due (once per milestone).
+GRANTS_REPORT_REMINDER_DAYS = int(env("GRANTS_REPORT_REMINDER_DAYS", "7"))
 
 # --- sensors: batch limits, the MQTT broker the subscriber reads, and the silent-sensor check ---
 SENSORS_MAX_BATCH = 10_000  # readings per HTTP request or MQTT message
@@ -544,3 +551,26 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The address a lockout is for: the client's, also behind the trusted proxies (not the proxy's).
 AXES_CLIENT_IP_CALLABLE = "city.clientip.client_ip"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # and SESSION_COOKIE_AGE above: one shift at most
+
+# --- login through the city's OpenID Connect broker (SPID / CIE), observatory/oidc.py ---
+# Off unless OIDC_RP_CLIENT_ID and the provider's endpoints are set (docs/deployment.md). Users are matched to
+# existing accounts by the fiscal-number claim (a beneficiary's member) or the e-mail claim; none is created.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
+# The claim carrying the person's codice fiscale: SPID's "fiscalNumber" ("TINIT-<code>"), CIE's, or the broker's.
+OIDC_FISCAL_NUMBER_CLAIM = env("OIDC_FISCAL_NUMBER_CLAIM", "fiscal_number")
+OIDC_PROVIDER_LABEL = env("OIDC_PROVIDER_LABEL", "SPID / CIE")
+OIDC_CREATE_USER = False  # only accounts the city created (staff, beneficiaries' members) may log in
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?oidc=failed"  # the login page says why (mozilla-django-oidc: a path)
+# The backend is always listed: it does nothing while OIDC is off (observatory.oidc.oidc_enabled).
+AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "observatory.oidc.CityOIDCBackend"]

@@ -5,8 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import metrics, pages
-from .auth import LoginForm
+from . import metrics, oidc, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -27,7 +26,8 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("open311/v2/", include("open311.urls")),
     path("opendata/", include("opendata.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
+    path("accounts/login/", oidc.login, name="login"),
+    path("accounts/", include(oidc.urlpatterns)),  # SPID / CIE through the city's OIDC broker, when configured
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

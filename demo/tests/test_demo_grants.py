@@ -31,3 +31,15 @@ def test_the_demo_seeds_a_call_in_each_state():
         assert project.cup and project.published_at and project.award_act_number and project.organisation_id
     assert Tranche.objects.filter(disbursement__isnull=False).count() >= 8
     assert Application.objects.filter(status="ineligible").exclude(outcome_reason="").count() >= 2
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_beneficiarys_member_who_sees_a_funded_project(client):
+    from django.conf import settings
+
+    seed()
+    assert client.login(username="demo-beneficiario", password=settings.DEMO_PASSWORD)
+    page = client.get("/projects/beneficiary/")
+    assert page.status_code == 200 and 'id="beneficiary-projects"' in page.content.decode()
+    project = Project.objects.filter(organisation__members__user__username="demo-beneficiario").get()
+    assert client.get(f"/projects/beneficiary/{project.pk}/").status_code == 200

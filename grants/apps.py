@@ -10,4 +10,4 @@ class GrantsConfig(AppConfig):
         # The applicants' area: notices on the office's steps, and its beat task (Celery finds grants.tasks
         # by itself, not a package's module).
         from grants.applicants import receivers, tasks  # noqa: F401
-        from .beneficiaries import tasks  # noqa: F401  (registers the report reminders' beat task)
+        from grants.beneficiaries import tasks as beneficiary_tasks  # noqa: F401  (the report reminders' beat task)

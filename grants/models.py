@@ -778,5 +778,6 @@ class OutputIndicator(models.Model):
 
 # The applicants' area (accounts, drafts, protocol numbers) keeps its models in its own module.
 from grants.applicants.models import *  # noqa: E402, F403
+
 # The beneficiaries' area keeps its models in its own module; importing them here registers them with the app.
 from .beneficiaries.models import OrganisationMember, ReportReminder  # noqa: E402, F401

@@ -59,7 +59,9 @@ def test_metrics_under_two_gunicorn_workers(two_zones, tmp_path, request):
         report_submit(category=category, location=Point(7.675, 45.065), perceived_safety=PerceivedSafety.A_BIT_UNSAFE,
                       occurred_at=when)  # fmt: skip
     # An e-mail still owed (written as the outbox writes it, without queueing its send for that worker).
-    OutboundEmail.objects.create(to="ada@example.org", subject="Segnalazione", body="Grazie", next_attempt_at=timezone.now())
+    OutboundEmail.objects.create(
+        to="ada@example.org", subject="Segnalazione", body="Grazie", next_attempt_at=timezone.now()
+    )
     before = opscounters.counts("readings_ingested").get("mqtt", 0)
     opscounters.count("readings_ingested", "mqtt", 7)
     opscounters.heartbeat("full_recompute", seconds=12.5)

@@ -91,7 +91,8 @@ def tables() -> dict[str, list[tuple]]:
 
 def empty_derived_tables() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE observatory_indicator, observatory_hotspot, observatory_alert CASCADE")  # and the cases they opened
+        # CASCADE: and the cases' notices of those alerts
+        cursor.execute("TRUNCATE observatory_indicator, observatory_hotspot, observatory_alert CASCADE")
 
 
 def test_a_worker_killed_mid_recompute_leaves_the_same_tables_as_a_clean_run(category):

@@ -433,6 +433,67 @@ def case_open_from_alert(*, alert, user, title: str = "", department_ids: list[i
     )
 
 
+def place_departments(*, zone_id: int | None, category_id: int | None = None) -> list[Department]:
+    """The departments a case opened on a place is routed to, as a report there would be: the routing rules of
+    the category (if one is given; else the rules for any category) in the zone, and every department covering
+    the zone (its district council among them). By name."""
+    found = {department.pk: department for department, _priority in route(category_id=category_id, zone_id=zone_id)}
+    for department in Department.objects.covering_zone(zone_id):
+        found.setdefault(department.pk, department)
+    return sorted(found.values(), key=lambda d: d.name.lower())
+
+
+def place_case_title(*, zone: Zone | None, slot: str = "", hotspot: bool = False) -> str:
+    """The default title of a case opened on a place (a zone, a hot spot of a time slot, a point), by name."""
+    slot_label = dict(nightslots.slot_choices()).get(slot, "") if slot else ""
+    name = zone.name if zone is not None else _("a place outside the zones")
+    if hotspot:
+        if slot_label:
+            return _("Hot spot: %(zone)s, %(slot)s") % {"zone": name, "slot": slot_label}
+        return _("Hot spot: %(zone)s") % {"zone": name}
+    return _("Case in %(zone)s") % {"zone": name}
+
+
+def case_open_at_place(
+    *,
+    user,
+    title: str,
+    department_ids: list[int],
+    zone: Zone | None = None,
+    place: Point | None = None,
+    priority: str = Priority.NORMAL,
+    category_id: int | None = None,
+    alert=None,
+) -> Case:
+    """An officer opens a case on a place: a zone, a point in it (the zone is then the point's), or an alert's
+    zone. One task per department chosen (due in the working calendar by category and priority). Refuses a
+    point outside the zone given, a place with neither zone nor point, and departments not in the list."""
+    if priority not in Priority.values:
+        raise ValidationError({"priority": _("Please choose a priority.")})
+    if alert is not None:
+        zone = alert.zone
+    if place is not None:
+        place_zone = Zone.objects.zone_for_point(place)
+        if zone is None:
+            zone = place_zone
+        elif place_zone is None or place_zone.pk != zone.pk:
+            raise ValidationError({"place": _("The point is outside the zone; move it or choose its zone.")})
+    if zone is None and place is None:
+        raise ValidationError({"zone": _("Choose the zone (or give a point) of the case.")})
+    chosen = list(Department.objects.active().filter(pk__in=department_ids))
+    if len(chosen) != len(set(department_ids)):
+        raise ValidationError({"departments": _("Choose departments from the list.")})
+    return case_open(
+        title=title,
+        zone=zone,
+        place=place,
+        alert=alert,
+        user=user,
+        category_id=category_id,
+        departments=[(department, priority) for department in sorted(chosen, key=lambda d: d.pk)],
+    )
+
+
 # --- the citizens' questionnaire ------------------------------------------------------------------------------
 
 

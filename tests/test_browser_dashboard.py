@@ -106,6 +106,7 @@ def test_officer_switches_slot_and_period_opens_a_zone_exports_and_acknowledges(
     # Acknowledge the alert.
     page.goto("/dashboard/alerts/")
     row = page.locator(f'tr[data-alert="{alert.pk}"]')
+    row.locator("input[name=note]").fill("Pattuglie serali dalla prossima settimana")  # a note is required
     row.get_by_role("button").click()
     page.wait_for_url("**/dashboard/alerts/**")
     assert page.locator(f'tr[data-alert="{alert.pk}"]').count() == 0

@@ -56,13 +56,36 @@ class PublicNoteForm(StyledForm):
     public_note = forms.CharField(label=_("Public note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
-class CaseFromAlertForm(StyledForm):
+class CasePlaceForm(StyledForm):
+    """A case opened on a place: its title, zone (fixed for an alert's case), an optional point, an optional
+    category (for the due dates), the priority and the departments (pre-ticked by routing)."""
+
     title = forms.CharField(label=_("Title"), max_length=200)
+    zone = forms.ChoiceField(label=_("Zone"), required=False)
+    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    category = forms.TypedChoiceField(label=_("Category (optional)"), coerce=int, required=False, empty_value=None)
+    # Left out, an alert's case is high priority and any other normal.
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, required=False)
     departments = forms.TypedMultipleChoiceField(label=_("Departments"), coerce=int)
 
-    def __init__(self, *args, departments=(), **kwargs):
+    def __init__(self, *args, departments=(), zones=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["departments"].choices = [(d.pk, d.name) for d in departments]
+        self.fields["zone"].choices = [("", _("Choose the zone"))] + [(code, name) for code, name in zones]
+        self.fields["category"].choices = [("", _("No category"))] + [(c.pk, c.name) for c in categories]
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("lat") is None) != (cleaned.get("lon") is None):
+            raise forms.ValidationError(_("Give both the latitude and the longitude of the point, or neither."))
+        return cleaned
+
+    def point(self):
+        from django.contrib.gis.geos import Point
+
+        lat, lon = self.cleaned_data.get("lat"), self.cleaned_data.get("lon")
+        return None if lat is None or lon is None else Point(lon, lat, srid=4326)
 
 
 class FixedCheckForm(StyledForm):

@@ -281,6 +281,9 @@ class CaseEvent(models.Model):
         REMINDED = "reminded", _("Reminder sent")
         ESCALATED = "escalated", _("Overdue: coordinators told")
         REPORT_ADDED = "report_added", _("Report added")
+        REPORT_LEFT = "report_left", _("Report left the case")
+        REPORT_STATUS = "report_status", _("Report status changed by a moderator")
+        TASK_REOPENED = "task_reopened", _("Task reopened")
         ANSWERED = "answered", _("Citizen answered the questionnaire")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from city.i18n import english_active
 from city.models import Department, DepartmentMembership
 from city.roles import OFFICER, has_role
+from reports.models import Report
 
 from .models import Case, CaseEvent, ClosingReason, FixedCheck, Priority, Task
 
@@ -270,6 +271,13 @@ def describe_event(event: CaseEvent, departments: dict[str, str]) -> str:
         return f"{action}: {_label(FixedCheck.Answer, data.get('answer', ''))}"
     if event.action == CaseEvent.Action.REPORT_ADDED:
         return f"{action}: {data.get('report', '')}"
+    if event.action in (CaseEvent.Action.REPORT_LEFT, CaseEvent.Action.REPORT_STATUS):
+        text = f"{action}: {data.get('report', '')}, {_label(Report.Status, data.get('status', ''))}"
+        if data.get("original"):
+            text += " → " + data["original"]
+        return text
+    if event.action == CaseEvent.Action.TASK_REOPENED:
+        return f"{action}: {department}"
     if event.action == CaseEvent.Action.NOTE and department:
         return f"{action}: {department}"
     return action

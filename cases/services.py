@@ -6,6 +6,7 @@ together or not at all. Refusals are ValidationErrors keyed by field, in the act
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 
@@ -345,13 +346,20 @@ def _case_close_locked(case: Case, *, user) -> None:
     case.closed_at = timezone.now()
     case.save()
     _event(case, CaseEvent.Action.CLOSED, user=user, reason=reason, referred_to=referred_to)
-    _reports_in_step(case, REPORT_STATUS_FOR_REASON[reason], user=user, note=case.public_note)
+    case_reports_in_step(case=case, user=user, note=case.public_note)
 
 
-def _reports_in_step(case: Case, status: str, *, user, note: str = "", only_from=IN_STEP_STATUSES) -> None:
+def _reports_in_step(
+    case: Case, status: str, *, user, note: str = "", only_from=IN_STEP_STATUSES, skip: int | None = None
+) -> None:
     """Move the case's reports to ``status`` (their citizens and followers are e-mailed by report_set_status)."""
-    for report in case.reports.filter(status__in=only_from).exclude(status=status).order_by("id"):
-        report_services.report_set_status(report=report, status=status, public_note=note, user=user)
+    reports = case.reports.filter(status__in=only_from).exclude(status=status).exclude(pk=skip).order_by("id")
+    token = _CASE_MOVES_REPORTS.set(True)  # the reports' own signal must not move the case back
+    try:
+        for report in reports:
+            report_services.report_set_status(report=report, status=status, public_note=note, user=user)
+    finally:
+        _CASE_MOVES_REPORTS.reset(token)
 
 
 def case_public_note_set(*, case: Case, user, text: str) -> Case:
@@ -371,7 +379,9 @@ def case_public_note_set(*, case: Case, user, text: str) -> Case:
     return case
 
 
-def _case_reopen_locked(case: Case, *, user, departments: list[int] | None = None, why: str = "") -> None:
+def _case_reopen_locked(
+    case: Case, *, user, departments: list[int] | None = None, why: str = "", skip_report: int | None = None
+) -> None:
     """Reopen a closed case: the tasks of ``departments`` (all when None) open again with new due dates and
     their departments are told; the reports read "in progress" again."""
     case.status = Case.Status.OPEN
@@ -382,6 +392,15 @@ def _case_reopen_locked(case: Case, *, user, departments: list[int] | None = Non
     case.save()
     _event(case, CaseEvent.Action.REOPENED, user=user, why=why)
     tasks = case.tasks.all() if departments is None else case.tasks.filter(department__in=departments)
+    _tasks_reopen(case, tasks, why=why)
+    if skip_report is None:
+        case_reports_in_step(case=case, user=user)
+    else:  # a moderator reopened one report: it keeps the status they gave it
+        _reports_in_step(case, Report.Status.IN_PROGRESS, user=user, skip=skip_report)
+
+
+def _tasks_reopen(case: Case, tasks, *, why: str, user=None) -> None:
+    """Open ``tasks`` again with new due dates and tell their departments (the case is locked by the caller)."""
     category_id = case.reports.values_list("category_id", flat=True).first()
     for task in tasks.select_related("department"):
         task.status = Task.Status.OPEN
@@ -392,8 +411,9 @@ def _case_reopen_locked(case: Case, *, user, departments: list[int] | None = Non
         task.last_activity_at = timezone.now()
         task.due_date, task.reminder_days = task_due_date(category_id=category_id, priority=task.priority)
         task.save()
+        if user is not None:
+            _event(case, CaseEvent.Action.TASK_REOPENED, user=user, task=task, department=task.department.code)
         _notify_task(task, "cases/email/task_reopened", kind="case.task_reopened", extra={"why": why})
-    _reports_in_step(case, Report.Status.IN_PROGRESS, user=user)
 
 
 def case_reopen(*, case: Case, user, why: str = "") -> Case:
@@ -431,6 +451,148 @@ def case_open_from_alert(*, alert, user, title: str = "", department_ids: list[i
         user=user,
         departments=[(department, Priority.HIGH) for department in chosen],
     )
+
+
+def place_departments(*, zone_id: int | None, category_id: int | None = None) -> list[Department]:
+    """The departments a case opened on a place is routed to, as a report there would be: the routing rules of
+    the category (if one is given; else the rules for any category) in the zone, and every department covering
+    the zone (its district council among them). By name."""
+    found = {department.pk: department for department, _priority in route(category_id=category_id, zone_id=zone_id)}
+    for department in Department.objects.covering_zone(zone_id):
+        found.setdefault(department.pk, department)
+    return sorted(found.values(), key=lambda d: d.name.lower())
+
+
+def place_case_title(*, zone: Zone | None, slot: str = "", hotspot: bool = False) -> str:
+    """The default title of a case opened on a place (a zone, a hot spot of a time slot, a point), by name."""
+    slot_label = dict(nightslots.slot_choices()).get(slot, "") if slot else ""
+    name = zone.name if zone is not None else _("a place outside the zones")
+    if hotspot:
+        if slot_label:
+            return _("Hot spot: %(zone)s, %(slot)s") % {"zone": name, "slot": slot_label}
+        return _("Hot spot: %(zone)s") % {"zone": name}
+    return _("Case in %(zone)s") % {"zone": name}
+
+
+def case_open_at_place(
+    *,
+    user,
+    title: str,
+    department_ids: list[int],
+    zone: Zone | None = None,
+    place: Point | None = None,
+    priority: str = Priority.NORMAL,
+    category_id: int | None = None,
+    alert=None,
+) -> Case:
+    """An officer opens a case on a place: a zone, a point in it (the zone is then the point's), or an alert's
+    zone. One task per department chosen (due in the working calendar by category and priority). Refuses a
+    point outside the zone given, a place with neither zone nor point, and departments not in the list."""
+    if priority not in Priority.values:
+        raise ValidationError({"priority": _("Please choose a priority.")})
+    if alert is not None:
+        zone = alert.zone
+    if place is not None:
+        place_zone = Zone.objects.zone_for_point(place)
+        if zone is None:
+            zone = place_zone
+        elif place_zone is None or place_zone.pk != zone.pk:
+            raise ValidationError({"place": _("The point is outside the zone; move it or choose its zone.")})
+    if zone is None and place is None:
+        raise ValidationError({"zone": _("Choose the zone (or give a point) of the case.")})
+    chosen = list(Department.objects.active().filter(pk__in=department_ids))
+    if len(chosen) != len(set(department_ids)):
+        raise ValidationError({"departments": _("Choose departments from the list.")})
+    return case_open(
+        title=title,
+        zone=zone,
+        place=place,
+        alert=alert,
+        user=user,
+        category_id=category_id,
+        departments=[(department, priority) for department in sorted(chosen, key=lambda d: d.pk)],
+    )
+
+
+# --- a case and its reports, in step ------------------------------------------------------------------------
+
+# Set while a case moves its own reports, so that their status signal does not move the case back.
+_CASE_MOVES_REPORTS: contextvars.ContextVar[bool] = contextvars.ContextVar("cases_moving_reports", default=False)
+# A report with one of these statuses is no longer the case's work: it leaves the case.
+LEAVING_STATUSES = (Report.Status.DUPLICATE, Report.Status.SPAM, Report.Status.HIDDEN)
+
+
+def case_reports_in_step(
+    *, user, case: Case | None = None, report: Report | None = None, before: str = "", note: str = ""
+) -> None:
+    """The one rule that keeps a case and its reports consistent, whichever side moved (docs/architecture.md).
+
+    The case moved (``case`` given, no ``report``): an open case's reports read "in progress", a closed case's
+    reports take the status its closing reason gives (fixed → resolved, not ours → referred, ...), with the
+    public note; reports a moderator hid, rejected or merged away are left alone.
+
+    A moderator moved a report (``report`` given, ``before`` its old status; called through the reports'
+    ``report_status_changed`` signal, inside the moderator's transaction):
+    - merged as a duplicate, rejected as spam or hidden: the report leaves its case (the trail says so). A
+      duplicate whose original has no case hands its place to the original. A case left with no report and
+      no alert has nothing to act on: its open tasks close (duplicate, or no action possible) and so does it;
+    - back to an open status (reopened, or restored from spam or hidden): the case's task of the report's
+      department (every task, without one) opens again, and a closed case reopens; a restored report outside
+      any case is routed like a new one;
+    - to another closed status (resolved, referred, ...): the case notes it; its departments still decide.
+    """
+    if report is None:
+        if case.is_open:
+            _reports_in_step(case, Report.Status.IN_PROGRESS, user=user)
+        else:
+            _reports_in_step(case, REPORT_STATUS_FOR_REASON[case.closing_reason], user=user, note=note)
+        return
+    if _CASE_MOVES_REPORTS.get() or before == report.status:
+        return
+    after = report.status
+    link = CaseReport.objects.filter(report=report).first()
+    if link is None:
+        restored = before in Report.NOT_PUBLIC_STATUSES and after in Report.OPEN_STATUSES
+        if restored and report.duplicate_of_id is None and report.source != Report.Source.IMPORT:
+            report_route(report=report)
+        return
+    case = Case.objects.select_for_update().get(pk=link.case_id)
+    code = report.tracking_code
+    if after in LEAVING_STATUSES:
+        original = report.duplicate_of if after == Report.Status.DUPLICATE else None
+        if original is not None and not CaseReport.objects.filter(report=original).exists():
+            link.report = original
+            link.save(update_fields=["report"])
+            _event(case, CaseEvent.Action.REPORT_LEFT, user=user, report=code, status=after,
+                   original=original.tracking_code)  # fmt: skip
+            _event(case, CaseEvent.Action.REPORT_ADDED, user=user, report=original.tracking_code)
+            return
+        link.delete()
+        _event(case, CaseEvent.Action.REPORT_LEFT, user=user, report=code, status=after,
+               original=original.tracking_code if original else "")  # fmt: skip
+        if case.is_open and case.alert_id is None and not case.case_reports.exists():
+            reason = ClosingReason.DUPLICATE if original is not None else ClosingReason.NO_ACTION
+            now = timezone.now()
+            for task in case.tasks.open().select_related("department"):
+                task.status, task.closing_reason, task.referred_to = Task.Status.CLOSED, reason, ""
+                task.closed_at = task.last_activity_at = now
+                task.save()
+                _event(case, CaseEvent.Action.TASK_CLOSED, user=user, task=task, department=task.department.code,
+                       reason=reason, referred_to="")  # fmt: skip
+            _case_close_locked(case, user=user)
+        return
+    _event(case, CaseEvent.Action.REPORT_STATUS, user=user, report=code, status=after)
+    if after not in Report.OPEN_STATUSES:
+        return
+    why = _("A moderator reopened report %(code)s.") % {"code": code}
+    tasks = case.tasks.filter(department__code=report.department_id) if report.department_id else case.tasks.none()
+    if not tasks.exists():
+        tasks = case.tasks.all()
+    if not case.is_open:
+        _case_reopen_locked(case, user=user, departments=list(tasks.values_list("department", flat=True)), why=why,
+                            skip_report=report.pk)  # fmt: skip
+    else:
+        _tasks_reopen(case, tasks.filter(status=Task.Status.CLOSED), why=why, user=user)
 
 
 # --- the citizens' questionnaire ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from city import nightslots
-from city.models import Department
+from city.models import Department, Zone
 from city.roles import OFFICER, has_role, role_required
 from indicators.models import Alert
+from reports.models import Category
 
 from . import selectors, services
-from .forms import CaseFromAlertForm, FixedCheckForm, PublicNoteForm, TaskAssignForm, TaskCloseForm, TaskNoteForm
-from .models import Case, FixedCheck, Task
+from .forms import CasePlaceForm, FixedCheckForm, PublicNoteForm, TaskAssignForm, TaskCloseForm, TaskNoteForm
+from .models import Case, FixedCheck, Priority, Task
 
 # The window of the citizens' "is it fixed?" answers the queue shows per department.
 SATISFACTION_DAYS = 90
@@ -235,47 +237,111 @@ def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
     return redirect(case.get_absolute_url())
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-@role_required(OFFICER)
-def case_from_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
-    """An officer opens a case from an alert, with tasks pre-filled from the departments covering its zone."""
-    alert = get_object_or_404(Alert.objects.select_related("zone"), pk=alert_id)
+def _place_point(query) -> Point | None:
+    """The point a link names (``lat`` and ``lon``), or None when it names none or a malformed one."""
+    try:
+        lat, lon = float(query.get("lat", "")), float(query.get("lon", ""))
+    except ValueError:
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return Point(lon, lat, srid=4326)
+
+
+def _place_case_page(request: HttpRequest, *, alert: Alert | None = None) -> HttpResponse:
+    """The case form on a place, for the zone page, a hot spot, an alert or a point: pre-filled with the zone
+    (and point), a title and the departments routing gives the place; POST opens the case."""
     departments = list(Department.objects.active())
-    covering = [d.pk for d in Department.objects.covering_zone(alert.zone_id)]
+    zones = list(Zone.objects.order_by("name", "code").values_list("code", "name"))
+    categories = list(Category.objects.filter(active=True))
+    kwargs = {"departments": departments, "zones": zones, "categories": categories}
     if request.method == "POST":
-        form = CaseFromAlertForm(request.POST, departments=departments)
+        form = CasePlaceForm(request.POST, **kwargs)
         if form.is_valid():
+            data = form.cleaned_data
+            zone = None
+            if alert is None and data["zone"]:
+                zone = Zone.objects.defer("geom").get(code=data["zone"])
             try:
-                case = services.case_open_from_alert(
-                    alert=alert,
+                case = services.case_open_at_place(
                     user=request.user,
-                    title=form.cleaned_data["title"],
-                    department_ids=form.cleaned_data["departments"],
+                    title=data["title"],
+                    department_ids=data["departments"],
+                    zone=zone,
+                    place=form.point(),
+                    priority=data["priority"] or (Priority.HIGH if alert else Priority.NORMAL),
+                    category_id=data["category"],
+                    alert=alert,
                 )
             except ValidationError as error:
                 for field_messages in error.message_dict.values():
                     for message in field_messages:
                         form.add_error(None, message)
             else:
-                messages.success(request, _("Case opened from the alert."))
+                messages.success(request, _("Case opened from the alert.") if alert else _("Case opened."))
                 return redirect(case.get_absolute_url())
         status = 400
+        zone = alert.zone if alert else Zone.objects.defer("geom").filter(code=request.POST.get("zone", "")).first()
     else:
-        form = CaseFromAlertForm(
-            departments=departments,
+        point = _place_point(request.GET)
+        if alert is not None:
+            zone = alert.zone
+        elif request.GET.get("zone"):
+            zone = Zone.objects.defer("geom").with_codes([request.GET["zone"]]).first()
+            if zone is None:
+                raise Http404
+        else:
+            zone = Zone.objects.zone_for_point(point) if point is not None else None
+        slot = request.GET.get("slot", "")
+        category_id = request.GET.get("category", "")
+        category_id = int(category_id) if category_id.isdigit() else None
+        if alert is not None:
+            title, priority = services.alert_case_title(alert), Priority.HIGH
+        else:
+            title = services.place_case_title(zone=zone, slot=slot, hotspot=request.GET.get("from") == "hotspot")
+            priority = Priority.NORMAL
+        routed = services.place_departments(zone_id=zone.pk if zone else None, category_id=category_id)
+        form = CasePlaceForm(
             initial={
-                "title": services.alert_case_title(alert),
-                "departments": covering,
+                "title": title,
+                "zone": zone.code if zone else "",
+                "lat": round(point.y, 6) if point else None,
+                "lon": round(point.x, 6) if point else None,
+                "category": category_id,
+                "priority": priority,
+                "departments": [d.pk for d in routed],
             },
+            **kwargs,
         )
         status = 200
+    if alert is not None:
+        existing = list(alert.cases.all())
+    else:
+        existing = list(Case.objects.open().filter(zone=zone)[:10]) if zone else []
     ctx = {
         "alert": alert,
-        "slot_label": dict(nightslots.slot_choices()).get(alert.slot, alert.slot),
+        "zone": zone,
+        "slot_label": dict(nightslots.slot_choices()).get(alert.slot, alert.slot) if alert else "",
         "form": form,
-        "existing": list(alert.cases.all()),
+        "existing": existing,
     }
-    return render(request, "cases/case_from_alert.html", ctx, status=status)
+    return render(request, "cases/case_new.html", ctx, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@role_required(OFFICER)
+def case_new(request: HttpRequest) -> HttpResponse:
+    """An officer opens a case on a place: ``?zone=CODE`` (the zone page, a hot spot with ``from=hotspot`` and
+    ``slot``), ``?lat=&lon=`` (a point; its zone is found)."""
+    return _place_case_page(request)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@role_required(OFFICER)
+def case_from_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """An officer opens a case from an alert, with tasks pre-filled from the departments covering its zone."""
+    alert = get_object_or_404(Alert.objects.select_related("zone"), pk=alert_id)
+    return _place_case_page(request, alert=alert)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

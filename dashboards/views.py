@@ -181,13 +181,18 @@ def dashboard_zone(request: HttpRequest, code: str) -> HttpResponse:
         },
         timeout=caching.LIVE_CACHE_SECONDS,
     )
+    can_open_case = has_role(request.user, OFFICER)
     ctx = {
         **_common(f),
         **derived,
         **live,
         "zone": zone,
+        "can_open_case": can_open_case,
         "fragment_key": caching.fragment_key("zone", parts),
-        "page_key": caching.fragment_key("zone-page", (*parts, repr(live), zone.code, zone.name, zone.population)),
+        # Whether the user may open a case is part of the key: the cached page holds the link or not.
+        "page_key": caching.fragment_key(
+            "zone-page", (*parts, repr(live), zone.code, zone.name, zone.population, can_open_case)
+        ),
     }
     return render(request, "dashboards/dashboard_zone.html", ctx)
 
@@ -282,7 +287,8 @@ def dashboard_hotspots(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format"):
         features = selectors.hotspot_features(f) if request.GET.get("format") == "geojson" else None
         return exports.export_response(request, rows=rows, name="hotspots", features=features, errors=f.errors)
-    return render(request, "dashboards/dashboard_hotspots.html", {**_common(f), "hotspots": rows})
+    ctx = {**_common(f), "hotspots": rows, "can_open_case": has_role(request.user, OFFICER)}
+    return render(request, "dashboards/dashboard_hotspots.html", ctx)
 
 
 @role_required(*DASHBOARD_ROLES)

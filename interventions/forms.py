@@ -70,6 +70,15 @@ class InterventionForm(forms.Form):
     )  # fmt: skip
     notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # Bootstrap Italia's classes: full width, 44 px tall on a phone
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            else:
+                widget.attrs.setdefault("class", "form-select" if isinstance(widget, forms.Select) else "form-control")
+
     def clean(self):
         data = super().clean()
         text = (data.get("place_geojson") or "").strip()

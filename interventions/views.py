@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +38,13 @@ def intervention_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(intervention)
     status = 400 if request.method == "POST" else 200
-    return render(request, "interventions/intervention_form.html", {"form": form}, status=status)
+    ctx = {
+        "form": form,
+        "centre": settings.OBSERVATORY_CITY_CENTRE,
+        "tiles_url": settings.OBSERVATORY_MAP_TILES_URL,
+        "tiles_attribution": settings.OBSERVATORY_MAP_TILES_ATTRIBUTION,
+    }
+    return render(request, "interventions/intervention_form.html", ctx, status=status)
 
 
 @role_required(*DASHBOARD_ROLES)

@@ -168,6 +168,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap-italia", NODE_MODULES / "bootstrap-italia" / "dist"),
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    # Drawing a place (point, line, area) on the interventions form.
+    ("vendor/leaflet-geoman", NODE_MODULES / "@geoman-io" / "leaflet-geoman-free" / "dist"),
     # The basic bundle (scatter, bar, pie): the only traces the dashboards draw, a third of the full one.
     ("vendor/plotly", NODE_MODULES / "plotly.js-basic-dist-min"),
 ]

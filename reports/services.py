@@ -36,7 +36,7 @@ from .models import (
     StatusChange,
 )
 from .photos import photo_sanitise
-from .signals import report_assigned, report_submitted
+from .signals import report_assigned, report_status_changed, report_submitted
 from .validation import HTML_TAG, REFUSED_CHARACTER, clean_text, column_limit, refused_character_message
 
 logger = logging.getLogger(__name__)
@@ -554,7 +554,7 @@ def _mark_if_counting_changed(report: Report, before: str, after: str) -> None:
 def _record(report: Report, action: str, *, user, before: str, public_note: str = "", detail: str = "") -> StatusChange:
     # Every moderation step goes through here: what the public sees may have changed.
     bump_public_version()
-    return StatusChange.objects.create(
+    change = StatusChange.objects.create(
         report=report,
         action=action,
         from_status=before,
@@ -563,6 +563,9 @@ def _record(report: Report, action: str, *, user, before: str, public_note: str 
         detail=detail,
         user=user if user is not None and user.is_authenticated else None,
     )
+    if before != report.status:  # cases keeps the report's case in step (same transaction)
+        report_status_changed.send(sender=Report, report=report, before=before, user=user)
+    return change
 
 
 def report_publish(*, report: Report, user, public_description: str | None = None) -> Report:

@@ -149,10 +149,14 @@
   var known = {};
   if (address && suggestions && address.dataset.streets) {
     var timer = null;
+    // "Via Roma 12": the server answers with the door when the register holds the number, else the street and
+    // a note that the number was not found (said under the field, in the page's language).
+    var addressNote = document.getElementById("address-note");
     var pinFromAddress = function () {
       var hit = known[address.value.trim().toLowerCase()];
+      if (addressNote) addressNote.textContent = hit && hit.note ? hit.note : "";
       if (!hit) return;
-      map.setView([hit.lat, hit.lon], Math.max(map.getZoom(), 16));
+      map.setView([hit.lat, hit.lon], Math.max(map.getZoom(), hit.exact ? 18 : 16));
       place(L.latLng(hit.lat, hit.lon), false, "placed");
     };
     address.addEventListener("input", function () {
@@ -165,7 +169,13 @@
           .then(function (r) { return r.ok ? r.json() : { streets: [] }; })
           .then(function (data) {
             suggestions.textContent = "";
-            (data.streets || []).forEach(function (street) {
+            var found = data.address;
+            var options = (data.streets || []).slice();
+            if (found) {
+              known[text.toLowerCase()] = found;
+              if (found.exact) options.unshift(found);
+            }
+            options.forEach(function (street) {
               known[street.name.toLowerCase()] = street;
               var option = document.createElement("option");
               option.value = street.name;

@@ -39,7 +39,7 @@ from reports.models import Category, Report
 
 from .bench_reports import reports_bench
 from .bench_sensors import sensors_bench
-from .loadgen import dashboard_load
+from .loadgen import dashboard_load, public_load
 from .seed import demo_seed
 
 # The bench's Celery queue and cache live in a Redis database of their own, emptied afterwards.
@@ -169,6 +169,8 @@ def bench_inside(
     dashboard_figures = dashboard_latencies()
     _say(log, f"bench: officers' pages under load through gunicorn ({load_seconds:g} s per page)")
     dashboard_load_figures = dashboard_load(seconds=load_seconds)
+    _say(log, f"bench: public reads under load through gunicorn ({load_seconds:g} s per read)")
+    public_load_figures = public_load(seconds=load_seconds)
     return {
         "scale": scale,
         "seed": seed,
@@ -196,6 +198,7 @@ def bench_inside(
         "reports_channel": reports_figures,
         "dashboard": dashboard_figures,
         "dashboard_load": dashboard_load_figures,
+        "public_load": public_load_figures,
         "machine": {
             "cpus": os.cpu_count(),
             "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),

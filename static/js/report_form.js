@@ -28,6 +28,10 @@
   if (!mapEl || !lat || !lon || typeof L === "undefined") return;
   mapEl.hidden = false;
   Array.prototype.forEach.call(document.querySelectorAll(".map-only"), function (el) { el.hidden = false; });
+  // With the map, the area list and the coordinates are the other ways: folded, so that the category follows the
+  // pin closely (open again when one of them holds an error to correct).
+  var alternatives = document.getElementById("place-alternatives");
+  if (alternatives && !alternatives.querySelector(".is-invalid")) alternatives.open = false;
   // Hashed static names hide the icons from Leaflet's own path detection; say where they are.
   L.Icon.Default.imagePath = mapEl.dataset.leafletImages;
   var start = [parseFloat(lat.value) || parseFloat(mapEl.dataset.lat), parseFloat(lon.value) || parseFloat(mapEl.dataset.lon)];
@@ -261,7 +265,13 @@
   }
   if (category) category.addEventListener("change", lookForDuplicates);
   if (lat.value && lon.value) place(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), false, "silent");
-  map.on("click", function (e) { place(e.latlng, false, "placed"); });
+  // A tap on the whole city is only roughly placed: the map closes in on it (street names show from zoom 15), so
+  // that the person sees where the pin is and can drag it or tap again without hunting for the zoom buttons.
+  var CLOSE_ZOOM = 16;
+  map.on("click", function (e) {
+    place(e.latlng, false, "placed");
+    if (map.getZoom() < CLOSE_ZOOM) map.setView(e.latlng, CLOSE_ZOOM);
+  });
   function fromInputs() {
     var la = parseFloat(lat.value), lo = parseFloat(lon.value);
     if (!isNaN(la) && !isNaN(lo)) place(L.latLng(la, lo), true, "moved");

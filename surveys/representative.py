@@ -148,6 +148,7 @@ def share_provenance(share: RepresentativeShare) -> dict:
     campaign = Campaign.objects.select_related("instrument_version__instrument").get(code=share.campaign_code)
     version = campaign.instrument_version
     return {
+        "question": version.headline,
         "instrument": version.instrument.name,
         "instrument_version": version.number,
         "campaign": campaign.title,

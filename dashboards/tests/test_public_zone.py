@@ -80,7 +80,9 @@ def test_the_residents_share_from_the_weighted_survey_is_shown_with_its_honest_l
     assert "Residents (the city" in html
     assert f"{round(estimate.value * 100)}% feel safe" in html
     assert f"Between {round(estimate.lower * 100)}% and {round(estimate.upper * 100)}% with 95% confidence" in html
-    assert "Question: Safety (version 1). Survey: Autumn, Probability sample (invitation codes)" in html
+    version = campaign.instrument_version
+    assert f"to the question “{version.headline_en}” (Safety, version 1)" in html
+    assert "Survey: Autumn, Probability sample (invitation codes)" in html
     opens, closes = timezone.localtime(campaign.opens_at), timezone.localtime(campaign.closes_at)
     assert f"Answers collected from {opens:%-d %B %Y} to {closes:%-d %B %Y}." in html
     assert "People who reported here (self-selected)" in html  # beside it, the reporters' share, labelled

@@ -144,6 +144,69 @@ class Street(models.Model):
         return self.name
 
 
+def house_number_text(number: int, suffix: str = "") -> str:
+    """A house number as Italian addresses write it: 12, 12/A, 12/2, 12 bis."""
+    if not suffix:
+        return str(number)
+    if len(suffix) == 1 or suffix.isdigit():
+        return f"{number}/{suffix.upper()}"
+    return f"{number} {suffix.lower()}"
+
+
+class CivicNumberQuerySet(models.QuerySet):
+    def on_street(self, street_name: str, number: int, suffix: str = "") -> CivicNumber | None:
+        """The civic number ``number`` (with its ``suffix``, "A", "bis"...) of the street named ``street_name``,
+        accents, case and spacing ignored; the lowest id when the register lists one twice (two entrances)."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT id, street_name, number, suffix, ST_X(point), ST_Y(point) FROM city_civicnumber
+                WHERE {STREET_SEARCH_SQL.format(column="street_name")} = city_search_text(%s)
+                  AND number = %s AND lower(suffix) = lower(%s)
+                ORDER BY id LIMIT 1
+                """,
+                [" ".join(street_name.split()), number, suffix],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        civic_id, name, number, suffix, lon, lat = row
+        return CivicNumber(
+            id=civic_id, street_name=name, number=number, suffix=suffix, point=Point(lon, lat, srid=4326)
+        )
+
+
+class CivicNumber(models.Model):
+    """One house number of the city's civic-number register (``import_civic_numbers``, as ANNCSU publishes it):
+    where "Via Roma 12" is. Kept by street name, not by a key to ``Street``, so that either register can be
+    imported again without the other."""
+
+    street_name = models.CharField(_("street"), max_length=200)
+    number = models.PositiveIntegerField(_("number"))
+    suffix = models.CharField(
+        _("suffix"), max_length=10, blank=True, help_text=_('After the number: "A", "bis", or "2" for 12/2.')
+    )
+    point = models.PointField(_("place"), srid=4326)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CivicNumberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["street_name", "number", "suffix", "id"]
+        verbose_name = _("civic number")
+        verbose_name_plural = _("civic numbers")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """How the address is written: "Via Roma 12", "Via Roma 12/A"."""
+        return f"{self.street_name} {house_number_text(self.number, self.suffix)}"
+
+
 class StaleZoneNight(models.Model):
     """A (zone, night) whose indicators must be recomputed; written in the same transaction as the raw row."""
 

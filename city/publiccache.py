@@ -50,18 +50,25 @@ def bump_public_version() -> None:
 
 
 def public_cache_key(name: str, parts: tuple) -> str:
+    """Where a public read's entry lives: its name, the active language and a digest of the parsed filters. The
+    tokens it was built under are stored in the entry itself (see ``cached_public``)."""
     digest = hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:24]
-    versions = cache.get_many([dataversion.DATA_VERSION_KEY, PUBLIC_VERSION_KEY])
-    data = versions.get(dataversion.DATA_VERSION_KEY) or dataversion.data_version()
-    public = versions.get(PUBLIC_VERSION_KEY) or public_version()
-    return f"public:{name}:{data}:{public}:{get_language()}:{digest}"
+    return f"public:{name}:{get_language()}:{digest}"
 
 
 def cached_public(name: str, parts: tuple, build: Callable[[], T], *, timeout: int = PUBLIC_CACHE_SECONDS) -> T:
-    """``build()``, cached under both tokens and the active language; ``parts`` are the request's parsed filters."""
+    """``build()``, cached under both tokens and the active language; ``parts`` are the request's parsed filters.
+
+    A warm read is one round trip to Redis: the entry keeps the two tokens it was built under and is read in the
+    same MGET as the current tokens; when either has moved on, it is built again and overwritten. The tokens are
+    read before building, so an entry built while a write commits is stored under the old ones and rebuilt."""
     key = public_cache_key(name, parts)
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, timeout=timeout)
+    found = cache.get_many([dataversion.DATA_VERSION_KEY, PUBLIC_VERSION_KEY, key])
+    data = found.get(dataversion.DATA_VERSION_KEY) or dataversion.data_version()
+    public = found.get(PUBLIC_VERSION_KEY) or public_version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == data and entry[1] == public:
+        return entry[2]
+    value = build()
+    cache.set(key, (data, public, value), timeout=timeout)
     return value

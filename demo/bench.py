@@ -40,7 +40,7 @@ from reports.models import Category, Report
 from .bench_cases import cases_bench
 from .bench_reports import reports_bench
 from .bench_sensors import sensors_bench
-from .loadgen import dashboard_load
+from .loadgen import dashboard_load, public_load
 from .seed import demo_seed
 
 # The bench's Celery queue and cache live in a Redis database of their own, emptied afterwards.
@@ -170,7 +170,9 @@ def bench_inside(
     dashboard_figures = dashboard_latencies()
     _say(log, f"bench: officers' pages under load through gunicorn ({load_seconds:g} s per page)")
     dashboard_load_figures = dashboard_load(seconds=load_seconds)
-    cases_figures = cases_bench(scale=scale, log=log)
+    _say(log, f"bench: public reads under load through gunicorn ({load_seconds:g} s per read)")
+    public_load_figures = public_load(seconds=load_seconds)
+    cases_figures = cases_bench(scale=scale, log=log)  # last: it routes more reports into cases
     return {
         "scale": scale,
         "seed": seed,
@@ -198,6 +200,7 @@ def bench_inside(
         "reports_channel": reports_figures,
         "dashboard": dashboard_figures,
         "dashboard_load": dashboard_load_figures,
+        "public_load": public_load_figures,
         "cases": cases_figures,
         "machine": {
             "cpus": os.cpu_count(),

@@ -17,6 +17,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from city.models import Zone
 from open311.models import ApiKey
 from reports.models import Category
 
@@ -55,6 +56,7 @@ def reports_bench(*, seed: int, submits: int = 500, reads: int = 50, log: TextIO
         cursor.execute(PUBLISHED_SHARE_SQL, [10])  # a tenth of the seeded reports published, for the public reads
         published = cursor.rowcount
     codes = list(Category.objects.filter(active=True).order_by("id").values_list("code", flat=True))
+    zone_code = Zone.objects.order_by("id").values_list("code", flat=True).first()
     key = ApiKey(name=f"bench-{seed}")
     secret = key.set_new_key()
     key.save()
@@ -93,6 +95,8 @@ def reports_bench(*, seed: int, submits: int = 500, reads: int = 50, log: TextIO
             "api_submit": _timed(submits, api_submit),
             "open311_submit": _timed(submits, open311_submit),
             "public_map_geojson": _timed(reads, lambda _i: client.get("/map/reports.geojson").status_code),
+            "public_map_clusters": _timed(reads, lambda _i: client.get("/map/clusters.geojson?zoom=13").status_code),
+            "public_zone_page": _timed(reads, lambda _i: client.get(f"/map/zones/{zone_code}/").status_code),
             "api_public_list_page": _timed(reads, lambda _i: client.get("/api/v1/reports/").status_code),
             "open311_requests_list": _timed(reads, lambda _i: client.get("/open311/v2/requests.json").status_code),
         }

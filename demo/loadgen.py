@@ -236,6 +236,32 @@ def public_pages(*, before: bool = False) -> dict[str, list[str]]:
     return pages
 
 
+def queries_per_request(paths: list[str], cookie: str) -> dict:
+    """SQL statements per request for each path, in this process through Django's test client (they do not
+    depend on the machine's load): the first request after the cache is emptied (cold) and the next (warm)."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_COOKIE=cookie)
+    cold, warm = [], []
+    for path in paths:
+        for bucket in (cold, warm):
+            if bucket is cold:
+                cache.clear()
+            statements: list[str] = []
+
+            def count(execute, sql, params, many, context, statements=statements):
+                statements.append(sql)
+                return execute(sql, params, many, context)
+
+            with connection.execute_wrapper(count):
+                status = client.get(path).status_code
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}")
+            bucket.append(len(statements))
+    return {"cold_max": max(cold), "cold_median": int(np.median(cold)), "warm_max": max(warm)}
+
+
 def public_load(
     *,
     seconds: float = DEFAULT_SECONDS,
@@ -248,6 +274,8 @@ def public_load(
     pages = public_pages(before=before)
     cookie = f"{settings.LANGUAGE_COOKIE_NAME}=it"
     out: dict = {"concurrency": concurrency, "seconds_per_page": seconds, "gunicorn": _gunicorn_shape(env)}
+    # Counted in this process, so with this checkout's code (not --code-dir's).
+    queries = {name: queries_per_request(variants, cookie) for name, variants in pages.items()}
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "access.log"
         with gunicorn(log, env=env, code_dir=code_dir) as (host, port):
@@ -265,6 +293,7 @@ def public_load(
                 warm = [ms for _p, status, ms in _server_times(log)[mark:] if status == 200]
                 out[name] = {
                     "paths": variants,
+                    "queries_per_request": queries[name],
                     "cold_requests": len(variants),
                     "cold_errors": sum(1 for s in statuses if s != 200),
                     "cold_server": _percentiles(cold),

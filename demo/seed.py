@@ -35,7 +35,7 @@ from reports.models import TRACKING_ALPHABET, TRACKING_CODE_LENGTH, Category, Re
 from .cases import seed_cases
 from .grants import seed_grants
 from .interventions import seed_interventions
-from .places import quarter_names, seed_streets
+from .places import quarter_names, seed_civic_numbers, seed_streets
 from .reports import seed_audits, seed_moderation, seed_public_notes
 from .sensors import seed_sensors
 from .surveys import seed_surveys, weight_surveys
@@ -599,6 +599,7 @@ DEMO_STEPS: list[tuple[str, DemoStep]] = [
     ("audits", seed_audits),
     ("notes", seed_public_notes),
     ("streets", seed_streets),
+    ("civic_numbers", seed_civic_numbers),
     ("grants", seed_grants),
     ("interventions", seed_interventions),
     ("sensors", seed_sensors),

@@ -12,7 +12,10 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from city import dataversion
+from city.civic_numbers import parse_address
 from city.models import Street, Zone
+
+from . import services
 
 LAYERS_CACHE_SECONDS = 6 * 3600
 # Outlines are simplified to about this many degrees (~10 m): plenty for a phone's screen.
@@ -99,5 +102,15 @@ def street_suggestions(text: str, *, limit: int = 8) -> list[dict]:
     """Streets whose names resemble what was typed (accents ignored), with the point the pin moves to."""
     return [
         {"name": street.name, "lat": round(street.point.y, 6), "lon": round(street.point.x, 6)}
-        for street in Street.objects.matching(text, limit=limit)
+        for street in Street.objects.matching(parse_address(text).street, limit=limit)
     ]
+
+
+def address_found(text: str) -> dict | None:
+    """Where the typed address is, for the form's pin: the door when the house number is in the register, else
+    the street and a note saying so (``services.address_match``, the rule the server applies on submit)."""
+    match = services.address_match(text)
+    if match is None:
+        return None
+    return {"name": match.label, "lat": round(match.point.y, 6), "lon": round(match.point.x, 6),
+            "exact": match.exact, "note": match.note}  # fmt: skip

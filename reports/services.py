@@ -21,7 +21,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from city import dateguard, outbox, stale
-from city.models import Department, Street, Zone
+from city.civic_numbers import parse_address
+from city.models import CivicNumber, Department, Street, Zone, house_number_text
 from city.nightslots import night_and_slot
 from city.publiccache import bump_public_version
 
@@ -67,16 +68,17 @@ def zone_point(zone: Zone) -> Point:
 
 
 def locate_address(address: str) -> Point | None:
-    """A point for a typed address, without an outside geocoder: the street of the city's register whose name
-    the address resembles best (accents, case and the house number ignored), else the zone whose name the
-    address mentions. None when neither is found.
+    """A point for a typed address, without an outside geocoder: the door when the civic-number register holds
+    the house number typed ("Via Roma 12"), else the street of the city's register whose name the address
+    resembles best (accents and case ignored), else the zone whose name the address mentions. None when
+    nothing is found.
 
-    The observatory runs offline from its own street register (``import_streets``); a city with a geocoder
-    plugs it in here.
+    The observatory runs offline from its own registers (``import_streets``, ``import_civic_numbers``); a city
+    with a geocoder plugs it in here.
     """
-    street = best_street_for(address)
-    if street is not None:
-        return street.point
+    match = address_match(address)
+    if match is not None:
+        return match.point
     text = (address or "").strip()
     if len(text) < 3 or "\x00" in text:
         return None
@@ -104,6 +106,38 @@ def best_street_for(address: str) -> Street | None:
     text = _HOUSE_NUMBER.sub(" ", address or "")
     found = Street.objects.matching(text, limit=1)
     return found[0] if found and found[0].score >= ADDRESS_MATCH_MIN else None
+
+
+@dataclass(frozen=True)
+class AddressMatch:
+    """Where a typed address is: the door (``exact``) or the street, and what to tell the person about it."""
+
+    point: Point
+    label: str  # "Via Roma 12" when the number was found, else the street's name
+    exact: bool
+    note: str = ""  # set when a house number was typed and the register does not hold it
+
+
+def address_match(address: str) -> AddressMatch | None:
+    """The civic number's point for "Via Roma 12" / "via roma, 12" when the register holds it; else the street
+    with a note saying the number was not found (or no note when none was typed); None without a street."""
+    typed = parse_address(address)
+    street = best_street_for(typed.street)
+    if street is None:
+        return None
+    if typed.number is None:
+        return AddressMatch(street.point, street.name, exact=False)
+    door = CivicNumber.objects.on_street(street.name, typed.number, typed.suffix)
+    if door is not None:
+        # Named as the street register spells the street ("Via della Libertà"), not as the house numbers' file
+        # may ("VIA DELLA LIBERTA").
+        return AddressMatch(door.point, f"{street.name} {house_number_text(door.number, door.suffix)}", exact=True)
+    number = house_number_text(typed.number, typed.suffix)
+    note = _(
+        "Number %(number)s of %(street)s is not in the city's register of house numbers: the pin is on the "
+        "street. Move it to the exact place if you can."
+    ) % {"number": number, "street": street.name}
+    return AddressMatch(street.point, street.name, exact=False, note=note)
 
 
 def validate_occurred_at(occurred_at: dt.datetime, *, field: str = "occurred_at", check_age: bool = True) -> None:

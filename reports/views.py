@@ -248,7 +248,8 @@ def street_search(request: HttpRequest) -> JsonResponse:
     form = StreetQueryForm(request.GET)
     if not form.is_valid():
         return _form_errors_json(form)
-    return JsonResponse({"streets": places.street_suggestions(form.cleaned_data["q"])})
+    text = form.cleaned_data["q"]
+    return JsonResponse({"streets": places.street_suggestions(text), "address": places.address_found(text)})
 
 
 def _unpublished_display() -> str:

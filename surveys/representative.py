@@ -142,3 +142,20 @@ def zone_profile(zone_id: int) -> dict:
         row["respondents_share"] = row["respondents"] / total_answered if total_answered else None
     return {"rows": rows, "residents": total_residents, "respondents": total_answered,
             "campaign": campaign, "reference_date": reference}  # fmt: skip
+
+
+def share_provenance(share: RepresentativeShare) -> dict:
+    """What a representative share's honest label names: the instrument (and its version), the campaign, how it
+    was drawn, its fieldwork dates and the estimation method, in the reader's language (one query)."""
+    campaign = Campaign.objects.select_related("instrument_version__instrument").get(code=share.campaign_code)
+    version = campaign.instrument_version
+    return {
+        "question": version.headline,
+        "instrument": version.instrument.name,
+        "instrument_version": version.number,
+        "campaign": campaign.title,
+        "mode": str(campaign.get_mode_display()),
+        "opens_at": campaign.opens_at,
+        "closes_at": campaign.closes_at,
+        "method": str(SurveyEstimate.Method(share.method).label),
+    }

@@ -68,6 +68,11 @@ def test_bench_small_prints_positive_figures_as_json_and_drops_its_database():
     for queue in cases["queue"].values():
         assert 0 < queue["p50_ms"] <= queue["p95_ms"] and queue["queries"] > 0, queue
     assert cases["brief"]["city"]["pdf_bytes"] > 10_000 and cases["brief"]["city"]["build_seconds"] > 0
+    # The public reads issue 15 asks to be fast, the same way, with the SQL they cost: none once cached.
+    for read in ("public_map_data", "public_zone", "open311_requests"):
+        load = figures["public_load"][read]
+        assert load["cold_errors"] == 0 and load["warm_requests"] > 0 and load["warm_errors"] == 0, load
+        assert load["queries_per_request"]["warm_max"] == 0, load
     assert figures["machine"]["cpus"] >= 1
     assert figures["machine"]["postgres"]
     assert not database_exists(BENCH_DATABASE)

@@ -78,6 +78,12 @@ def test_the_demo_seeds_walkers_audits_a_street_register_and_public_notes():
     audits = SafetyAudit.objects.all()
     assert audits.count() > 0 and not audits.filter(zone__isnull=True).exists()
     assert Street.objects.count() >= 20 and Street.objects.matching("via po")[0].name == "Via Po"
+    # House numbers along the demo streets: "via po, 12" is a door a few metres off Via Po, on its even side.
+    from reports.services import address_match
+
+    door = address_match("via po, 12")
+    assert door.exact and door.label == "Via Po 12"
+    assert 3 < door.point.distance(Street.objects.get(name="Via Po").geom) * 111_000 < 12
     noted = StatusChange.objects.exclude(public_note="").select_related("report")
     assert noted.count() > 0 and all(c.report.is_published and c.report.status == c.to_status for c in noted[:50])
     assert Report.objects.filter(is_published=True).exclude(status="submitted").exists()

@@ -4,13 +4,14 @@ without JavaScript, zone choices that read as places, and the audit form's same 
 import json
 
 import pytest
-from django.contrib.gis.geos import LineString, MultiLineString
+from django.contrib.gis.geos import LineString, MultiLineString, Point
 from django.urls import reverse
 
 from city.dataversion import bump_data_version
-from city.models import Street
+from city.models import CivicNumber, Street
 from conftest import square_zone
 from reports.models import Report, SafetyAudit
+from reports.services import locate_address
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_COOKIE": "django_language=en"}
@@ -90,6 +91,57 @@ def test_a_street_the_register_does_not_know_is_said_so(client, city, category):
     assert response.status_code == 400
     assert "We could not find this address in the city&#x27;s street register" in response.content.decode()
     assert not Report.objects.exists()
+
+
+@pytest.fixture
+def doors(city):
+    """Via della Libertà's register of house numbers: 12 and 12/A a few metres apart, 14 further on."""
+    for number, suffix, lon in [(12, "", 7.6731), (12, "a", 7.6732), (14, "", 7.6736)]:
+        CivicNumber.objects.create(street_name="VIA DELLA LIBERTA", number=number, suffix=suffix,
+                                   point=Point(lon, 45.0651, srid=4326))  # fmt: skip
+    return city
+
+
+@pytest.mark.parametrize("typed", ["Via della Libertà 12", "via della liberta, 12", "Via della Liberta n. 12"])
+def test_a_house_number_in_the_register_gives_the_exact_point(client, doors, typed):
+    found = client.get(reverse("reports:street-search"), {"q": typed}).json()
+    assert found["address"] == {"name": "Via della Libertà 12", "lat": 45.0651, "lon": 7.6731, "exact": True,
+                                "note": ""}  # fmt: skip
+    assert found["streets"][0]["name"] == "Via della Libertà"  # the street itself is still suggested
+    assert (locate_address(typed).x, locate_address(typed).y) == pytest.approx((7.6731, 45.0651))
+
+
+def test_a_suffix_finds_its_own_door(client, doors):
+    found = client.get(reverse("reports:street-search"), {"q": "via della liberta 12/A"}).json()["address"]
+    assert found["name"] == "Via della Libertà 12/A" and found["lon"] == 7.6732 and found["exact"] is True
+
+
+def test_a_number_the_register_does_not_hold_gives_the_street_with_a_note(client, doors):
+    found = client.get(reverse("reports:street-search"), {"q": "Via della Libertà 13"}, **EN).json()["address"]
+    assert found["name"] == "Via della Libertà" and found["exact"] is False
+    assert found["note"] == (
+        "Number 13 of Via della Libertà is not in the city's register of house numbers: the pin is on the street. "
+        "Move it to the exact place if you can."
+    )
+    assert found["lat"] == pytest.approx(45.065)  # the street's point
+    italian = client.get(reverse("reports:street-search"), {"q": "Via della Libertà 13"}).json()["address"]
+    assert italian["note"].startswith("Il numero 13 di Via della Libertà non è nel registro dei numeri civici")
+
+
+def test_a_street_without_a_number_has_no_note_and_an_unknown_street_no_address(client, doors):
+    assert client.get(reverse("reports:street-search"), {"q": "Corso Casale"}).json()["address"] == {
+        "name": "Corso Casale", "lat": 45.065, "lon": 7.682, "exact": False, "note": "",
+    }  # fmt: skip
+    assert client.get(reverse("reports:street-search"), {"q": "Via Inventata 3"}).json()["address"] is None
+
+
+def test_without_javascript_the_typed_house_number_places_the_report_at_its_door(client, doors, category):
+    data = report_post(address="via della liberta, 14")
+    data["category"] = str(category.pk)
+    assert client.post(reverse("reports:new"), data).status_code == 302
+    report = Report.objects.get()
+    assert (report.location.x, report.location.y) == pytest.approx((7.6736, 45.0651))
+    assert report.zone == doors[0]
 
 
 def test_zone_choices_read_as_places_grouped_by_district(client, city):

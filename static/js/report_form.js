@@ -28,6 +28,10 @@
   if (!mapEl || !lat || !lon || typeof L === "undefined") return;
   mapEl.hidden = false;
   Array.prototype.forEach.call(document.querySelectorAll(".map-only"), function (el) { el.hidden = false; });
+  // With the map, the area list and the coordinates are the other ways: folded, so that the category follows the
+  // pin closely (open again when one of them holds an error to correct).
+  var alternatives = document.getElementById("place-alternatives");
+  if (alternatives && !alternatives.querySelector(".is-invalid")) alternatives.open = false;
   // Hashed static names hide the icons from Leaflet's own path detection; say where they are.
   L.Icon.Default.imagePath = mapEl.dataset.leafletImages;
   var start = [parseFloat(lat.value) || parseFloat(mapEl.dataset.lat), parseFloat(lon.value) || parseFloat(mapEl.dataset.lon)];
@@ -149,10 +153,14 @@
   var known = {};
   if (address && suggestions && address.dataset.streets) {
     var timer = null;
+    // "Via Roma 12": the server answers with the door when the register holds the number, else the street and
+    // a note that the number was not found (said under the field, in the page's language).
+    var addressNote = document.getElementById("address-note");
     var pinFromAddress = function () {
       var hit = known[address.value.trim().toLowerCase()];
+      if (addressNote) addressNote.textContent = hit && hit.note ? hit.note : "";
       if (!hit) return;
-      map.setView([hit.lat, hit.lon], Math.max(map.getZoom(), 16));
+      map.setView([hit.lat, hit.lon], Math.max(map.getZoom(), hit.exact ? 18 : 16));
       place(L.latLng(hit.lat, hit.lon), false, "placed");
     };
     address.addEventListener("input", function () {
@@ -165,7 +173,13 @@
           .then(function (r) { return r.ok ? r.json() : { streets: [] }; })
           .then(function (data) {
             suggestions.textContent = "";
-            (data.streets || []).forEach(function (street) {
+            var found = data.address;
+            var options = (data.streets || []).slice();
+            if (found) {
+              known[text.toLowerCase()] = found;
+              if (found.exact) options.unshift(found);
+            }
+            options.forEach(function (street) {
               known[street.name.toLowerCase()] = street;
               var option = document.createElement("option");
               option.value = street.name;
@@ -251,7 +265,13 @@
   }
   if (category) category.addEventListener("change", lookForDuplicates);
   if (lat.value && lon.value) place(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), false, "silent");
-  map.on("click", function (e) { place(e.latlng, false, "placed"); });
+  // A tap on the whole city is only roughly placed: the map closes in on it (street names show from zoom 15), so
+  // that the person sees where the pin is and can drag it or tap again without hunting for the zoom buttons.
+  var CLOSE_ZOOM = 16;
+  map.on("click", function (e) {
+    place(e.latlng, false, "placed");
+    if (map.getZoom() < CLOSE_ZOOM) map.setView(e.latlng, CLOSE_ZOOM);
+  });
   function fromInputs() {
     var la = parseFloat(lat.value), lo = parseFloat(lon.value);
     if (!isNaN(la) && !isNaN(lo)) place(L.latLng(la, lo), true, "moved");

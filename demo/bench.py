@@ -87,6 +87,9 @@ def bench_run(
         "CELERY_RESULT_BACKEND": redis_url,
         # The bench posts hundreds of reports from one address: the per-IP limit would refuse them.
         "OBSERVATORY_REPORT_RATE_LIMIT": "off",
+        # ... and so would Open311's limits per key and per address (600 and 60 an hour by default).
+        "OPEN311_RATE_LIMIT_PER_KEY": "1000000/hour",
+        "OPEN311_RATE_LIMIT_PER_IP": "1000000/hour",
     }
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     _say(log, f"bench: database {name!r} ({'kept' if keep else 'dropped'} afterwards), Redis {redis_url}")

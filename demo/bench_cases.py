@@ -32,7 +32,7 @@ from reports.models import Report
 
 from .cases import ROUTES
 
-QUEUE_CASES = {"small": 200, "medium": 2_000, "large": 5_000}
+QUEUE_CASES = {"small": 200, "medium": 1_000, "large": 2_000}
 QUEUE_REQUESTS = {"small": 10, "medium": 50, "large": 50}
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from city import nightslots, outbox, workcalendar
+from city.concurrency import retry_on_deadlock
 from city.models import Department, DepartmentMembership, Zone
 from reports import services as report_services
 from reports.models import Report
@@ -165,6 +166,7 @@ def _task_add(case: Case, department: Department, *, priority: str, user, catego
     return task
 
 
+@retry_on_deadlock
 def report_add_department(*, report: Report, department: Department, user) -> Task:
     """A moderator's assignment: the department gets a task in the report's case (opened if it has none;
     reopened if it was closed). Earlier departments keep their tasks."""
@@ -196,6 +198,7 @@ def _locked_task(task: Task) -> Task:
     return Task.objects.select_for_update().select_related("case", "department").get(pk=task.pk)
 
 
+@retry_on_deadlock
 def task_assign(
     *,
     task: Task,
@@ -254,6 +257,7 @@ def task_assign(
     return task
 
 
+@retry_on_deadlock
 def task_start(*, task: Task, user) -> Task:
     """The department starts work: the task and the case's open reports read "in progress"."""
     if not selectors.can_work_on_task(user, task):
@@ -270,6 +274,7 @@ def task_start(*, task: Task, user) -> Task:
     return task
 
 
+@retry_on_deadlock
 def task_note_add(*, task: Task, user, text: str) -> TaskNote:
     """An internal note (never public); it counts as activity, so it holds off the reminder."""
     if not selectors.can_work_on_task(user, task):
@@ -295,6 +300,7 @@ def _clean_reason(reason: str, referred_to: str) -> str:
     return referred_to
 
 
+@retry_on_deadlock
 def task_close(*, task: Task, user, reason: str, referred_to: str = "", note: str = "") -> Task:
     """Close a department's task with how it ended (and an optional internal note). When it was the case's
     last open task the case closes too, and its reports with it."""
@@ -362,6 +368,7 @@ def _reports_in_step(
         _CASE_MOVES_REPORTS.reset(token)
 
 
+@retry_on_deadlock
 def case_public_note_set(*, case: Case, user, text: str) -> Case:
     """The city's public note on the case: shown on its reports' pages and e-mailed to their citizens."""
     if not selectors.can_write_public_note(user, case):
@@ -416,6 +423,7 @@ def _tasks_reopen(case: Case, tasks, *, why: str, user=None) -> None:
         _notify_task(task, "cases/email/task_reopened", kind="case.task_reopened", extra={"why": why})
 
 
+@retry_on_deadlock
 def case_reopen(*, case: Case, user, why: str = "") -> Case:
     if not selectors.can_write_public_note(user, case):
         raise PermissionDenied
@@ -433,6 +441,7 @@ def alert_case_title(alert) -> str:
     return _("Alert: %(zone)s, %(slot)s") % {"zone": alert.zone.name, "slot": slot}
 
 
+@retry_on_deadlock
 def case_open_from_alert(*, alert, user, title: str = "", department_ids: list[int] | None = None) -> Case:
     """An officer turns an alert into work: a case on the alert's zone with tasks for the departments chosen
     (by default every department covering the zone)."""
@@ -474,6 +483,7 @@ def place_case_title(*, zone: Zone | None, slot: str = "", hotspot: bool = False
     return _("Case in %(zone)s") % {"zone": name}
 
 
+@retry_on_deadlock
 def case_open_at_place(
     *,
     user,
@@ -637,6 +647,7 @@ def fixed_checks_send(*, now: dt.datetime | None = None) -> int:
     return sent
 
 
+@retry_on_deadlock
 def fixed_check_answer(*, check: FixedCheck, answer: str, comment: str = "") -> FixedCheck:
     """Record the citizen's answer (the first one stands). "No" reopens the case and tells its departments."""
     if answer not in FixedCheck.Answer.values:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from city import dateguard, outbox, stale
 from city.civic_numbers import parse_address
+from city.concurrency import retry_on_deadlock
 from city.models import CivicNumber, Department, Street, Zone, house_number_text
 from city.nightslots import night_and_slot
 from city.publiccache import bump_public_version
@@ -602,6 +603,7 @@ def _record(report: Report, action: str, *, user, before: str, public_note: str 
     return change
 
 
+@retry_on_deadlock
 def report_publish(*, report: Report, user, public_description: str | None = None) -> Report:
     """Make a report visible to the public, with the moderated text (the citizen's text by default)."""
     with transaction.atomic():
@@ -619,6 +621,7 @@ def report_publish(*, report: Report, user, public_description: str | None = Non
     return report
 
 
+@retry_on_deadlock
 def report_reject_spam(*, report: Report, user) -> Report:
     """Reject as spam: hidden from the public and from indicators; kept for the record."""
     with transaction.atomic():
@@ -632,6 +635,7 @@ def report_reject_spam(*, report: Report, user) -> Report:
     return report
 
 
+@retry_on_deadlock
 def report_merge(*, report: Report, into: Report, user, public_note: str = "") -> Report:
     """Close ``report`` as a duplicate of ``into`` (which then counts once in the indicators)."""
     if report.pk == into.pk:
@@ -666,6 +670,7 @@ def report_merge(*, report: Report, into: Report, user, public_note: str = "") -
     return report
 
 
+@retry_on_deadlock
 def report_assign(*, report: Report, department: str | Department, user) -> Report:
     """Make ``department`` (a row or its code) responsible for the report. The history names it; the
     ``report_assigned`` signal lets the cases app give it a task in the report's case (earlier departments
@@ -684,6 +689,7 @@ def report_assign(*, report: Report, department: str | Department, user) -> Repo
     return report
 
 
+@retry_on_deadlock
 def report_set_status(*, report: Report, status: str, public_note: str = "", user) -> Report:
     """Move a report to a status with an optional public note; the citizen is e-mailed if they asked."""
     if status not in Report.Status.values:
@@ -707,6 +713,7 @@ def report_set_status(*, report: Report, status: str, public_note: str = "", use
     return report
 
 
+@retry_on_deadlock
 def report_hide_photo(*, report: Report, user) -> Report:
     with transaction.atomic():
         report = _locked(report)

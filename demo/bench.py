@@ -38,6 +38,7 @@ from indicators import alerts, engine, hotspots
 from reports.models import Category, Report
 
 from .bench_cases import cases_bench
+from .bench_grants import grants_bench
 from .bench_reports import reports_bench
 from .bench_sensors import sensors_bench
 from .loadgen import dashboard_load, public_load
@@ -175,6 +176,7 @@ def bench_inside(
     dashboard_load_figures = dashboard_load(seconds=load_seconds)
     _say(log, f"bench: public reads under load through gunicorn ({load_seconds:g} s per read)")
     public_load_figures = public_load(seconds=load_seconds)
+    grants_figures = grants_bench(scale=scale, log=log)
     cases_figures = cases_bench(scale=scale, log=log)  # last: it routes more reports into cases
     return {
         "scale": scale,
@@ -204,6 +206,7 @@ def bench_inside(
         "dashboard": dashboard_figures,
         "dashboard_load": dashboard_load_figures,
         "public_load": public_load_figures,
+        "grants": grants_figures,
         "cases": cases_figures,
         "machine": {
             "cpus": os.cpu_count(),

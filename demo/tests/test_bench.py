@@ -73,6 +73,12 @@ def test_bench_small_prints_positive_figures_as_json_and_drops_its_database():
         load = figures["public_load"][read]
         assert load["cold_errors"] == 0 and load["warm_requests"] > 0 and load["warm_errors"] == 0, load
         assert load["queries_per_request"]["warm_max"] == 0, load
+    # The applicants' area and the transparency export (issue 16).
+    grants = figures["grants"]
+    assert grants["applications"] == 20 and grants["submit"]["protocol_numbers_gapless"]
+    assert 0 < grants["submit"]["p50_ms"] <= grants["submit"]["p95_ms"] and grants["receipt_pdf_median_ms"] > 0
+    for read in (*grants["applicant_pages"].values(), grants["transparency"]["csv"]):
+        assert 0 < read["p50_ms"] <= read["p95_ms"] and read["queries"] > 0, read
     assert figures["machine"]["cpus"] >= 1
     assert figures["machine"]["postgres"]
     assert not database_exists(BENCH_DATABASE)

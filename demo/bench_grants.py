@@ -70,7 +70,9 @@ def _drafts(call: Call, count: int) -> list:
     for n in range(count):
         email = f"bench-applicant-{call.pk}-{n}@example.org"
         user = users.objects.create_user(username=email, email=email, password=None)
-        ApplicantAccount.objects.create(user=user, full_name=f"Richiedente {n}", language="it", verified_at=timezone.now())
+        ApplicantAccount.objects.create(
+            user=user, full_name=f"Richiedente {n}", language="it", verified_at=timezone.now()
+        )
         draft = services.draft_start(owner=user, call=call)
         drafts.append(services.draft_save(
             draft=draft,

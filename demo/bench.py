@@ -333,12 +333,14 @@ def _admin_connection(dbname: str):
 
 
 def _create_database(name: str) -> None:
+    """A new, empty bench database. One an earlier run kept (``--keep``) is dropped first: the seed replaces the
+    demo's rows but not what the bench itself added (its API key, its cases, its applicants), so a run on a
+    kept database would neither start where a fresh one does nor finish."""
+    _drop_database(name)
     conn = _admin_connection("postgres")
     try:
         with conn.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone() is None:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     finally:
         conn.close()
     conn = _admin_connection(name)

@@ -147,3 +147,23 @@ def test_without_javascript_the_menu_is_a_plain_list_over_nothing(browser, web_s
             assert problems == {}, json.dumps(problems, indent=1, ensure_ascii=False)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [992, 1100, 1440])
+def test_the_wide_header_spreads_the_menu_without_a_toggle_or_sideways_scrolling(browser, web_server, db, width):
+    """From 992 px the menu is spread out in the bar: no toggle, every item visible, in Italian (the longest labels)
+    the page no wider than the window."""
+    context = browser.new_context(base_url=web_server, viewport={"width": width, "height": 800}, locale="it-IT")
+    context.add_cookies([{"name": "django_language", "value": "it", "url": web_server}])
+    context.route("**/*", lambda route: route.abort() if "127.0.0.1" not in route.request.url else route.continue_())
+    page = new_page(context)
+    try:
+        page.goto("/")
+        assert page.evaluate("document.documentElement.scrollWidth") == width
+        assert not page.locator(".custom-navbar-toggler").is_visible()
+        items = page.locator("#citizen-menu a.nav-link")
+        assert items.count() >= 6 and all(items.nth(i).is_visible() for i in range(items.count()))
+        assert overlapping_text(page, "#citizen-menu") == []
+        screenshot(page, f"layout-header-{width}-it")
+    finally:
+        context.close()

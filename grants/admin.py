@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -219,6 +219,12 @@ class ScoreInline(admin.TabularInline):
     extra = 0
     fields = ["criterion", "score", "reason", "evaluator", "scored_at"]
     readonly_fields = ["evaluator", "scored_at"]
+
+    def get_queryset(self, request):
+        # Evaluators score independently: a member of the call's commission reads only their own scores; the
+        # office (not on the commission) reads every one.
+        member_of = CommissionMember.objects.filter(evaluator=request.user).values("call")
+        return super().get_queryset(request).filter(Q(evaluator=request.user) | ~Q(application__call__in=member_of))
 
     def get_formset(self, request, obj=None, **kwargs):
         self._application = obj

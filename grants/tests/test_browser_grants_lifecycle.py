@@ -30,6 +30,7 @@ from grants.models import (
 )
 from grants.tests.conftest import organisation_tax_code
 from grants.tests.test_applicants_browser import PDF, fill_application
+from grants.tests.test_beneficiary_browser import check_layout
 from grants.tests.test_browser_graduatoria import _login as admin_login
 from tests.layout import layout_problems, phone_context
 from tests.processes import OUTPUT_DIR
@@ -256,6 +257,7 @@ def test_a_grant_from_the_call_to_the_final_balance(browser, web_server, grid, g
     luca.goto("/apply/mine/")
     row_text = luca.locator("#my-applications li").first.inner_text()
     assert "Non ammissibile" in row_text and "impresa a scopo di lucro" in row_text
+    check_layout(browser, web_server, luca.context.cookies(), "/apply/mine/", "mine-refused")  # it/en, 3 sizes
     luca.locator("#my-applications a").first.click()
     assert "impresa a scopo di lucro" in luca.locator("#outcome-reason").inner_text()
     shot(luca, "refused-applicant-phone")

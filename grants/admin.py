@@ -317,6 +317,12 @@ class ApplicationAdmin(ServiceErrorsMixin, admin.ModelAdmin):
             .with_weighted_score()
         )
 
+    def get_list_display(self, request):
+        # The commission's running average would show an evaluator the others' scores: members see no score column.
+        if CommissionMember.objects.filter(evaluator=request.user).exists():
+            return [name for name in self.list_display if name != "weighted_score"]
+        return self.list_display
+
     @admin.display(description=_("weighted score"), ordering="weighted_score")
     def weighted_score(self, obj):
         return None if obj.weighted_score is None else round(obj.weighted_score, 2)

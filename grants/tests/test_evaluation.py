@@ -229,6 +229,8 @@ def test_evaluators_score_independently_each_reads_only_their_own_scores(client,
     client.force_login(other)
     page = client.get(url).content.decode()
     assert "Motivazione di evaluator-2." in page and "Motivazione di evaluator." not in page
+    assert "punteggio ponderato" not in client.get("/admin/grants/application/").content.decode().lower()
     client.force_login(grants_admin)  # the office, not on the commission, reads every score
     page = client.get(url).content.decode()
     assert "Motivazione di evaluator-2." in page and "Motivazione di evaluator." in page
+    assert "punteggio ponderato" in client.get("/admin/grants/application/").content.decode().lower()

@@ -34,3 +34,13 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+if os.environ.get("WEB_FORGET_CONTENT_TYPES") == "1":
+    # Set by the tests' server only (tests/processes.py): the tests flush the database between tests, which gives
+    # every content type a new id, and a worker living across tests would keep the old ids in ContentType's cache
+    # (the admin's log entry of the next test's save then breaks its foreign key).
+    def pre_request(worker, req):
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()

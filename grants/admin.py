@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -220,6 +220,12 @@ class ScoreInline(admin.TabularInline):
     fields = ["criterion", "score", "reason", "evaluator", "scored_at"]
     readonly_fields = ["evaluator", "scored_at"]
 
+    def get_queryset(self, request):
+        # Evaluators score independently: a member of the call's commission reads only their own scores; the
+        # office (not on the commission) reads every one.
+        member_of = CommissionMember.objects.filter(evaluator=request.user).values("call")
+        return super().get_queryset(request).filter(Q(evaluator=request.user) | ~Q(application__call__in=member_of))
+
     def get_formset(self, request, obj=None, **kwargs):
         self._application = obj
         return super().get_formset(request, obj, **kwargs)
@@ -310,6 +316,12 @@ class ApplicationAdmin(ServiceErrorsMixin, admin.ModelAdmin):
             .select_related("call")
             .with_weighted_score()
         )
+
+    def get_list_display(self, request):
+        # The commission's running average would show an evaluator the others' scores: members see no score column.
+        if CommissionMember.objects.filter(evaluator=request.user).exists():
+            return [name for name in self.list_display if name != "weighted_score"]
+        return self.list_display
 
     @admin.display(description=_("weighted score"), ordering="weighted_score")
     def weighted_score(self, obj):

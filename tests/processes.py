@@ -91,7 +91,9 @@ def gunicorn(extra_env: dict[str, str] | None = None, *, log_name: str = "gunico
     """gunicorn serving the observatory (with WhiteNoise static files) on a free port of 127.0.0.1, with the
     production command and config and ``extra_env`` on top of the tests' environment; yields its base URL."""
     port = free_port()
-    env = process_env() | {"WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "2", "DJANGO_DEBUG": "0"}
+    # WEB_FORGET_CONTENT_TYPES: the flush between tests renumbers the content types (see gunicorn.conf.py).
+    env = process_env() | {"WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "2", "DJANGO_DEBUG": "0",
+                           "WEB_FORGET_CONTENT_TYPES": "1"}  # fmt: skip
     env |= extra_env or {}
     OUTPUT_DIR.mkdir(exist_ok=True)
     log = (OUTPUT_DIR / log_name).open("w")

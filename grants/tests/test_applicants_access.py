@@ -76,3 +76,15 @@ def test_grants_staff_list_online_applications_in_the_admin_read_only(client, su
     assert page.status_code == 200 and 'name="org_name"' not in page.content.decode()  # read only
     call_page = client.get(reverse("admin:grants_call_change", args=[draft.call_id])).content.decode()
     assert "online-0-deadline_time" in call_page and "attachment_types-0-name_it" in call_page
+
+
+def test_an_applicant_refused_reads_the_reason_on_my_applications(client, submitted):
+    from grants import services as grants_services
+
+    owner, draft = submitted
+    grants_services.application_transition(
+        application=draft.application, to_status="ineligible", note="Manca lo statuto firmato."
+    )
+    client.login(username=owner.username, password=TEST_PASSWORD)
+    mine = client.get(reverse("applicants:mine"), HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    assert "Non ammissibile" in mine and "Motivazione dell'esito: Manca lo statuto firmato." in mine

@@ -212,3 +212,25 @@ def test_the_declaration_page_is_only_for_members(client, grid, evaluator):
     assert client.get(f"/projects/calls/{call.pk}/declaration/").status_code == 302  # anonymous: to the login
     client.force_login(evaluator)
     assert client.get(f"/projects/calls/{call.pk}/declaration/").status_code == 404  # not a member
+
+
+def test_evaluators_score_independently_each_reads_only_their_own_scores(client, grid, evaluator, grants_admin):
+    call = make_call()
+    application = _eligible(call)
+    other = make_user("evaluator-2", "grants_admin", is_staff=True)
+    for member, values in ((evaluator, (9, 8)), (other, (4, 5))):
+        seat(call, member)
+        for criterion, value in zip(call.criteria.order_by("id"), values, strict=True):
+            services.score_record(
+                application=application, criterion=criterion, evaluator=member, score=value,
+                reason=f"Motivazione di {member.username}.",
+            )  # fmt: skip
+    url = f"/admin/grants/application/{application.pk}/change/"
+    client.force_login(other)
+    page = client.get(url).content.decode()
+    assert "Motivazione di evaluator-2." in page and "Motivazione di evaluator." not in page
+    assert "punteggio ponderato" not in client.get("/admin/grants/application/").content.decode().lower()
+    client.force_login(grants_admin)  # the office, not on the commission, reads every score
+    page = client.get(url).content.decode()
+    assert "Motivazione di evaluator-2." in page and "Motivazione di evaluator." in page
+    assert "punteggio ponderato" in client.get("/admin/grants/application/").content.decode().lower()

@@ -178,7 +178,7 @@ def test_with_the_keyboard_only_the_pin_is_placed_moved_and_announced(browser, w
         assert live.get_attribute("aria-live") == "polite"
         placed = float(page.locator("#id_longitude").input_value())
         for _ in range(3):
-            page.keyboard.press("ArrowRight")
+            page.keyboard.press("Shift+ArrowRight")  # the finer step: the test city is two small squares
         live.get_by_text("Segnaposto spostato.").wait_for()
         assert float(page.locator("#id_longitude").input_value()) > placed
         shot(page, "keyboard-pin-390.png")

@@ -22,7 +22,6 @@ from typing import TextIO
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +30,8 @@ from city.models import Zone
 from grants import selectors
 from grants.applicants import receipt, services
 from grants.models import ApplicantAccount, AttachmentType, Call, CallOnline, Criterion
+
+from .bench_cases import page_body, page_latencies
 
 APPLICATIONS = {"small": 20, "medium": 100, "large": 300}
 READS = 20
@@ -92,26 +93,8 @@ def _drafts(call: Call, count: int) -> list:
 
 
 def _page(client: Client, url: str, reads: int) -> dict:
-    queries: list[str] = []
-
-    def count(execute, sql, params, many, context):
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    def body(response) -> bytes:  # a streamed export runs its queries while it is read
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
-        return b"".join(response.streaming_content) if response.streaming else response.content
-
-    body(client.get(url))  # templates and imports are not the page's cost
-    with connection.execute_wrapper(count):
-        size = len(body(client.get(url)))
-    latencies = []
-    for _i in range(reads):
-        started = time.perf_counter()
-        body(client.get(url))
-        latencies.append((time.perf_counter() - started) * 1000)
-    return {**_percentiles(latencies), "queries": len(queries), "bytes": size}
+    page_body(client.get(url), url)  # templates and imports are not the page's cost
+    return page_latencies(client, url, reads)
 
 
 def grants_bench(*, scale: str, log: TextIO | None = None) -> dict:

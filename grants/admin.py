@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from city.models import Zone
 
 from . import exports, permissions, services
-from .applicants.admin import AttachmentTypeInline, CallOnlineInline
+from .applicants import services as applicant_services
+from .applicants.admin import AttachmentTypeInline, CallOnlineInline, DeclarationInline
 from .beneficiaries.admin import OrganisationMemberInline
 from .forms import (
     ApplicationForm,
@@ -38,6 +39,7 @@ from .models import (
     ApplicationAttachment,
     ApplicationEvent,
     Call,
+    CallOnline,
     CommissionMember,
     Criterion,
     Disbursement,
@@ -136,7 +138,7 @@ def approve_rankings(modeladmin, request, queryset):
 @admin.register(Call)
 class CallAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     form = CallForm
-    inlines = [CriterionInline, CommissionInline, CallOnlineInline, AttachmentTypeInline]
+    inlines = [CriterionInline, CommissionInline, CallOnlineInline, AttachmentTypeInline, DeclarationInline]
     list_display = ["title_it", "kind", "opens_on", "closes_on", "budget", "granted", "released", "committed",
                     "disbursed", "remaining"]  # fmt: skip
     list_filter = ["kind"]
@@ -154,6 +156,14 @@ class CallAdmin(ServiceErrorsMixin, admin.ModelAdmin):
                 deleted.delete()
             return
         super().save_formset(request, form, formset, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A call taking applications online asks for the standard self-declarations unless the office has
+        # written its own (on this page or before): it edits them in the inline.
+        online = CallOnline.objects.filter(call=form.instance).exists()
+        if online and applicant_services.declarations_default_create(form.instance):
+            self.message_user(request, gettext("The standard self-declarations were added to the call."))
 
     @admin.display(description=_("granted (EUR)"), ordering="granted")
     def granted(self, obj):

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import ApplicantAccount, ApplicationDraft, AttachmentType, CallOnline, DraftAttachment, DraftBudgetLine
+from .models import (
+    ApplicantAccount,
+    ApplicationDraft,
+    AttachmentType,
+    CallOnline,
+    Declaration,
+    DraftAttachment,
+    DraftBudgetLine,
+    DraftDeclaration,
+    DraftSite,
+    DraftTeamMember,
+)
 
 
 class CallOnlineInline(admin.StackedInline):
@@ -19,25 +30,50 @@ class AttachmentTypeInline(admin.TabularInline):
     extra = 0
 
 
-class BudgetLineInline(admin.TabularInline):
+class DeclarationInline(admin.TabularInline):
+    """The self-declarations the call asks for; the standard ones are added when the call first takes
+    applications online (``services.declarations_default_create``), and the office edits them here."""
+
+    model = Declaration
+    extra = 0
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """What the applicant wrote, as it wrote it: the office reads it, never edits it."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class BudgetLineInline(ReadOnlyInline):
     model = DraftBudgetLine
-    extra = 0
-    can_delete = False
-    readonly_fields = ["description", "requested", "co_financing"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ["description", "requested", "co_financing"]
 
 
-class DraftAttachmentInline(admin.TabularInline):
+class SiteInline(ReadOnlyInline):
+    model = DraftSite
+    fields = ["name", "address", "zone", "point"]
+
+
+class TeamInline(ReadOnlyInline):
+    model = DraftTeamMember
+    fields = ["full_name", "role", "organisation", "hours"]
+
+
+class DeclarationMadeInline(ReadOnlyInline):
+    model = DraftDeclaration
+    fields = ["text", "declared_at"]
+
+
+class DraftAttachmentInline(ReadOnlyInline):
     model = DraftAttachment
-    extra = 0
-    can_delete = False
     fields = ["kind", "original_name", "size", "sha256", "uploaded_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApplicationDraft)
@@ -45,7 +81,7 @@ class ApplicationDraftAdmin(admin.ModelAdmin):
     list_display = ["__str__", "call", "org_name", "status", "protocol_number", "submitted_at"]
     list_filter = ["status", "call"]
     search_fields = ["protocol_number", "org_name", "org_tax_code", "title"]
-    inlines = [BudgetLineInline, DraftAttachmentInline]
+    inlines = [SiteInline, TeamInline, BudgetLineInline, DraftAttachmentInline, DeclarationMadeInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields] + ["zones"]

@@ -18,6 +18,40 @@ from . import services
 from .models import ApplicationDraft
 
 EXTRA_BUDGET_ROWS = 3
+EXTRA_SITE_ROWS = 2
+EXTRA_TEAM_ROWS = 2
+
+
+def posted_count(data, name: str, default: int, maximum: int) -> int:
+    """How many rows of a table the page posted (a hidden field), kept within 1..maximum."""
+    try:
+        posted = int(data.get(name, default))
+    except (TypeError, ValueError):
+        posted = default
+    return max(1, min(maximum, posted))
+
+
+def posted_rows(data, prefix: str, names: tuple[str, ...], count: int) -> list[tuple[int, dict]]:
+    """The rows of a table posted as ``<prefix>-<i>-<name>`` that hold anything: (index, {name: text})."""
+    rows = []
+    for index in range(count):
+        row = {name: (data.get(f"{prefix}-{index}-{name}") or "").strip() for name in names}
+        if any(row.values()):
+            rows.append((index, row))
+    return rows
+
+
+def table_rows(data, prefix: str, names: tuple[str, ...], count: int, errors: dict) -> list[dict]:
+    """Every row of a posted table as the page shows it again: what was typed, and its errors."""
+    return [
+        {"index": i, **{n: data.get(f"{prefix}-{i}-{n}", "") for n in names}, "errors": errors.get(i, [])}
+        for i in range(count)
+    ]
+
+
+LINE_FIELDS = ("description", "requested", "co_financing")
+SITE_FIELDS = ("name", "address", "lat", "lon")
+TEAM_FIELDS = ("full_name", "role", "organisation", "hours")
 
 
 def _style(form: forms.Form) -> None:
@@ -159,17 +193,26 @@ class DraftForm(forms.Form):
                 widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
             )
         _style(self)
+        self.declarations = list(draft.call.declarations.all())
+        for declaration in self.declarations:
+            self.fields[f"decl_{declaration.pk}"] = forms.BooleanField(
+                label=declaration.text, required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+            )
         self.line_count = min(
             services.MAX_BUDGET_LINES, max(draft.budget_lines.count() + EXTRA_BUDGET_ROWS, EXTRA_BUDGET_ROWS)
         )
+        self.site_count = min(services.MAX_SITES, draft.sites.count() + EXTRA_SITE_ROWS)
+        self.team_count = min(services.MAX_TEAM, draft.team.count() + EXTRA_TEAM_ROWS)
         if self.is_bound:
-            try:
-                posted = int(self.data.get("line_count", self.line_count))
-            except (TypeError, ValueError):
-                posted = self.line_count
-            self.line_count = max(1, min(services.MAX_BUDGET_LINES, posted))
+            self.line_count = posted_count(self.data, "line_count", self.line_count, services.MAX_BUDGET_LINES)
+            self.site_count = posted_count(self.data, "site_count", self.site_count, services.MAX_SITES)
+            self.team_count = posted_count(self.data, "team_count", self.team_count, services.MAX_TEAM)
         self.lines: list[tuple[str, Decimal, Decimal]] = []
         self.line_errors: dict[int, list[str]] = {}
+        self.sites: list[dict] = []
+        self.site_errors: dict[int, list[str]] = {}
+        self.team: list[dict] = []
+        self.team_errors: dict[int, list[str]] = {}
 
     def _clean_code(self, name: str, parse) -> str:
         value = self.cleaned_data.get(name, "")
@@ -202,15 +245,55 @@ class DraftForm(forms.Form):
                 except ValidationError as error:
                     self.add_error(f"doc_{kind.pk}", error)
         self._clean_lines()
+        self._clean_table("site", SITE_FIELDS, self.site_count, services.site_locate, self.sites, self.site_errors,
+                          _("Check the sites: some are not right."))  # fmt: skip
+        self._clean_table("team", TEAM_FIELDS, self.team_count, services.team_member_parse, self.team,
+                          self.team_errors, _("Check the team: some lines are not right."))  # fmt: skip
         return data
 
+    def _clean_table(self, prefix, names, count, parse, rows, errors, message) -> None:
+        """Each row that holds anything goes through the service's own parser; its errors stay on the row."""
+        for index, row in posted_rows(self.data, prefix, names, count):
+            try:
+                parse(**row)
+            except ValidationError as error:
+                errors[index] = error.messages
+            else:
+                rows.append(row)
+        if errors:
+            self.add_error(None, message)
+
+    def declared(self) -> set[int]:
+        return {d.pk for d in self.declarations if self.cleaned_data.get(f"decl_{d.pk}")}
+
+    def site_rows(self) -> list[dict]:
+        """The sites' rows: what was posted (with its errors) or what the draft holds, then blanks."""
+        if self.is_bound:
+            return table_rows(self.data, "site", SITE_FIELDS, self.site_count, self.site_errors)
+        rows = [
+            {"index": i, "name": s.name, "address": s.address, "lat": f"{s.point.y:.6f}", "lon": f"{s.point.x:.6f}",
+             "zone": s.zone.place_label, "errors": []}
+            for i, s in enumerate(self.draft.sites.select_related("zone__parent"))
+        ]  # fmt: skip
+        while len(rows) < self.site_count:
+            rows.append({"index": len(rows), **dict.fromkeys(SITE_FIELDS, ""), "errors": []})
+        return rows
+
+    def team_rows(self) -> list[dict]:
+        if self.is_bound:
+            return table_rows(self.data, "team", TEAM_FIELDS, self.team_count, self.team_errors)
+        rows = [
+            {"index": i, "full_name": m.full_name, "role": m.role, "organisation": m.organisation,
+             "hours": "" if m.hours is None else m.hours, "errors": []}
+            for i, m in enumerate(self.draft.team.all())
+        ]  # fmt: skip
+        while len(rows) < self.team_count:
+            rows.append({"index": len(rows), **dict.fromkeys(TEAM_FIELDS, ""), "errors": []})
+        return rows
+
     def _clean_lines(self) -> None:
-        for index in range(self.line_count):
-            description = (self.data.get(f"line-{index}-description") or "").strip()
-            requested = self.data.get(f"line-{index}-requested") or ""
-            co_financing = self.data.get(f"line-{index}-co_financing") or ""
-            if not (description or requested.strip() or co_financing.strip()):
-                continue
+        for index, row in posted_rows(self.data, "line", LINE_FIELDS, self.line_count):
+            description, requested, co_financing = row["description"], row["requested"], row["co_financing"]
             errors = []
             amounts = []
             for value, field in ((requested, _("The amount requested")), (co_financing, _("Co-financing"))):
@@ -240,19 +323,9 @@ class DraftForm(forms.Form):
 
     def budget_rows(self) -> list[dict]:
         """The rows of the budget table: what was posted (with its errors) or what the draft holds, then blanks."""
-        rows = []
         if self.is_bound:
-            for index in range(self.line_count):
-                rows.append(
-                    {
-                        "index": index,
-                        "description": self.data.get(f"line-{index}-description", ""),
-                        "requested": self.data.get(f"line-{index}-requested", ""),
-                        "co_financing": self.data.get(f"line-{index}-co_financing", ""),
-                        "errors": self.line_errors.get(index, []),
-                    }
-                )
-            return rows
+            return table_rows(self.data, "line", LINE_FIELDS, self.line_count, self.line_errors)
+        rows = []
         for index, line in enumerate(self.draft.budget_lines.all()):
             rows.append(
                 {"index": index, "description": line.description, "requested": line.requested,
@@ -266,4 +339,6 @@ class DraftForm(forms.Form):
 def draft_initial(draft: ApplicationDraft) -> dict:
     initial = {name: getattr(draft, name) for name in services.DRAFT_FIELDS}
     initial["zones"] = list(draft.zones.values_list("pk", flat=True))
+    for declaration_id in draft.declarations.values_list("declaration_id", flat=True):
+        initial[f"decl_{declaration_id}"] = True
     return initial

@@ -29,8 +29,12 @@ __all__ = [
     "ApplicationDraft",
     "AttachmentType",
     "CallOnline",
+    "Declaration",
     "DraftAttachment",
     "DraftBudgetLine",
+    "DraftDeclaration",
+    "DraftSite",
+    "DraftTeamMember",
     "ProtocolCounter",
 ]
 
@@ -218,6 +222,90 @@ class DraftBudgetLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description}: {self.requested} + {self.co_financing} EUR"
+
+
+class DraftSite(models.Model):
+    """A place where the project happens (a square, a garden, a community house), pinned on the map or found
+    by its address; the zone is the one that covers the point, set when it is saved."""
+
+    draft = models.ForeignKey(ApplicationDraft, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(_("site"), max_length=200)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    point = models.PointField(_("point"), srid=4326)
+    zone = models.ForeignKey("city.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["draft", "id"]
+        verbose_name = _("site of the project")
+        verbose_name_plural = _("sites of the project")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DraftTeamMember(models.Model):
+    """A person of the project's team: who they are, their role, their organisation (blank: the applicant) and
+    the hours they give the project. Personal data: shown to the applicant and the office, never published."""
+
+    draft = models.ForeignKey(ApplicationDraft, on_delete=models.CASCADE, related_name="team")
+    full_name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role in the project"), max_length=200)
+    organisation = models.CharField(_("organisation (if a partner)"), max_length=200, blank=True)
+    hours = models.PositiveIntegerField(_("hours in the project"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["draft", "id"]
+        verbose_name = _("team member")
+        verbose_name_plural = _("team")
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.role})"
+
+
+class Declaration(models.Model):
+    """A self-declaration the call asks the legal representative to make (dichiarazione sostitutiva, DPR
+    445/2000 artt. 46-47): the office writes or edits them per call; ``DEFAULT_DECLARATIONS`` start each one."""
+
+    call = models.ForeignKey(
+        "grants.Call", verbose_name=_("call"), on_delete=models.CASCADE, related_name="declarations"
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    text_it = models.TextField(_("text (Italian)"), max_length=2000)
+    text_en = models.TextField(_("text (English)"), max_length=2000)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["call", "position", "id"]
+        verbose_name = _("self-declaration")
+        verbose_name_plural = _("self-declarations (DPR 445/2000)")
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def text(self) -> str:
+        return in_language(self.text_it, self.text_en)
+
+
+class DraftDeclaration(models.Model):
+    """A declaration the applicant made, with the words it read (kept as they were, in its language, even if the
+    office edits the call's text later) and when."""
+
+    draft = models.ForeignKey(ApplicationDraft, on_delete=models.CASCADE, related_name="declarations")
+    declaration = models.ForeignKey(Declaration, verbose_name=_("self-declaration"), on_delete=models.PROTECT)
+    text = models.TextField(_("text declared"))
+    declared_at = models.DateTimeField(_("declared at"))
+
+    class Meta:
+        ordering = ["draft", "declaration__position", "declaration_id"]
+        verbose_name = _("self-declaration made")
+        verbose_name_plural = _("self-declarations made")
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "declaration"], name="grants_draftdeclaration_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
 
 
 def draft_attachment_path(instance: DraftAttachment, filename: str) -> str:

@@ -27,6 +27,9 @@ def receipt_html(draft: ApplicationDraft, *, language: str) -> str:
             "submitted_at": services.deadline_label(draft.submitted_at),
             "zones": list(draft.zones.order_by("name")),
             "lines": list(draft.budget_lines.all()),
+            "sites": list(draft.sites.select_related("zone__parent")),
+            "team": list(draft.team.all()),
+            "declarations": list(draft.declarations.all()),
             "attachments": list(draft.attachments.select_related("kind")),
             "legal_form": draft.get_org_legal_form_display(),
         }

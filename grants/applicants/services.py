@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.gis.geos import GeometryCollection
+from django.contrib.gis.geos import GeometryCollection, Point
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -31,11 +31,24 @@ from city.outbox import absolute_url, queue_rendered
 from grants import services as grants_services
 from grants.models import Application, ApplicationEvent, Call, Organisation
 
-from .models import ApplicantAccount, ApplicationDraft, AttachmentType, CallOnline, DraftAttachment, DraftBudgetLine
+from .models import (
+    ApplicantAccount,
+    ApplicationDraft,
+    AttachmentType,
+    CallOnline,
+    Declaration,
+    DraftAttachment,
+    DraftBudgetLine,
+    DraftDeclaration,
+    DraftSite,
+    DraftTeamMember,
+)
 
 VERIFY_SALT = "grants.applicants.verify-email"
 VERIFY_MAX_AGE = 3 * 24 * 3600
 MAX_BUDGET_LINES = 40
+MAX_SITES = 20
+MAX_TEAM = 30
 CENT = Decimal("0.01")
 
 # --- codici fiscali and partite IVA -----------------------------------------------------------------
@@ -213,6 +226,139 @@ def account_verify(token: str) -> ApplicantAccount:
     return account
 
 
+# --- sites, team and self-declarations ---------------------------------------------------------------
+
+# Where Torino's calls start (the office edits them per call in the admin): the declarations a legal
+# representative makes in lieu of certificates (DPR 445/2000 artt. 46-47), each in Italian and English.
+DEFAULT_DECLARATIONS = [
+    (
+        "di essere consapevole delle sanzioni penali previste dall'art. 76 del DPR 445/2000 per le dichiarazioni "
+        "false e della decadenza dai benefici ottenuti prevista dall'art. 75, e che le informazioni contenute "
+        "nella domanda e nei documenti allegati sono vere",
+        "that I am aware of the criminal penalties for false declarations (DPR 445/2000 art. 76) and of the loss "
+        "of any benefit obtained (art. 75), and that what the application and its documents say is true",
+    ),
+    (
+        "che l'ente non si trova in stato di fallimento, liquidazione, concordato preventivo o altra procedura "
+        "concorsuale, né ha in corso un procedimento per la dichiarazione di una di tali situazioni",
+        "that the organisation is not bankrupt, in liquidation, in composition with creditors or any other "
+        "insolvency procedure, nor is such a procedure pending against it",
+    ),
+    (
+        "che l'ente è in regola con il versamento dei contributi previdenziali e assicurativi (DURC) oppure, non "
+        "avendo dipendenti, non è tenuto all'iscrizione a INPS e INAIL",
+        "that the organisation is up to date with its social-security and insurance contributions (DURC) or, "
+        "having no employees, is not required to register with INPS and INAIL",
+    ),
+    (
+        "che nei confronti del legale rappresentante e degli amministratori non sussistono le cause di decadenza, "
+        "sospensione o divieto dell'art. 67 del D.lgs. 159/2011 (antimafia), né condanne che comportano "
+        "l'incapacità di contrattare con la pubblica amministrazione",
+        "that no ground of disqualification, suspension or prohibition under art. 67 of D.lgs. 159/2011 "
+        "(anti-mafia) applies to the legal representative or the directors, nor any conviction barring them "
+        "from contracting with the public administration",
+    ),
+    (
+        "che per le stesse spese del progetto l'ente non ha ottenuto né chiesto altri contributi pubblici, oppure "
+        "che li ha indicati nel piano finanziario",
+        "that the organisation has neither received nor asked for other public funding for the same expenses, or "
+        "has shown it in the budget plan",
+    ),
+    (
+        "di aver letto l'informativa sul trattamento dei dati personali (art. 13 del Regolamento UE 2016/679) e "
+        "di averla portata a conoscenza delle persone del gruppo di lavoro indicate nella domanda",
+        "that I have read the privacy notice (art. 13 of Regulation (EU) 2016/679) and have given it to the people "
+        "of the team named in the application",
+    ),
+]
+
+
+def declarations_default_create(call: Call) -> int:
+    """The standard self-declarations for a call that has none yet (the office edits them in the admin)."""
+    if Declaration.objects.filter(call=call).exists():
+        return 0
+    Declaration.objects.bulk_create(
+        Declaration(call=call, position=index, text_it=it, text_en=en, required=True)
+        for index, (it, en) in enumerate(DEFAULT_DECLARATIONS, start=1)
+    )
+    return len(DEFAULT_DECLARATIONS)
+
+
+def _zone_covering(point: Point):
+    from city.models import Zone
+
+    return Zone.objects.covering(point).first()
+
+
+def site_locate(*, name: str, address: str = "", lat=None, lon=None) -> tuple[str, str, Point, object]:
+    """Where a site is: the point pinned on the map (or typed), else the place its address names in the
+    city's registers (``reports.services.address_match``: the door, or the street). It must lie in a zone of
+    the city. Returns (name, address, point, zone); a ``ValidationError`` says what to do otherwise."""
+    from reports.services import address_match
+
+    name = (name or "").strip()
+    address = (address or "").strip()
+    if not name:
+        raise ValidationError(_("Give the site a name (for example: Giardino Alimonda, Casa del quartiere)."))
+    if len(name) > 200 or len(address) > 255:
+        raise ValidationError(_("A site's name has at most 200 characters and its address at most 255."))
+    if "\x00" in name + address:
+        raise ValidationError(_("The site's name or address holds a character that cannot be stored."))
+    typed = [str(v).strip() for v in (lat, lon) if v is not None and str(v).strip()]
+    if len(typed) == 1:
+        raise ValidationError(_("Write both the latitude and the longitude of the site, or neither."))
+    if typed:
+        try:
+            latitude, longitude = (float(str(v).replace(",", ".")) for v in (lat, lon))
+        except ValueError:
+            raise ValidationError(_("The latitude and longitude must be numbers, such as 45.07 and 7.68.")) from None
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValidationError(_("The latitude and longitude must be numbers, such as 45.07 and 7.68."))
+        point = Point(round(longitude, 6), round(latitude, 6), srid=4326)
+    elif address:
+        match = address_match(address)
+        if match is None:
+            raise ValidationError(
+                _("The address '%(address)s' was not found among the city's streets: place the site on the map.")
+                % {"address": address}
+            )
+        point = Point(match.point.x, match.point.y, srid=4326)
+    else:
+        raise ValidationError(_("Place the site on the map, or write its address."))
+    zone = _zone_covering(point)
+    if zone is None:
+        raise ValidationError(
+            _("The site '%(name)s' is outside the city: place it within the city's zones.") % {"name": name}
+        )
+    return name, address, point, zone
+
+
+def team_member_parse(
+    *, full_name: str, role: str, organisation: str = "", hours=""
+) -> tuple[str, str, str, int | None]:
+    """One person of the team, as typed: a name and a role are needed, the hours are a whole number."""
+    full_name, role, organisation = ((v or "").strip() for v in (full_name, role, organisation))
+    errors = []
+    if not full_name:
+        errors.append(_("Write the person's name."))
+    if not role:
+        errors.append(_("Write the person's role in the project (for example: coordinator, educator)."))
+    if len(full_name) > 200 or len(role) > 200 or len(organisation) > 200:
+        errors.append(_("A name, a role and an organisation have at most 200 characters each."))
+    if "\x00" in full_name + role + organisation:
+        errors.append(_("The text holds a character that cannot be stored."))
+    text = str(hours if hours is not None else "").strip()
+    value = None
+    if text:
+        if not text.isdigit() or len(text) > 6:
+            errors.append(_("The hours are a whole number, such as 120."))
+        else:
+            value = int(text)
+    if errors:
+        raise ValidationError(errors)
+    return full_name, role, organisation, value
+
+
 # --- drafts -----------------------------------------------------------------------------------------
 
 DRAFT_FIELDS = (
@@ -261,11 +407,27 @@ def draft_save(
     zones=None,
     lines: list[tuple[str, Decimal, Decimal]] | None = None,
     uploads: dict[int, UploadedFile] | None = None,
+    sites: list[dict] | None = None,
+    team: list[dict] | None = None,
+    declared: set[int] | None = None,
     now: dt.datetime | None = None,
 ) -> ApplicationDraft:
-    """Save what the applicant wrote (cleaned by the form), before the deadline only, in one transaction."""
+    """Save what the applicant wrote (cleaned by the form), before the deadline only, in one transaction.
+
+    ``sites`` are dicts for ``site_locate`` (name, address, lat, lon), ``team`` dicts for ``team_member_parse``;
+    both are checked again here, and replace what the draft held. ``declared`` holds the ids of the call's
+    self-declarations ticked: the others are taken back."""
     now = now or timezone.now()
     uploads = uploads or {}
+    if sites is not None and len(sites) > MAX_SITES:
+        raise ValidationError(_("An application has at most %(count)d sites.") % {"count": MAX_SITES})
+    if team is not None and len(team) > MAX_TEAM:
+        raise ValidationError(_("A team has at most %(count)d people.") % {"count": MAX_TEAM})
+    located = [site_locate(**site) for site in sites] if sites is not None else None
+    members = [team_member_parse(**member) for member in team] if team is not None else None
+    declarations = {d.pk: d for d in Declaration.objects.filter(call_id=draft.call_id)}
+    if declared is not None and set(declared) - set(declarations):
+        raise ValidationError(_("This call does not ask for that declaration."))
     kinds = {k.pk: k for k in AttachmentType.objects.filter(call_id=draft.call_id)}
     for kind_id, file in uploads.items():
         if kind_id not in kinds:
@@ -286,6 +448,20 @@ def draft_save(
             DraftBudgetLine.objects.bulk_create(
                 DraftBudgetLine(draft=locked, description=d, requested=r, co_financing=c) for d, r, c in lines
             )
+        if located is not None:
+            locked.sites.all().delete()
+            DraftSite.objects.bulk_create(
+                DraftSite(draft=locked, name=n, address=a, point=p, zone=z) for n, a, p, z in located
+            )
+            if located:  # a site's zone is one of the project's zones
+                locked.zones.add(*{z.pk for _n, _a, _p, z in located})
+        if members is not None:
+            locked.team.all().delete()
+            DraftTeamMember.objects.bulk_create(
+                DraftTeamMember(draft=locked, full_name=n, role=r, organisation=o, hours=h) for n, r, o, h in members
+            )
+        if declared is not None:
+            _declarations_record(locked, declarations, set(declared), now)
         for kind_id, file in uploads.items():
             DraftAttachment.objects.filter(draft=locked, kind_id=kind_id).delete()
             digest = hashlib.sha256()
@@ -298,6 +474,19 @@ def draft_save(
                 size=file.size, sha256=digest.hexdigest(),
             )  # fmt: skip
     return locked
+
+
+def _declarations_record(draft: ApplicationDraft, declarations: dict, declared: set[int], now: dt.datetime) -> None:
+    """Keep the declarations still ticked as they were made (their words and time), add the new ones in the
+    applicant's language, take back the others."""
+    DraftDeclaration.objects.filter(draft=draft).exclude(declaration_id__in=declared).delete()
+    kept = set(DraftDeclaration.objects.filter(draft=draft).values_list("declaration_id", flat=True))
+    language = draft.owner.applicant_account.language
+    words = {pk: grants_services.in_language_of(d.text_it, d.text_en, language) for pk, d in declarations.items()}
+    DraftDeclaration.objects.bulk_create(
+        DraftDeclaration(draft=draft, declaration_id=pk, text=words[pk], declared_at=now)
+        for pk in sorted(declared - kept)
+    )
 
 
 def draft_problems(draft: ApplicationDraft) -> list[str]:
@@ -331,7 +520,16 @@ def draft_problems(draft: ApplicationDraft) -> list[str]:
     if draft.start_on and draft.end_on and draft.end_on < draft.start_on:
         problems.append(_("The end date cannot be before the start date."))
     if not draft.zones.exists():
-        problems.append(_("Choose at least one zone where the project takes place."))
+        problems.append(_("Place at least one site on the map, or choose a zone where the project takes place."))
+    if not draft.team.exists():
+        problems.append(_("Name at least one person of the team, with their role."))
+    made = set(draft.declarations.values_list("declaration_id", flat=True))
+    missing_declarations = Declaration.objects.filter(call_id=draft.call_id, required=True).exclude(pk__in=made)
+    if missing_declarations.exists():
+        problems.append(
+            _("The legal representative must make every required self-declaration (%(count)d still to tick).")
+            % {"count": missing_declarations.count()}
+        )
     lines = list(draft.budget_lines.all())
     requested = sum((line.requested for line in lines), Decimal("0.00"))
     co_financing = sum((line.co_financing for line in lines), Decimal("0.00"))
@@ -394,10 +592,15 @@ def _organisation_for(draft: ApplicationDraft, email: str) -> Organisation:
 
 
 def draft_sites(draft: ApplicationDraft) -> GeometryCollection:
-    """The application's sites, from the zones chosen: a point inside each (``ST_PointOnSurface``)."""
-    points = [zone.geom.point_on_surface for zone in draft.zones.all()]
-    for point in points:
+    """The application's sites: the points placed on the map, and a point inside each zone chosen without a
+    site in it (``ST_PointOnSurface``), so every zone of the application is on the map."""
+    placed = list(draft.sites.all())
+    points = [Point(site.point.x, site.point.y, srid=4326) for site in placed]
+    with_site = {site.zone_id for site in placed}
+    for zone in draft.zones.exclude(pk__in=with_site):
+        point = zone.geom.point_on_surface
         point.srid = 4326
+        points.append(point)
     return GeometryCollection(*points, srid=4326)
 
 

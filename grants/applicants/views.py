@@ -141,8 +141,9 @@ def draft_view(request: HttpRequest, draft_id: int) -> HttpResponse:
             data = {name: form.cleaned_data[name] for name in services.DRAFT_FIELDS}
             try:
                 services.draft_save(
-                    draft=draft, data=data, zones=form.cleaned_data["zones"], lines=form.lines, uploads=form.uploads()
-                )
+                    draft=draft, data=data, zones=form.cleaned_data["zones"], lines=form.lines, uploads=form.uploads(),
+                    sites=form.sites, team=form.team, declared=form.declared(),
+                )  # fmt: skip
                 if request.POST.get("action") == "submit":
                     services.draft_submit(draft=draft)
                     messages.success(
@@ -164,10 +165,23 @@ def draft_view(request: HttpRequest, draft_id: int) -> HttpResponse:
         "deadline": services.deadline_label(deadline),
         "rules": services.online_rules(draft.call),
         "budget_rows": form.budget_rows(),
+        "site_rows": form.site_rows(),
+        "team_rows": form.team_rows(),
+        "map": _map_context(),
         "attachments": {a.kind_id: a for a in draft.attachments.all()},
         "problems": services.draft_problems(draft) if request.method == "GET" else [],
     }
     return render(request, "grants/applicants/draft_form.html", ctx, status=status)
+
+
+def _map_context() -> dict:
+    """What the sites' map needs: the city's centre and the base tiles (the only outside resource; without
+    them the observatory's own layers still draw the city)."""
+    return {
+        "centre": settings.OBSERVATORY_CITY_CENTRE,
+        "tiles_url": settings.OBSERVATORY_MAP_TILES_URL,
+        "tiles_attribution": settings.OBSERVATORY_MAP_TILES_ATTRIBUTION,
+    }
 
 
 def _draft_summary(request: HttpRequest, draft: ApplicationDraft, deadline) -> HttpResponse:

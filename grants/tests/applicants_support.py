@@ -41,6 +41,7 @@ def open_call(*, days_left: int = 10, deadline_time=dt.time(12, 0), max_requeste
     )
     AttachmentType.objects.create(call=call, name_it="Formulario di progetto", name_en="Project form", max_mb=2)
     AttachmentType.objects.create(call=call, name_it="Statuto", name_en="Statute", required=False, max_mb=1)
+    services.declarations_default_create(call)
     return call
 
 
@@ -50,6 +51,15 @@ def applicant(username: str = "maria@example.org", *, language: str = "it", veri
         user=user, full_name="Maria Rossi", language=language, verified_at=timezone.now() if verified else None
     )
     return user
+
+
+TEAM = [{"full_name": "Giulia Bianchi", "role": "Coordinatrice", "organisation": "", "hours": "400"}]
+
+
+def site_in(zone, name: str = "Piazza del quartiere") -> dict:
+    """A site for ``site_locate``, pinned at a point inside ``zone``."""
+    point = zone.geom.point_on_surface
+    return {"name": name, "address": "", "lat": f"{point.y:.6f}", "lon": f"{point.x:.6f}"}
 
 
 def complete_draft(owner, call, zones, *, requested="30000.00", co_financing="5000.00", with_documents=True):
@@ -77,7 +87,10 @@ def complete_draft(owner, call, zones, *, requested="30000.00", co_financing="50
         zones=zones[:2],
         lines=[("Animatori", Decimal(requested), Decimal(co_financing))],
         uploads=uploads,
+        sites=[site_in(zones[0])],
+        team=TEAM,
+        declared=set(call.declarations.values_list("pk", flat=True)),
     )
 
 
-__all__ = ["TEST_PASSWORD", "applicant", "complete_draft", "open_call", "pdf"]
+__all__ = ["TEAM", "TEST_PASSWORD", "applicant", "complete_draft", "open_call", "pdf", "site_in"]

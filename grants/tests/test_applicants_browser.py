@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from city.models import OutboundEmail
 from grants.models import ApplicationDraft
@@ -32,6 +33,22 @@ def fill_application(page, call, zones) -> None:
     page.fill("#id_start_on", f"{timezone.localdate().year + 1}-02-01")
     page.fill("#id_end_on", f"{timezone.localdate().year + 2}-01-31")
     page.click("label[for=id_night_service]")
+    # The site: a tap on the map where JavaScript draws it, else its coordinates typed (the address works too).
+    page.fill("#site-0-name", "Piazza del mercato")
+    if page.locator("#sites-map").is_visible():
+        page.locator("#sites-map").click()  # the middle of the city
+        expect(page.locator("#site-0-lat")).not_to_have_value("")
+        expect(page.locator("#site-0-where")).to_contain_text("Sei in:")
+    else:
+        point = zones[0].geom.point_on_surface
+        page.locator("#site-rows .site-coordinates summary").first.click()
+        page.fill("#site-0-lat", f"{point.y:.6f}")
+        page.fill("#site-0-lon", f"{point.x:.6f}")
+    page.fill("#team-0-full_name", "Giulia Bianchi")
+    page.fill("#team-0-role", "Coordinatrice")
+    page.fill("#team-0-hours", "400")
+    for declaration in call.declarations.all():
+        page.click(f"label[for=id_decl_{declaration.pk}]")
     page.fill("#line-0-description", "Animatori serali")
     page.fill("#line-0-requested", "30000,00")
     page.fill("#line-0-co_financing", "5000,00")
@@ -86,6 +103,11 @@ def test_an_applicant_registers_applies_with_a_document_and_downloads_the_receip
     assert page.input_value("#id_legal_rep_tax_code") == "RSSMRA80A01L219M"
     assert page.input_value("#id_start_on") == f"{timezone.localdate().year + 1}-02-01"  # a date input reads ISO
     assert "progetto.pdf" in page.locator("#uploaded").inner_text()
+    site = ApplicationDraft.objects.get().sites.get()
+    assert site.name == "Piazza del mercato" and site.zone_id in {z.pk for z in grid}
+    assert page.input_value("#site-0-lat") == f"{site.point.y:.6f}"
+    assert site.zone.name in page.locator("#site-0-where").inner_text()
+    assert page.locator(".leaflet-marker-icon").count() == 1  # the saved site is on the map again
     assert layout_problems(page, "applicants-draft-phone-it") == {}
 
     page.click("#submit-application")

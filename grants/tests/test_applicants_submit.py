@@ -40,7 +40,8 @@ def test_submitting_creates_the_application_with_a_protocol_number_and_a_receipt
     assert application.status == Application.Status.SUBMITTED and application.contact_email == user.email
     assert application.applicant == Organisation.objects.get(tax_code="97512340015")
     assert ApplicationAttachment.objects.get(application=application).original_name == "progetto.pdf"
-    assert len(application.sites) == 2  # a point in each zone chosen
+    assert len(application.sites) == 2  # the site placed, and a point in the other zone chosen
+    assert application.sites[0].coords == draft.sites.get().point.coords
     event = application.events.get()
     assert event.to_status == "submitted" and draft.protocol_number in event.note and event.actor == user
 
@@ -80,6 +81,16 @@ def _as_posted(draft) -> dict:
     line = draft.budget_lines.get()
     data |= {"line-0-description": line.description, "line-0-requested": str(line.requested),
              "line-0-co_financing": str(line.co_financing)}  # fmt: skip
+    data["site_count"] = str(draft.sites.count())
+    for index, site in enumerate(draft.sites.all()):
+        data |= {f"site-{index}-name": site.name, f"site-{index}-address": site.address,
+                 f"site-{index}-lat": f"{site.point.y:.6f}", f"site-{index}-lon": f"{site.point.x:.6f}"}  # fmt: skip
+    data["team_count"] = str(draft.team.count())
+    for index, member in enumerate(draft.team.all()):
+        data |= {f"team-{index}-full_name": member.full_name, f"team-{index}-role": member.role,
+                 f"team-{index}-organisation": member.organisation, f"team-{index}-hours": str(member.hours or "")}  # fmt: skip
+    for made in draft.declarations.all():
+        data[f"decl_{made.declaration_id}"] = "on"
     return data
 
 

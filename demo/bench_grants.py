@@ -60,6 +60,7 @@ def _call() -> Call:
     Criterion.objects.create(call=call, name="Impatto", weight=Decimal("1"))
     CallOnline.objects.create(call=call, deadline_time=dt.time(12, 0), max_requested=Decimal("50000.00"))
     AttachmentType.objects.create(call=call, name_it="Formulario di progetto", name_en="Project form", max_mb=2)
+    services.declarations_default_create(call)
     return call
 
 
@@ -67,6 +68,8 @@ def _drafts(call: Call, count: int) -> list:
     zones = list(Zone.objects.order_by("id")[:2])
     users = get_user_model()
     kind = call.attachment_types.get()
+    declared = set(call.declarations.values_list("pk", flat=True))
+    site = zones[0].geom.point_on_surface
     drafts = []
     for n in range(count):
         email = f"bench-applicant-{call.pk}-{n}@example.org"
@@ -88,6 +91,9 @@ def _drafts(call: Call, count: int) -> list:
             zones=zones,
             lines=[("Animatori", Decimal("30000.00"), Decimal("5000.00"))],
             uploads={kind.pk: SimpleUploadedFile("progetto.pdf", PDF_BODY, content_type="application/pdf")},
+            sites=[{"name": "Piazza", "lat": f"{site.y:.6f}", "lon": f"{site.x:.6f}"}],
+            team=[{"full_name": "Giulia Bianchi", "role": "Coordinatrice"}],
+            declared=declared,
         ))  # fmt: skip
     return drafts
 

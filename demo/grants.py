@@ -17,10 +17,22 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.gis.geos import GeometryCollection, LineString, Polygon
 from django.db import connection
+from django.utils import timezone
 
 from city.models import Zone
 from grants import services
-from grants.models import Call, Criterion, Milestone, OrganisationMember, OutputIndicator, Project
+from grants.applicants import services as applicant_services
+from grants.models import (
+    ApplicantAccount,
+    AttachmentType,
+    Call,
+    CallOnline,
+    Criterion,
+    Milestone,
+    OrganisationMember,
+    OutputIndicator,
+    Project,
+)
 
 # (title, English title, organisation, requested EUR, night service, outcome, improves after start)
 SOCIAL_INNOVATION = [
@@ -245,6 +257,7 @@ def seed_grants(ctx) -> int:
                 improving.append((project.pk, start))
     rows += _calls_in_each_state(ctx, evaluator, zone_queue, rng)
     rows += _beneficiary_login()
+    rows += _applicant_login()
     shifted = _improve_treated_zones(improving)
     ctx.notes.append(
         f"grants: {len(improving)} funded projects' zones made to feel safer after their start "
@@ -319,6 +332,8 @@ def _calls_in_each_state(ctx, evaluator, zone_queue, rng) -> int:
         if state == "draft":
             continue
         services.call_publish(call=call)
+        if state == "open":
+            rows += _online_rules(call)
         services.commission_assign(call=call, evaluator=evaluator)
         services.commission_declare(call=call, evaluator=evaluator, has_conflict=False)
         applications = []
@@ -404,6 +419,42 @@ def _beneficiary_login() -> int:
     user.save()
     OrganisationMember.objects.get_or_create(organisation=project.organisation, user=user)
     return 1
+
+
+APPLICANT_LOGIN = "richiedente@example.org"
+
+
+def _online_rules(call) -> int:
+    """The open call takes applications online (/apply/): noon of the closing day, at most EUR 30,000 asked,
+    10% co-financing, two documents (one required) and the standard self-declarations."""
+    CallOnline.objects.create(
+        call=call, deadline_time=dt.time(12, 0), max_requested=Decimal("30000.00"),
+        min_cofinancing_percent=Decimal("10"),
+    )  # fmt: skip
+    AttachmentType.objects.create(call=call, name_it="Formulario di progetto", name_en="Project form", max_mb=5)
+    AttachmentType.objects.create(call=call, name_it="Statuto", name_en="Statute", required=False, max_mb=5)
+    return 3 + applicant_services.declarations_default_create(call)
+
+
+def _applicant_login() -> int:
+    """``richiedente@example.org`` (password settings.DEMO_PASSWORD): an association's contact person with a
+    draft begun on the open call, to finish and submit at /apply/."""
+    call = Call.objects.filter(online__isnull=False).order_by("id").first()
+    if call is None:
+        return 0
+    user, _created = User.objects.get_or_create(username=APPLICANT_LOGIN)
+    user.set_password(settings.DEMO_PASSWORD)
+    user.email, user.is_staff, user.is_superuser, user.is_active = APPLICANT_LOGIN, False, False, True
+    user.save()
+    ApplicantAccount.objects.update_or_create(
+        user=user, defaults={"full_name": "Chiara Ferrero", "language": "it", "verified_at": timezone.now()}
+    )
+    draft = applicant_services.draft_start(owner=user, call=call)
+    applicant_services.draft_save(
+        draft=draft,
+        data={"org_name": "Associazione Piazze Accese", "org_legal_form": "association", "title": "Piazze accese"},
+    )
+    return 2
 
 
 def _suspend_then_withdraw(project, actor) -> int:

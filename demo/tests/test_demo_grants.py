@@ -43,3 +43,22 @@ def test_the_demo_has_a_beneficiarys_member_who_sees_a_funded_project(client):
     assert page.status_code == 200 and 'id="beneficiary-projects"' in page.content.decode()
     project = Project.objects.filter(organisation__members__user__username="demo-beneficiario").get()
     assert client.get(f"/projects/beneficiary/{project.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_demo_has_an_applicant_with_a_draft_on_the_call_that_takes_applications_online(client):
+    from django.conf import settings
+
+    seed()
+    page = client.get("/apply/").content.decode()
+    assert "Bando micro-progetti di quartiere" in page
+    response = client.post(
+        "/apply/login/", {"username": "richiedente@example.org", "password": settings.DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert "Piazze accese" in client.get("/apply/mine/").content.decode()
+    call = Call.objects.get(title_it="Bando micro-progetti di quartiere")
+    assert call.declarations.count() == 6 and call.attachment_types.filter(required=True).count() == 1
+    draft = call.drafts.get()
+    form = client.get(f"/apply/applications/{draft.pk}/").content.decode()
+    assert 'id="sites-map"' in form and 'id="declarations"' in form

@@ -88,7 +88,8 @@ def _as_posted(draft) -> dict:
     data["team_count"] = str(draft.team.count())
     for index, member in enumerate(draft.team.all()):
         data |= {f"team-{index}-full_name": member.full_name, f"team-{index}-role": member.role,
-                 f"team-{index}-organisation": member.organisation, f"team-{index}-hours": str(member.hours or "")}  # fmt: skip
+                 f"team-{index}-organisation": member.organisation,
+                 f"team-{index}-hours": str(member.hours or "")}  # fmt: skip
     for made in draft.declarations.all():
         data[f"decl_{made.declaration_id}"] = "on"
     return data

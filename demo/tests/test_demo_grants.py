@@ -52,9 +52,7 @@ def test_the_demo_has_an_applicant_with_a_draft_on_the_call_that_takes_applicati
     seed()
     page = client.get("/apply/").content.decode()
     assert "Bando micro-progetti di quartiere" in page
-    response = client.post(
-        "/apply/login/", {"username": "richiedente@example.org", "password": settings.DEMO_PASSWORD}
-    )
+    response = client.post("/apply/login/", {"username": "richiedente@example.org", "password": settings.DEMO_PASSWORD})
     assert response.status_code == 302
     assert "Piazze accese" in client.get("/apply/mine/").content.decode()
     call = Call.objects.get(title_it="Bando micro-progetti di quartiere")

@@ -58,6 +58,8 @@ def horizontal_overflow(page) -> int:
 _VISIBLE_JS = """
 const drawn = (el) => {
   if (!el.getClientRects().length) return false;
+  // Inside a closed <details> (content-visibility: hidden) an element keeps a box but is not drawn.
+  if (el.checkVisibility && !el.checkVisibility()) return false;
   for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
     const style = getComputedStyle(node);
     if (style.visibility === 'hidden' || style.display === 'none' || parseFloat(style.opacity) === 0) return false;

@@ -166,6 +166,7 @@ def draft_view(request: HttpRequest, draft_id: int) -> HttpResponse:
         "rules": services.online_rules(draft.call),
         "budget_rows": form.budget_rows(),
         "site_rows": form.site_rows(),
+        "chosen_zones": draft.zones.count(),
         "team_rows": form.team_rows(),
         "map": _map_context(),
         "attachments": {a.kind_id: a for a in draft.attachments.all()},

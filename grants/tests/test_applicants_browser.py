@@ -28,6 +28,8 @@ def fill_application(page, call, zones) -> None:
     page.fill("#id_legal_rep_tax_code", "rssmra80a01l219m")
     page.fill("#id_title", "Luci in piazza")
     page.fill("#id_summary", "Animazione serale della piazza, tre sere a settimana.")
+    if page.locator("#zone-choices").get_attribute("open") is None:  # folded under the sites' map
+        page.click("#zone-choices summary")
     zone_id = page.locator(f"input[name=zones][value='{zones[0].pk}']").get_attribute("id")
     page.click(f"label[for={zone_id}]")  # Bootstrap Italia draws the box on the label
     page.fill("#id_start_on", f"{timezone.localdate().year + 1}-02-01")
@@ -165,4 +167,57 @@ def test_the_form_works_without_javascript_at_320px_and_on_a_desktop(browser, we
     page.click("#submit-application")
     page.wait_for_selector("#protocol-number")
     assert layout_problems(page, f"applicants-submitted-{viewport}-{language}", axe=False) == {}
+    context.close()
+
+
+@pytest.mark.parametrize(("viewport", "language"), [("desktop", "en"), ("narrow", "it")])
+def test_sites_go_on_the_map_by_address_and_by_keyboard(browser, web_server, grid, viewport, language):
+    """Two sites: the first by typing its address (the pin goes to the street), the second with the keyboard
+    (focus its row, then the map, and Enter places it at the map's centre). Both are saved with their zones."""
+    from django.contrib.gis.geos import LineString, MultiLineString
+
+    from city.models import Street
+    from conftest import TEST_PASSWORD
+    from grants.tests.conftest import cell_centre
+
+    x, y = cell_centre(1, 2)
+    Street.objects.create(name="Via Nizza", geom=MultiLineString(LineString((x - 0.003, y), (x + 0.003, y))))
+    call = open_call()
+    user = applicant(language=language)
+    if viewport == "desktop":
+        context = browser.new_context(base_url=web_server, viewport={"width": 1440, "height": 900})
+        context.add_cookies([{"name": "django_language", "value": language, "url": web_server}])
+        context.route("**/*", lambda r: r.abort() if "127.0.0.1" not in r.request.url else r.continue_())
+    else:
+        context = phone_context(browser, web_server, viewport=viewport, language=language)
+    page = context.new_page()
+    page.set_default_timeout(30000)
+    page.goto("/apply/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.locator("#applicant-login button[type=submit]").click()
+    page.wait_for_url("**/apply/mine/")
+    page.locator(f".apply-button[data-call='{call.pk}']").click()
+    page.wait_for_selector("#draft-form")
+    expect(page.locator("#sites-map")).to_be_visible()
+
+    page.fill("#site-0-name", "Casa del quartiere")
+    page.locator("#site-0-address").press_sequentially("Via Nizza", delay=20)
+    expect(page.locator("#site-0-lat")).not_to_have_value("")
+    expect(page.locator("#site-0-where")).to_contain_text("G12")
+
+    page.fill("#site-1-name", "Giardino")  # the row being filled is the one the map places
+    page.focus("#sites-map")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")  # Leaflet's own keys move the map
+    page.keyboard.press("Enter")
+    expect(page.locator("#site-1-lat")).not_to_have_value("")
+    assert page.locator(".leaflet-marker-icon").count() == 2
+    assert layout_problems(page, f"applicants-sites-{viewport}-{language}") == {}
+    page.click("#save-draft")
+    page.wait_for_selector(".alert-success")
+    sites = list(ApplicationDraft.objects.get().sites.select_related("zone").order_by("id"))
+    assert [s.name for s in sites] == ["Casa del quartiere", "Giardino"]
+    assert sites[0].zone.code == "G12" and sites[0].address == "Via Nizza"
+    assert all(s.zone_id in {z.pk for z in grid} for s in sites)
     context.close()

@@ -9,6 +9,10 @@
   if (!mapEl || !rowsEl || typeof L === "undefined") return;
   mapEl.hidden = false;
   Array.prototype.forEach.call(document.querySelectorAll("#sites .map-only"), function (el) { el.hidden = false; });
+  // With the map, the list of zones is the other way in (each site brings its zone): folded, unless it holds an
+  // error to correct; its summary says how many are chosen.
+  var zoneList = document.getElementById("zone-choices");
+  if (zoneList && !zoneList.querySelector(".invalid-feedback")) zoneList.open = false;
   L.Icon.Default.imagePath = mapEl.dataset.leafletImages;
   var rows = Array.prototype.slice.call(rowsEl.querySelectorAll(".site-row"));
   var confirmation = document.getElementById("sites-confirmation");
@@ -24,26 +28,38 @@
     var name = field(row, "name").value.trim();
     return number(row) + (name ? ". " + name : "");
   }
+  // Only the pin of the row being filled keeps its name showing (two sites close together would write over
+  // each other); the others show theirs on hover.
+  function label(row) {
+    var marker = markers[row.dataset.index];
+    if (!marker) return;
+    marker.unbindTooltip();
+    marker.bindTooltip(title(row), { permanent: row === active, direction: "top", offset: [0, -30], className: "map-label" });
+  }
   function setActive(row) {
     active = row;
     rows.forEach(function (r) {
       var button = r.querySelector(".site-place");
       if (button) button.setAttribute("aria-pressed", r === row ? "true" : "false");
       r.classList.toggle("site-active", r === row);
+      label(r);
     });
   }
   function firstEmpty() {
     for (var i = 0; i < rows.length; i++) if (!field(rows[i], "lat").value.trim()) return rows[i];
     return rows[rows.length - 1];
   }
+  var asked = 0;
   function sayWhere(row, latlng) {
     var where = row.querySelector(".site-where");
+    var ticket = ++asked;
     fetch(mapEl.dataset.where + "?lat=" + latlng.lat.toFixed(6) + "&lon=" + latlng.lng.toFixed(6), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) return;
         if (where) where.textContent = data.text;
-        if (confirmation) confirmation.textContent = mapEl.dataset.placed + " " + title(row) + " — " + data.text;
+        // Only the last placing speaks: an earlier answer arriving late must not say the wrong site.
+        if (confirmation && ticket === asked) confirmation.textContent = mapEl.dataset.placed + " " + title(row) + " — " + data.text;
       })
       .catch(function () {});
   }
@@ -56,10 +72,9 @@
       marker.setLatLng(latlng);
     } else {
       marker = markers[index] = L.marker(latlng, { draggable: true, keyboard: false, title: title(row) }).addTo(map);
-      marker.bindTooltip("", { permanent: true, direction: "top", offset: [0, -30], className: "map-label" });
       marker.on("dragend", function () { pin(row, marker.getLatLng()); });
     }
-    marker.setTooltipContent(title(row));
+    label(row);
     if (!quiet) sayWhere(row, latlng);
   }
   rows.forEach(function (row) {
@@ -70,10 +85,7 @@
       mapEl.focus();
     });
     row.addEventListener("focusin", function (e) { if (!e.target.classList.contains("site-place")) setActive(row); });
-    field(row, "name").addEventListener("input", function () {
-      var marker = markers[row.dataset.index];
-      if (marker) marker.setTooltipContent(title(row));
-    });
+    field(row, "name").addEventListener("input", function () { label(row); });
     ["lat", "lon"].forEach(function (name) {
       field(row, name).addEventListener("change", function () {
         var la = parseFloat(field(row, "lat").value.replace(",", "."));

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -115,6 +116,17 @@ def send_one(pk: int) -> bool:
         email.attempts += 1
         email.save(update_fields=["sent_at", "attempts"])
         return True
+
+
+def outbox_purge(*, older_than_days: int | None = None) -> int:
+    """Delete the e-mails sent, or given up, more than the retention period ago (one set-based DELETE): they
+    hold the recipient's address and what was said, and once delivered the outbox has no use for them. Waiting
+    e-mails are never touched. Returns how many were deleted."""
+    days = settings.OBSERVATORY_OUTBOX_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    done = Q(sent_at__lt=cutoff) | Q(given_up=True, created_at__lt=cutoff)
+    deleted, _by_model = OutboundEmail.objects.filter(done).delete()
+    return deleted
 
 
 def send_due(limit: int = 500) -> int:

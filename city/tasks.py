@@ -15,6 +15,12 @@ def send_due_emails() -> int:
     return outbox.send_due()
 
 
+@shared_task(name="city.tasks.purge_sent_emails", ignore_result=True)
+def purge_sent_emails() -> int:
+    """Retention: e-mails sent or given up past OBSERVATORY_OUTBOX_RETENTION_DAYS leave the outbox."""
+    return outbox.outbox_purge()
+
+
 @shared_task(name="city.tasks.beat_heartbeat", ignore_result=True)
 def beat_heartbeat() -> None:
     """Beat queues this every minute; when a worker runs it the readiness check knows the schedule is alive."""

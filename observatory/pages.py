@@ -24,6 +24,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "controller": settings.OBSERVATORY_PRIVACY_CONTROLLER,
         "dpo_contact": settings.OBSERVATORY_PRIVACY_DPO_CONTACT,
         "retention_days": settings.OBSERVATORY_CONTACT_RETENTION_DAYS,
+        "outbox_days": settings.OBSERVATORY_OUTBOX_RETENTION_DAYS,
+        "survey_contact_days": settings.SURVEYS_CONTACT_RETENTION_DAYS,
         "grid_m": int(settings.OBSERVATORY_PRIVACY_GRID_M),
         "accessibility_statement_url": settings.OBSERVATORY_ACCESSIBILITY_STATEMENT_URL,
     }

@@ -368,6 +368,12 @@ CELERY_BEAT_SCHEDULE = {
     "survey-reminders": {"task": "surveys.tasks.send_survey_reminders", "schedule": crontab(hour=9, minute=30)},
     # E-mails whose first send failed (mail server or broker down) are retried by this sweep (city.outbox).
     "send-due-emails": {"task": "city.tasks.send_due_emails", "schedule": 60.0},
+    # Retention: sent e-mails leave the outbox, survey invitees' addresses are erased after their campaign.
+    "purge-sent-emails": {"task": "city.tasks.purge_sent_emails", "schedule": crontab(hour=3, minute=50)},
+    "erase-survey-invitee-contacts": {
+        "task": "surveys.tasks.erase_invitee_contacts",
+        "schedule": crontab(hour=4, minute=0),
+    },
     # The open-data files, after the nightly recompute (opendata/services.py).
     "refresh-open-data-nightly": {"task": "opendata.tasks.refresh_open_data", "schedule": crontab(hour=7, minute=45)},
     # Applicants with drafts not yet submitted are reminded once, GRANTS_DRAFT_REMINDER_DAYS before the deadline.
@@ -454,6 +460,8 @@ OBSERVATORY_DUPLICATE_RADIUS_M = float(env("OBSERVATORY_DUPLICATE_RADIUS_M", "25
 OBSERVATORY_DUPLICATE_DAYS = int(env("OBSERVATORY_DUPLICATE_DAYS", "7"))
 # Contact e-mails (and names, phones) are erased this many days after the report was submitted.
 OBSERVATORY_CONTACT_RETENTION_DAYS = int(env("OBSERVATORY_CONTACT_RETENTION_DAYS", "180"))
+# Sent (or given-up) e-mails leave the outbox this many days later (city.outbox.outbox_purge).
+OBSERVATORY_OUTBOX_RETENTION_DAYS = int(env("OBSERVATORY_OUTBOX_RETENTION_DAYS", "30"))
 # Intersectoral work (cases): the default answer time and the reminder after days without activity (a category
 # and priority may set their own in the admin), the patron saint's day the offices close ("MM-DD", Torino's
 # San Giovanni; empty for none), and the days after a case closes when citizens are asked "is it fixed?".
@@ -536,6 +544,8 @@ SURVEYS_MIN_CELL_SIZE = float(env("SURVEYS_MIN_CELL_SIZE", "20"))
 # per invitation, each this many days after the last e-mail (the beat's "survey-reminders", daily).
 SURVEYS_REMINDERS_MAX = int(env("SURVEYS_REMINDERS_MAX", "2"))
 SURVEYS_REMINDER_AFTER_DAYS = int(env("SURVEYS_REMINDER_AFTER_DAYS", "7"))
+# Invitees' addresses are erased this many days after their campaign closes (surveys.services).
+SURVEYS_CONTACT_RETENTION_DAYS = int(env("SURVEYS_CONTACT_RETENTION_DAYS", "90"))
 
 # --- dashboards: login brute-force protection (django-axes) and session expiry ---
 # axes' check first (observatory.auth: AxesStandaloneBackend for every login that carries a request).

@@ -31,6 +31,7 @@ from reports.services import locate_address
 from .models import (
     AgeBand,
     Campaign,
+    FrameUnit,
     Instrument,
     InstrumentVersion,
     Invitation,
@@ -598,3 +599,17 @@ def invitation_opt_out(*, campaign: Campaign, code: str) -> Invitation:
 
 def invitation_opt_out_url(invitation: Invitation) -> str:
     return absolute_url(reverse("surveys:opt-out", args=[invitation.campaign.code]) + f"?code={invitation.code}")
+
+
+def invitee_contacts_erase(*, older_than_days: int | None = None, now: dt.datetime | None = None) -> int:
+    """Erase the e-mail and postal addresses of invitees (invitations and sampling frame) of campaigns closed
+    more than the retention period ago, in two set-based UPDATEs. What the weights and the response rates need
+    stays: the zone, the inclusion probability, whether and when the invitee answered. Returns how many
+    invitations and frame units lost an address."""
+    days = settings.SURVEYS_CONTACT_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    closed = Campaign.objects.filter(closes_at__isnull=False, closes_at__lt=cutoff).values("pk")
+    with transaction.atomic():
+        invitations = Invitation.objects.filter(campaign__in=closed).exclude(email="").update(email="")
+        units = FrameUnit.objects.filter(campaign__in=closed).exclude(email="", address="").update(email="", address="")
+    return invitations + units

@@ -39,3 +39,9 @@ def send_survey_reminders() -> dict[str, int]:
     """The beat's daily sweep: reminders to the non-respondents of every open probability campaign that are
     due (services.reminders_send_due). A rerun the same day sends nothing: each reminder waits its days."""
     return services.reminders_send_due()
+
+
+@shared_task(name="surveys.tasks.erase_invitee_contacts", acks_late=True, ignore_result=True)
+def erase_invitee_contacts() -> int:
+    """Retention (beat, daily): invitees' addresses go SURVEYS_CONTACT_RETENTION_DAYS after their campaign closes."""
+    return services.invitee_contacts_erase()

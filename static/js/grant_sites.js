@@ -158,9 +158,11 @@
     .then(function (data) {
       var boundary = null;
       L.geoJSON(data, {
-        filter: function (f) { return f.properties.layer === "boundary" || f.properties.layer === "zone"; },
+        filter: function (f) { return ["boundary", "zone", "street"].indexOf(f.properties.layer) >= 0; },
         style: function (f) {
-          if (f.properties.layer === "boundary") return { color: "#003366", weight: 3, fill: false, interactive: false };
+          var layer = f.properties.layer;
+          if (layer === "boundary") return { color: "#003366", weight: 3, fill: false, interactive: false };
+          if (layer === "street") return { color: "#7a7a7a", weight: 2, opacity: 0.8, interactive: false };
           return { color: "#0066cc", weight: 1, fillColor: "#ffffff", fillOpacity: 0.3, interactive: false };
         },
         onEachFeature: function (f, layer) { if (f.properties.layer === "boundary") boundary = layer; },

@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from demo.newcomer_journey import OUTPUT, VIEWPORT, Walk, bring_into_view  # noqa: E402
+from demo.newcomer_journey import OUTPUT, VIEWPORT, Walk, bring_into_view
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 

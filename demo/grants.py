@@ -239,7 +239,6 @@ def seed_grants(ctx) -> int:
                 actor=evaluator,
                 title_en=english,
                 description_en=f"{english}: a project to make the area livelier and safer in the evening.",
-                status="active" if start <= ctx.last_night else "planned",
                 organisation=_organisation(
                     application.organisation, application.pk, ctx, cleared=granted > services.antimafia_threshold()
                 ),
@@ -383,7 +382,6 @@ def _calls_in_each_state(ctx, evaluator, zone_queue, rng) -> int:
             actor=evaluator, organisation=_organisation(winner.organisation, 5000 + winner.pk, ctx, cleared=False),
             cup=_cup(5000 + winner.pk, act_date.year), rup=RUP, office=OFFICE,
             award_act_number=f"DD {winner.pk + 5000}/{act_date.year}", award_act_date=act_date + dt.timedelta(days=5),
-            status="active",
         )  # fmt: skip
         services.project_publish(project=project, actor=evaluator)
         final = Milestone.objects.create(
@@ -394,8 +392,8 @@ def _calls_in_each_state(ctx, evaluator, zone_queue, rng) -> int:
         balance = services.tranche_add(project=project, kind="balance", amount="14400.00")
         services.tranche_pay(tranche=advance, paid_on=start, actor=evaluator)
         services.milestone_approve(milestone=final, actor=evaluator, approved_on=project.end_on)
+        # The balance completes the project (grants.services.project_status_follow), as the advance started it.
         services.tranche_pay(tranche=balance, paid_on=project.end_on + dt.timedelta(days=10), actor=evaluator)
-        services.project_status_change(project=project, status="completed", actor=evaluator)
         rows += 5
     return rows
 

@@ -831,7 +831,44 @@ def disbursement_record(
                 reason=_("Taken back from the withdrawn project (disbursement %(id)d).") % {"id": entry.pk},
                 recorded_by=actor,
             )
+        if value > 0:
+            project_status_follow(
+                project=project, actor=actor, because=_("payment of %(amount)s EUR") % {"amount": value}
+            )
         return entry
+
+
+def project_status_follow(*, project: Project, actor=None, because: str = "") -> Project:
+    """Move a running project's status along with its money and reports (call it under the project's lock).
+
+    Planned becomes active with the first payment or the first approved report; active (or planned) becomes
+    completed once the whole grant is disbursed or the balance tranche (the last one of the plan) is paid.
+    A suspended or withdrawn project is the office's decision and stays as it is; a status never goes back here.
+    The step is written in the project's reporting trail, which the beneficiary and the office read.
+    """
+    if project.status not in (Project.Status.PLANNED, Project.Status.ACTIVE):
+        return project
+    disbursed = project_disbursed(project.pk)
+    committed = project.granted_amount - project_released(project.pk)
+    balance_paid = Tranche.objects.filter(
+        project_id=project.pk, kind=Tranche.Kind.BALANCE, disbursement__isnull=False
+    ).exists()
+    if balance_paid or (disbursed > 0 and disbursed >= committed):
+        status = Project.Status.COMPLETED
+    elif disbursed > 0 or ProgressReport.objects.filter(project_id=project.pk, status=Review.APPROVED).exists():
+        status = Project.Status.ACTIVE
+    else:
+        return project
+    if status == project.status:
+        return project
+    before = project.status
+    Project.objects.filter(pk=project.pk).update(status=status)
+    project.status = status
+    note = _("%(from)s → %(to)s") % {"from": Project.Status(before).label, "to": Project.Status(status).label}
+    _reporting_event(
+        project, f"project:{project.pk}", status, actor=actor, note=f"{note} ({because})" if because else note
+    )
+    return project
 
 
 # --- project status: withdrawing releases the money not paid, reinstating commits it again ----------
@@ -1150,6 +1187,8 @@ def tranche_pay(*, tranche: Tranche, paid_on: dt.date, actor=None, note: str = "
         )
         tranche.disbursement = entry
         tranche.save(update_fields=["disbursement"])
+        if tranche.kind == Tranche.Kind.BALANCE:  # the last of the plan (tranche_due_check): the project is done
+            project_status_follow(project=_lock_project(tranche.project), actor=actor, because=_("balance paid"))
         organisation = tranche.project.organisation
         if organisation is not None and organisation.email:
             with translation.override(organisation.language):
@@ -1292,6 +1331,8 @@ def reporting_decide(*, item: ProgressReport | ExpenseClaim, decision: str, reas
                 milestone.save(update_fields=["done_on"])
             milestone_approve(milestone=milestone, actor=actor)
             _reporting_event(locked.project, f"milestone:{milestone.pk}", "approved", actor=actor)
+        if decision == Review.APPROVED and kind == "report":
+            project_status_follow(project=_lock_project(locked.project), actor=actor, because=_("report approved"))
         _review_notice(locked, kind)
     item.status, item.decision_reason = locked.status, locked.decision_reason
     return locked

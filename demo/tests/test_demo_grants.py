@@ -31,6 +31,11 @@ def test_the_demo_seeds_a_call_in_each_state():
         assert project.cup and project.published_at and project.award_act_number and project.organisation_id
     assert Tranche.objects.filter(disbursement__isnull=False).count() >= 8
     assert Application.objects.filter(status="ineligible").exclude(outcome_reason="").count() >= 2
+    # The status follows the money: planned until paid, active once paid, completed once the balance is paid.
+    for project in Project.objects.with_money().exclude(status__in=("suspended", "withdrawn")):
+        balance_paid = project.tranches.filter(kind="balance", disbursement__isnull=False).exists()
+        expected = "completed" if balance_paid else "active" if project.disbursed > 0 else "planned"
+        assert project.status == expected, project
 
 
 @pytest.mark.django_db

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from city.protected_media import protected_file_response
 from grants import permissions
-from grants.models import ExpenseClaim, ExpenseItem, ProgressReport, ReportingEvent, Review
+from grants.models import ExpenseClaim, ExpenseItem, ProgressReport, Project, ReportingEvent, Review
 from grants.views import download_name
 
 from . import selectors, services
@@ -42,8 +42,9 @@ def project(request: HttpRequest, project_id: int) -> HttpResponse:
     today = timezone.localdate()
     item = selectors.member_project(request.user, project_id)
     events = ReportingEvent.objects.filter(project=item).exclude(action="draft").order_by("-at", "-id")[:50]
-    subjects = {"report": _("Progress report"), "claim": _("Expense claim"), "milestone": _("Milestone")}
-    actions = {**dict(Review.choices), "submitted": _("sent to the city")}
+    subjects = {"report": _("Progress report"), "claim": _("Expense claim"), "milestone": _("Milestone"),
+                "project": _("Project")}  # fmt: skip
+    actions = {**dict(Review.choices), **dict(Project.Status.choices), "submitted": _("sent to the city")}
     history = [
         {"at": e.at, "what": subjects.get(e.subject.split(":")[0], e.subject),
          "action": actions.get(e.action, e.action), "note": e.note}

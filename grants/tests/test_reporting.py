@@ -59,7 +59,8 @@ def test_an_approved_report_and_claim_unlock_the_progress_payment(funded):
     assert services.project_disbursed(project.pk) == 9000
     actions = list(ReportingEvent.objects.values_list("subject", "action"))
     assert actions == [(f"report:{report.pk}", "submitted"), (f"claim:{claim.pk}", "submitted"),
-                       (f"report:{report.pk}", "approved"), (f"claim:{claim.pk}", "approved"),
+                       (f"report:{report.pk}", "approved"), (f"project:{project.pk}", "active"),
+                       (f"claim:{claim.pk}", "approved"),
                        (f"milestone:{milestone.pk}", "approved")]  # fmt: skip
 
 

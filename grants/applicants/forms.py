@@ -10,6 +10,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from city.models import Zone
@@ -108,7 +109,14 @@ class ApplicantLoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("The e-mail or the password is wrong."),
-        "unverified": _("Confirm your e-mail first: we have just sent you a new link."),
+        "unverified": _(
+            "Confirm your e-mail first: we have just sent you a new link (%(time)s). If it is not in your inbox "
+            "within a few minutes, look in the spam folder."
+        ),
+        "unverified_recently": _(
+            "Confirm your e-mail first: we sent you the link at %(time)s, and send a new one at most every "
+            "15 minutes. If it is not in your inbox, look in the spam folder."
+        ),
         "not_applicant": _("This account is not an applicant's account: staff log in from the staff login page."),
     }
 
@@ -129,8 +137,10 @@ class ApplicantLoginForm(AuthenticationForm):
         if account is None:
             raise ValidationError(self.error_messages["not_applicant"], code="not_applicant")
         if account.verified_at is None:
-            services.verification_email_queue(account)
-            raise ValidationError(self.error_messages["unverified"], code="unverified")
+            sent_at, sent_now = services.verification_email_resend(account)
+            time = formats.date_format(timezone.localtime(sent_at), "SHORT_DATETIME_FORMAT")
+            code = "unverified" if sent_now else "unverified_recently"
+            raise ValidationError(self.error_messages[code], code=code, params={"time": time})
 
 
 def _zone_choices():

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from city.models import OutboundEmail
 from city.outbox import absolute_url, queue_rendered
 from grants import services as grants_services
 from grants.models import Application, ApplicationEvent, Call, Organisation
@@ -179,6 +180,30 @@ def verification_email_queue(account: ApplicantAccount) -> None:
         kind="grants.applicant.verify",
         reference=f"applicant:{account.pk}",
     )
+
+
+VERIFY_RESEND_INTERVAL = dt.timedelta(minutes=15)
+
+
+def verification_email_resend(account: ApplicantAccount) -> tuple[dt.datetime, bool]:
+    """A new confirmation link for an unverified account that tries to log in, at most one per
+    ``VERIFY_RESEND_INTERVAL``: returns when the last link was queued and whether it was queued now.
+
+    The last link is read from the outbox (the account's reference), under a lock on the account's row, so
+    repeated or concurrent attempts to log in queue one e-mail, not one each."""
+    with transaction.atomic():
+        ApplicantAccount.objects.select_for_update().filter(pk=account.pk).first()
+        last = (
+            OutboundEmail.objects.filter(kind="grants.applicant.verify", reference=f"applicant:{account.pk}")
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        now = timezone.now()
+        if last is not None and now - last < VERIFY_RESEND_INTERVAL:
+            return last, False
+        verification_email_queue(account)
+    return now, True
 
 
 def account_register(*, email: str, full_name: str, password: str, language: str = "it") -> ApplicantAccount:

@@ -1,10 +1,12 @@
 """An organisation's contact person registers with e-mail and password, confirms the e-mail by the link the
 outbox sends, and logs in to "My applications"; nothing works before the e-mail is confirmed."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from city.models import OutboundEmail
 from grants.models import ApplicantAccount
@@ -41,10 +43,10 @@ def test_it_registers_verifies_by_the_link_and_logs_in(client):
     email = OutboundEmail.objects.get(kind="grants.applicant.verify")
     assert email.to == "anna@example.org" and email.language == "it" and "Conferma" in email.subject
 
-    # Before confirming, the login is refused with what to do, and a new link is sent.
+    # Before confirming, the login is refused with what to do; the link was sent a moment ago, so no new one.
     response = client.post(reverse("applicants:login"), {"username": "anna@example.org", "password": PASSWORD})
     assert "Conferma prima il tuo indirizzo e-mail" in response.content.decode()
-    assert OutboundEmail.objects.filter(kind="grants.applicant.verify").count() == 2
+    assert OutboundEmail.objects.filter(kind="grants.applicant.verify").count() == 1
 
     response = client.get("/" + link_in(email))
     assert response.status_code == 302
@@ -54,6 +56,33 @@ def test_it_registers_verifies_by_the_link_and_logs_in(client):
     assert response.status_code == 302 and response["Location"] == reverse("applicants:mine")
     page = client.get(reverse("applicants:mine"))
     assert page.status_code == 200 and "Le mie domande" in page.content.decode()
+
+
+def _log_in(client, language="it"):
+    client.cookies["django_language"] = language
+    return client.post(reverse("applicants:login"), {"username": "anna@example.org", "password": PASSWORD})
+
+
+def test_an_unverified_applicant_gets_at_most_one_new_link_per_15_minutes_and_is_told_when(client):
+    register(client)
+    links = OutboundEmail.objects.filter(kind="grants.applicant.verify")
+    first = links.get()
+    sent_at = timezone.localtime(first.created_at)
+    for _attempt in range(5):
+        page = _log_in(client).content.decode()
+    assert links.count() == 1
+    assert f"ti abbiamo inviato il link alle {sent_at:%d/%m/%Y %H:%M}" in page
+    assert "cartella dello spam" in page
+    english = _log_in(client, "en").content.decode()
+    assert "we sent you the link at" in english and "spam folder" in english and links.count() == 1
+
+    # 15 minutes later, one new link; then none again for the next 15 minutes.
+    links.update(created_at=first.created_at - dt.timedelta(minutes=15, seconds=1))
+    page = _log_in(client).content.decode()
+    assert links.count() == 2
+    assert "ti abbiamo appena inviato un nuovo link" in page and "cartella dello spam" in page
+    _log_in(client)
+    assert links.count() == 2
 
 
 def test_a_tampered_link_is_refused_with_a_clear_message(client):

@@ -340,12 +340,23 @@ class ApplicationAttachment(models.Model):
         return self.original_name
 
 
+def stored_document_release(storage, name: str) -> bool:
+    """Delete a stored document once no row names it any more, neither an application's attachment nor an
+    online draft's (a submitted online application shares its draft's files): True when it was deleted."""
+    from grants.applicants.models import DraftAttachment  # imported at the end of this module
+
+    if ApplicationAttachment.objects.filter(file=name).exists() or DraftAttachment.objects.filter(file=name).exists():
+        return False
+    storage.delete(name)
+    return True
+
+
 @receiver(post_delete, sender=ApplicationAttachment)
 def _attachment_deleted(sender, instance: ApplicationAttachment, **kwargs) -> None:
-    """The stored PDF goes with its row, once the deletion has committed (a rollback keeps both)."""
+    """The stored PDF goes with its last row, once the deletion has committed (a rollback keeps both)."""
     if instance.file:
         storage, name = instance.file.storage, instance.file.name
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: stored_document_release(storage, name))
 
 
 class ApplicationEvent(models.Model):

@@ -226,9 +226,13 @@ def application_submit(
     night_service: bool = False,
     submitted_on: dt.date | None = None,
     attachments: list[UploadedFile] = (),
+    stored_attachments: list = (),
     actor=None,
     applicant: Organisation | None = None,
 ) -> Application:
+    """Record an application with its documents: ``attachments`` are new uploads (stored for the application);
+    ``stored_attachments`` are (open stored file, original name) pairs of files already in the storage (an online
+    draft's documents), which the application's rows point to rather than copy: one stored file, two rows."""
     submitted_on = submitted_on or timezone.localdate()
     validate_email(contact_email)
     if not isinstance(sites, GeometryCollection):
@@ -236,7 +240,7 @@ def application_submit(
     requested, co_financing = application_check(
         call=call, requested_amount=requested_amount, co_financing=co_financing, sites=sites, submitted_on=submitted_on
     )
-    for file in attachments:
+    for file in (*attachments, *(stored for stored, _original_name in stored_attachments)):
         attachment_check(file)
     with transaction.atomic():
         application = Application.objects.create(
@@ -257,6 +261,10 @@ def application_submit(
         _event(application, from_status="", to_status=Application.Status.SUBMITTED, actor=actor)
         for file in attachments:
             application_attachment_add(application=application, file=file)
+        for stored, original_name in stored_attachments:
+            ApplicationAttachment.objects.create(
+                application=application, file=stored.name, original_name=original_name[:255], size=stored.size
+            )
     return application
 
 

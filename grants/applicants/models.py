@@ -335,10 +335,13 @@ class DraftAttachment(models.Model):
 
 @receiver(post_delete, sender=DraftAttachment)
 def _draft_attachment_deleted(sender, instance: DraftAttachment, **kwargs) -> None:
-    """The stored file goes with its row, once the deletion has committed (a rollback keeps both)."""
+    """The stored file goes with its row once the deletion has committed (a rollback keeps both), unless the
+    application submitted from the draft still uses it."""
+    from grants.models import stored_document_release  # grants.models imports this module
+
     if instance.file:
         storage, name = instance.file.storage, instance.file.name
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: stored_document_release(storage, name))
 
 
 class ProtocolCounter(models.Model):

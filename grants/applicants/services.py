@@ -642,8 +642,11 @@ def draft_submit(*, draft: ApplicationDraft, now: dt.datetime | None = None) -> 
                 raise ValidationError(problems)
             owner = locked.owner
             account = owner.applicant_account
+            # The application's rows point to the draft's stored files (one copy of each document, shared).
+            stored = []
             for attachment in locked.attachments.select_related("kind"):
-                opened.append(File(attachment.file.open("rb"), name=attachment.original_name))
+                opened.append(attachment.file.open("rb"))
+                stored.append((attachment.file, attachment.original_name))
             application = grants_services.application_submit(
                 call=locked.call,
                 organisation=locked.org_name,
@@ -657,7 +660,7 @@ def draft_submit(*, draft: ApplicationDraft, now: dt.datetime | None = None) -> 
                 sites=draft_sites(locked),
                 night_service=locked.night_service,
                 submitted_on=timezone.localdate(now),
-                attachments=opened,
+                stored_attachments=stored,
                 actor=owner,
                 applicant=_organisation_for(locked, owner.email),
             )

@@ -117,9 +117,16 @@ class LoginView(auth_views.LoginView):
         return super().get_default_redirect_url()
 
 
+def login_audience(next_path: str) -> str:
+    """Whom the login page speaks to: the beneficiaries when it leads into their area (where its pages and its
+    e-mails send them), the staff otherwise. One form and one backend either way."""
+    return "beneficiary" if (next_path or "").startswith(reverse("grants:beneficiaries:home")) else "staff"
+
+
 def login(request):
-    """The login page, with the broker's button when one is configured."""
+    """The login page, with the broker's button when one is configured, worded for who is logging in."""
     context = {
+        "audience": login_audience(request.POST.get("next") or request.GET.get("next", "")),
         "oidc_enabled": oidc_enabled(),
         "oidc_label": settings.OIDC_PROVIDER_LABEL,
         "oidc_failed": oidc_enabled() and request.GET.get("oidc") == "failed",

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from city.models import OutboundEmail
-from conftest import make_user
+from conftest import TEST_PASSWORD, make_user
 from grants import services
 from grants.beneficiaries import services as beneficiary_services
 from grants.beneficiaries.models import OrganisationMember
@@ -370,3 +370,29 @@ def test_two_members_sending_at_once_make_one_report_under_review(grid, evaluato
     refusals = [" ".join(r.messages) for r in results if r != "ok"]
     assert len(refusals) == 1 and ("under review" in refusals[0] or "sent to the city already" in refusals[0])
     assert list(ProgressReport.objects.values_list("status", flat=True)) == [Review.SUBMITTED]
+
+
+def test_the_beneficiaries_area_sends_to_a_login_page_worded_for_beneficiaries(funded, client):
+    project, _milestone, _tranche, member = funded
+    deep = reverse("login") + "?next=" + reverse("grants:beneficiaries:project", args=[project.pk])
+    for path in (reverse("grants:beneficiaries:home"), deep):  # where the area sends them, a link to a project
+        page = client.get(path, follow=True).content.decode()
+        assert '<h1 class="h2" id="login-heading">Accesso beneficiari</h1>' in page, path
+        assert "ufficio contributi" in page and "<title>Accesso beneficiari" in page
+        assert "Accesso personale</h1>" not in page
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("grants:beneficiaries:home"), follow=True).content.decode()
+    assert '<h1 class="h2" id="login-heading">Beneficiaries\' login</h1>' in page
+
+    # A wrong password keeps the page theirs; the right one leads into the area.
+    login = reverse("login")
+    home = reverse("grants:beneficiaries:home")
+    wrong = client.post(login, {"username": member.username, "password": "wrong", "next": home}).content.decode()
+    assert "Beneficiaries&#x27; login" in wrong or "Beneficiaries' login" in wrong
+    right = client.post(login, {"username": member.username, "password": TEST_PASSWORD, "next": home})
+    assert right.status_code == 302 and right["Location"] == home
+
+
+def test_the_staff_login_page_still_speaks_to_the_staff(client):
+    page = client.get(reverse("login") + "?next=/dashboard/").content.decode()
+    assert '<h1 class="h2" id="login-heading">Accesso personale</h1>' in page and "Accesso beneficiari" not in page

@@ -51,7 +51,7 @@ def test_the_detail_says_what_where_how_much_status_and_milestones(client, funde
     assert "Nuova luce e presidio serale." in html  # what
     assert "Zone G11" in html  # where
     assert "30.000,00 €" in html and "12.000,00 €" in html  # how much, paid
-    assert "Pianificato" in html or "Planned" in html  # status
+    assert 'id="project-status">In corso<' in html  # status: paid 12,000 EUR of 30,000, so running
     assert "Posa dei lampioni" in html  # milestones
     assert "Welsh" in html and "Branas" in html  # the caveats next to the numbers
 

@@ -221,3 +221,27 @@ def test_at_city_zoom_the_district_names_never_write_over_each_other(browser, we
                 assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
     finally:
         context.close()
+
+
+def test_one_tap_says_it_happened_yesterday_evening(browser, web_server, city):
+    _west, _east, category = city
+    context, page = phone(browser, web_server)
+    try:
+        page.goto("/reports/new/")
+        page.locator('path[data-zone="SSA"]').wait_for()
+        page.locator('path[data-zone="SSA"]').tap()
+        page.select_option("#id_category", value=str(category.pk))
+        page.click("label[for=id_perceived_safety_2]")
+        choice = page.locator(".when-shortcut", has_text="ieri alle 22:00")
+        if not choice.count():  # between 22:00 and midnight the last 22:00 is today's
+            choice = page.locator(".when-shortcut", has_text="oggi alle 22:00")
+        choice.tap()
+        chosen = choice.get_attribute("data-value")
+        assert page.input_value("#id_occurred_at") == chosen
+        assert choice.get_attribute("aria-pressed") == "true"
+        assert content_problems(page, "report-form-when-390-it") == {}
+        page.get_by_role("button", name="Invia la segnalazione").click()
+        report = sent_report(page)
+        assert timezone.localtime(report.occurred_at).strftime("%Y-%m-%dT%H:%M") == chosen
+    finally:
+        context.close()

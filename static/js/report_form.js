@@ -3,6 +3,25 @@
 // chosen; the form works either way.
 (function () {
   "use strict";
+  // One-tap moments under the time field ("just now", "yesterday at 22:00"...): a tap fills the field, which
+  // stays editable. Without JavaScript the buttons stay hidden.
+  var group = document.getElementById("when-shortcuts");
+  var input = group && document.getElementById(group.dataset.for);
+  if (!group || !input) return;
+  group.hidden = false;
+  var buttons = group.querySelectorAll(".when-shortcut");
+  function mark() {
+    Array.prototype.forEach.call(buttons, function (b) { b.setAttribute("aria-pressed", b.dataset.value === input.value ? "true" : "false"); });
+  }
+  Array.prototype.forEach.call(buttons, function (button) {
+    button.addEventListener("click", function () { input.value = button.dataset.value; mark(); });
+  });
+  input.addEventListener("input", mark);
+  mark();
+})();
+
+(function () {
+  "use strict";
   // Extra questions of the chosen category only: the others are hidden and disabled, so they are not sent.
   // Without JavaScript every category's questions show, and the server reads the chosen category's answers.
   var category = document.getElementById("id_category");

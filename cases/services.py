@@ -132,9 +132,11 @@ def case_open(
     reports: list[Report] = (),
     alert=None,
     category_id: int | None = None,
+    origin: str = "",
 ) -> Case:
     """A new case with one task per department (due in the working calendar by category and priority); the
-    departments' inboxes are told. Refuses a case without departments."""
+    departments' inboxes are told. Refuses a case without departments. ``origin`` "place" marks a case an
+    officer opened on a place: its opening event says so, and reports leaving it never close it."""
     title = clean_text(title, model=Case, field="title")
     if not title:
         raise ValidationError({"title": _("Please give the case a title.")})
@@ -144,7 +146,7 @@ def case_open(
         case = Case.objects.create(
             title=title, zone=zone, place=place, alert=alert, owner=user if _is_user(user) else None
         )
-        _event(case, CaseEvent.Action.OPENED, user=user)
+        _event(case, CaseEvent.Action.OPENED, user=user, **({"origin": origin} if origin else {}))
         for report in reports:
             CaseReport.objects.create(case=case, report=report)
         for department, priority in departments:
@@ -521,6 +523,7 @@ def case_open_at_place(
         user=user,
         category_id=category_id,
         departments=[(department, priority) for department in sorted(chosen, key=lambda d: d.pk)],
+        origin="place",
     )
 
 
@@ -530,6 +533,11 @@ def case_open_at_place(
 _CASE_MOVES_REPORTS: contextvars.ContextVar[bool] = contextvars.ContextVar("cases_moving_reports", default=False)
 # A report with one of these statuses is no longer the case's work: it leaves the case.
 LEAVING_STATUSES = (Report.Status.DUPLICATE, Report.Status.SPAM, Report.Status.HIDDEN)
+
+
+def _on_a_place(case: Case) -> bool:
+    """An officer opened the case on a place (``case_open_at_place``): the work is the place's, not its reports'."""
+    return case.events.filter(action=CaseEvent.Action.OPENED, data__origin="place").exists()
 
 
 def case_reports_in_step(
@@ -544,8 +552,9 @@ def case_reports_in_step(
     A moderator moved a report (``report`` given, ``before`` its old status; called through the reports'
     ``report_status_changed`` signal, inside the moderator's transaction):
     - merged as a duplicate, rejected as spam or hidden: the report leaves its case (the trail says so). A
-      duplicate whose original has no case hands its place to the original. A case left with no report and
-      no alert has nothing to act on: its open tasks close (duplicate, or no action possible) and so does it;
+      duplicate whose original has no case hands its place to the original. A case left with no report, no
+      alert and not opened by an officer on a place has nothing to act on: its open tasks close (duplicate, or
+      no action possible) and so does it;
     - back to an open status (reopened, or restored from spam or hidden): the case's task of the report's
       department (every task, without one) opens again, and a closed case reopens; a restored report outside
       any case is routed like a new one;
@@ -580,7 +589,7 @@ def case_reports_in_step(
         link.delete()
         _event(case, CaseEvent.Action.REPORT_LEFT, user=user, report=code, status=after,
                original=original.tracking_code if original else "")  # fmt: skip
-        if case.is_open and case.alert_id is None and not case.case_reports.exists():
+        if case.is_open and case.alert_id is None and not case.case_reports.exists() and not _on_a_place(case):
             reason = ClosingReason.DUPLICATE if original is not None else ClosingReason.NO_ACTION
             now = timezone.now()
             for task in case.tasks.open().select_related("department"):

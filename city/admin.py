@@ -1,12 +1,16 @@
 """Admin for zones. Boundaries change through `import_zones`, never by hand here,
-so geometries are not editable (and no map widget pulls scripts from a CDN)."""
+so geometries are not editable (and no map widget pulls scripts from a CDN). A house number of the civic-number
+register can be corrected or added by hand (a door the last import missed), on the project's Leaflet widget."""
 
+from django import forms
 from django.contrib import admin
+from django.contrib.gis.db import models as gis_models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Department, DepartmentMembership, OutboundEmail, Zone
+from .models import CivicNumber, Department, DepartmentMembership, OutboundEmail, Zone
+from .widgets import LeafletPointWidget
 
 
 @admin.register(Zone)
@@ -70,3 +74,32 @@ class DepartmentMembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "department", "daily_digest"]
     search_fields = ["user__username", "user__email", "department__name_it", "department__name_en"]
     autocomplete_fields = ["user", "department"]
+
+
+class CivicNumberForm(forms.ModelForm):
+    class Meta:
+        model = CivicNumber
+        fields = ["street_name", "number", "suffix", "point"]
+
+    def clean_street_name(self):
+        name = " ".join((self.cleaned_data.get("street_name") or "").split())
+        if not name:
+            raise forms.ValidationError(_("Write the street's name, as the street register spells it."))
+        return name
+
+    def clean_point(self):
+        point = self.cleaned_data.get("point")
+        if point is not None and not Zone.objects.covering(point).exists():
+            raise forms.ValidationError(_("The door is outside every zone of the city: place it within the city."))
+        return point
+
+
+@admin.register(CivicNumber)
+class CivicNumberAdmin(admin.ModelAdmin):
+    """The register ``import_civic_numbers`` loads; the address search of the forms reads it at once."""
+
+    form = CivicNumberForm
+    list_display = ["street_name", "number", "suffix", "created_at"]
+    search_fields = ["street_name"]
+    ordering = ["street_name", "number", "suffix"]
+    formfield_overrides = {gis_models.PointField: {"widget": LeafletPointWidget}}

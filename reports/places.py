@@ -114,3 +114,32 @@ def address_found(text: str) -> dict | None:
         return None
     return {"name": match.label, "lat": round(match.point.y, 6), "lon": round(match.point.x, 6),
             "exact": match.exact, "note": match.note}  # fmt: skip
+
+
+def recent_moments(now=None) -> list[dict]:
+    """The moments a person most often reports, as one-tap choices under the time field: now, an hour ago, and
+    the last 22:00 and 2:00 that have passed (yesterday evening, last night), each with its day in words.
+    The field stays: the choices only fill it."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    now = timezone.localtime(now).replace(second=0, microsecond=0)
+
+    def last(hour: int) -> dt.datetime:
+        moment = now.replace(hour=hour, minute=0)
+        return moment if moment <= now else moment - dt.timedelta(days=1)
+
+    def said(moment: dt.datetime) -> str:
+        if moment.date() == now.date():
+            day = _("today")
+        elif moment.date() == now.date() - dt.timedelta(days=1):
+            day = _("yesterday")
+        else:
+            day = date_format(moment, "l")
+        return _("%(day)s at %(time)s") % {"day": day, "time": moment.strftime("%H:%M")}
+
+    moments = [(_("Just now"), now), (_("An hour ago"), now - dt.timedelta(hours=1))]
+    moments += [(said(m), m) for m in sorted({last(22), last(2)}, reverse=True)]
+    return [{"label": label, "value": moment.strftime("%Y-%m-%dT%H:%M")} for label, moment in moments]

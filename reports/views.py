@@ -186,6 +186,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     chosen = (form["join"].value() or "").strip().upper() if form.is_bound else ""
     ctx = {
         "form": form,
+        "moments": places.recent_moments(),
         "nearby": nearby_items,
         "unpublished_nearby": bool(nearby and nearby.unpublished),
         "duplicates_step": duplicates_step,
@@ -387,7 +388,8 @@ def audit_new(request: HttpRequest) -> HttpResponse:
                 return redirect("reports:audit-new")
     else:
         form = AuditForm(initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})
-    ctx = {"form": form, "place_confirmation": _place_confirmation(form), **_map_ctx()}
+    ctx = {"form": form, "moments": places.recent_moments(), "place_confirmation": _place_confirmation(form),
+           **_map_ctx()}  # fmt: skip
     return _render_form(request, "reports/audit_form.html", ctx, form, wait_seconds)
 
 

@@ -193,3 +193,55 @@ def test_with_the_keyboard_only_the_pin_is_placed_moved_and_announced(browser, w
         assert report.zone in (west, east)
     finally:
         context.close()
+
+
+def test_at_city_zoom_the_district_names_never_write_over_each_other(browser, web_server, db):
+    """Four small districts side by side in a large city: at the zoom that shows the whole city their names would
+    overlap; the picker draws those that fit and leaves out the others until one zooms in."""
+    square_zone("BIG", 7.50, 44.95, size=0.2, name="Collina", district="Circoscrizione 7")
+    for number, lon in enumerate((7.600, 7.605, 7.610, 7.615), start=1):
+        square_zone(
+            f"D{number}", lon, 45.155, size=0.005, name=f"Quartiere {number}", district=f"Circoscrizione {number}"
+        )
+    bump_data_version()
+    context, page = phone(browser, web_server)
+    try:
+        page.goto("/reports/new/")
+        page.locator(".map-label-district").first.wait_for()
+        page.locator("#report-map").scroll_into_view_if_needed()
+        boxes = page.locator(".map-label-district").evaluate_all(
+            "ls => ls.filter(l => getComputedStyle(l).visibility !== 'hidden')"
+            "  .map(l => { const r = l.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"
+        )
+        hidden = page.locator(".map-label-district").count() - len(boxes)
+        shot(page, "place-picker-districts-390.png")
+        assert hidden >= 1  # the four small districts cannot all be named at this zoom
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    finally:
+        context.close()
+
+
+def test_one_tap_says_it_happened_yesterday_evening(browser, web_server, city):
+    _west, _east, category = city
+    context, page = phone(browser, web_server)
+    try:
+        page.goto("/reports/new/")
+        page.locator('path[data-zone="SSA"]').wait_for()
+        page.locator('path[data-zone="SSA"]').tap()
+        page.select_option("#id_category", value=str(category.pk))
+        page.click("label[for=id_perceived_safety_2]")
+        choice = page.locator(".when-shortcut", has_text="ieri alle 22:00")
+        if not choice.count():  # between 22:00 and midnight the last 22:00 is today's
+            choice = page.locator(".when-shortcut", has_text="oggi alle 22:00")
+        choice.tap()
+        chosen = choice.get_attribute("data-value")
+        assert page.input_value("#id_occurred_at") == chosen
+        assert choice.get_attribute("aria-pressed") == "true"
+        assert content_problems(page, "report-form-when-390-it") == {}
+        page.get_by_role("button", name="Invia la segnalazione").click()
+        report = sent_report(page)
+        assert timezone.localtime(report.occurred_at).strftime("%Y-%m-%dT%H:%M") == chosen
+    finally:
+        context.close()

@@ -91,6 +91,21 @@ def test_a_case_with_other_reports_stays_open_when_one_is_rejected(dark_case, da
     assert dark_case.events.filter(action=CaseEvent.Action.REPORT_LEFT, data__report=other.tracking_code).exists()
 
 
+def test_a_case_an_officer_opened_on_a_place_stays_open_when_its_last_report_leaves(city, moderator, officer):
+    """The officer's work is the place's: a report that joined it and then turned out spam leaves, the case stays."""
+    case = services.case_open_at_place(
+        user=officer, title="Sottopasso di via Nizza", zone=city["west"], department_ids=[city["lighting"].pk]
+    )
+    report = submit(city["dark"], lon=7.676, lat=45.066)
+    report.case_link.case.delete()  # its own routed case folded into the officer's (the rows, directly)
+    case.case_reports.create(report=report)
+    report_services.report_reject_spam(report=report, user=moderator)
+    case.refresh_from_db()
+    assert case.is_open and not case.reports.exists()
+    assert all(task.is_open for task in case.tasks.all())
+    assert case.events.filter(action=CaseEvent.Action.REPORT_LEFT, data__report=report.tracking_code).exists()
+
+
 def test_a_report_reopened_by_a_moderator_reopens_its_departments_task_and_the_case(dark_case, city, moderator):
     report = dark_case.reports.get()
     assert report.department_id == "lighting"  # the category's default department

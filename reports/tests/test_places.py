@@ -169,3 +169,26 @@ def test_the_audit_form_has_the_same_place_picker(client, city):
     assert list(SafetyAudit.objects.order_by("id").values_list("zone__code", flat=True)) == ["E", "E"]
     refused = client.post(reverse("reports:audit-new"), {"occurred_at": "2026-11-30T22:00", **scores}, **EN)
     assert refused.status_code == 400 and "Please place the pin on the map" in refused.content.decode()
+
+
+def test_the_time_field_offers_the_moments_people_report_most():
+    """At 9:30 in the morning: now, an hour ago, yesterday at 22:00 and today at 02:00 (last night)."""
+    import datetime as dt
+
+    from django.utils import timezone, translation
+
+    from reports.places import recent_moments
+
+    morning = timezone.make_aware(dt.datetime(2026, 12, 1, 9, 30))
+    with translation.override("it"):
+        moments = recent_moments(morning)
+    assert [m["value"] for m in moments] == [
+        "2026-12-01T09:30",
+        "2026-12-01T08:30",
+        "2026-12-01T02:00",
+        "2026-11-30T22:00",
+    ]
+    assert [m["label"] for m in moments] == ["Adesso", "Un'ora fa", "oggi alle 02:00", "ieri alle 22:00"]
+    late = timezone.make_aware(dt.datetime(2026, 12, 1, 23, 15))
+    with translation.override("en"):
+        assert [m["label"] for m in recent_moments(late)][2:] == ["today at 22:00", "today at 02:00"]

@@ -3,6 +3,25 @@
 // chosen; the form works either way.
 (function () {
   "use strict";
+  // One-tap moments under the time field ("just now", "yesterday at 22:00"...): a tap fills the field, which
+  // stays editable. Without JavaScript the buttons stay hidden.
+  var group = document.getElementById("when-shortcuts");
+  var input = group && document.getElementById(group.dataset.for);
+  if (!group || !input) return;
+  group.hidden = false;
+  var buttons = group.querySelectorAll(".when-shortcut");
+  function mark() {
+    Array.prototype.forEach.call(buttons, function (b) { b.setAttribute("aria-pressed", b.dataset.value === input.value ? "true" : "false"); });
+  }
+  Array.prototype.forEach.call(buttons, function (button) {
+    button.addEventListener("click", function () { input.value = button.dataset.value; mark(); });
+  });
+  input.addEventListener("input", mark);
+  mark();
+})();
+
+(function () {
+  "use strict";
   // Extra questions of the chosen category only: the others are hidden and disabled, so they are not sent.
   // Without JavaScript every category's questions show, and the server reads the chosen category's answers.
   var category = document.getElementById("id_category");
@@ -106,10 +125,26 @@
         districtLabels.addLayer(L.tooltip({ permanent: true, direction: "center", className: "map-label map-label-district", interactive: false })
           .setLatLng([c[1], c[0]]).setContent(f.properties.name));
       });
+      // Names that would write over one already drawn are left out at this zoom (they come back closer in):
+      // first come, first drawn, in the order the layers list them.
+      function declutter(group) {
+        var kept = [];
+        group.eachLayer(function (tooltip) {
+          var el = tooltip.getElement && tooltip.getElement();
+          if (!el) return;
+          el.style.visibility = "";
+          var r = el.getBoundingClientRect();
+          var clash = kept.some(function (k) {
+            return r.left < k.right + 2 && k.left < r.right + 2 && r.top < k.bottom + 2 && k.top < r.bottom + 2;
+          });
+          if (clash) el.style.visibility = "hidden"; else kept.push(r);
+        });
+      }
       // Few words at a time: districts when the city is in view, zone names closer, street names closest.
       function showLabels() {
         var z = map.getZoom();
-        if (z < 14) { map.removeLayer(labels); districtLabels.addTo(map); } else { map.removeLayer(districtLabels); labels.addTo(map); }
+        if (z < 14) { map.removeLayer(labels); districtLabels.addTo(map); declutter(districtLabels); }
+        else { map.removeLayer(districtLabels); labels.addTo(map); declutter(labels); }
         streetLabels.eachLayer(function (l) { if (z >= 15) l.openTooltip(); else l.closeTooltip(); });
       }
       map.on("zoomend", showLabels);

@@ -1,7 +1,8 @@
 """The beneficiaries' pages: their projects, what is due, reports and claims as drafts, then sent.
 
-The list needs a login (it is where the login leads); every other page needs a membership of the project's
-organisation, and anyone else, anonymous included, gets the site's 404: nothing says which ids exist.
+Every page needs a login (an anonymous visitor is sent to it, whatever the id, so the link of a beneficiary's
+e-mail works when logged out); every page but the list needs a membership of the project's organisation, and
+anyone else logged in gets the site's 404: nothing says which ids exist.
 Writes go through ``grants.beneficiaries.services``; a refusal is shown on the form in the member's language
 and nothing is written.
 """

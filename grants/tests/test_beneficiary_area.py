@@ -72,7 +72,19 @@ def test_it_lists_only_the_members_projects_and_sends_anonymous_to_the_login(cli
     assert "Piazza viva" not in page.content.decode() and 'id="no-membership"' in page.content.decode()
 
 
-@pytest.mark.parametrize("who", ["anonymous", "other-member", "grants-admin"])
+def test_a_logged_out_beneficiary_following_an_email_link_logs_in_and_lands_on_the_page(client, funded):
+    """The same answer for an id that exists and one that does not: the login, then the page (or the 404)."""
+    project, milestone, _tranche, member = funded
+    for url in [*urls(project, milestone).values(), reverse("grants:beneficiaries:project", args=[project.pk + 999])]:
+        response = client.get(url)
+        assert response.status_code == 302 and "next=" in response["Location"], url
+        assert "Accesso beneficiari" in client.get(response["Location"]).content.decode()
+    login = client.get(urls(project, milestone)["project"])["Location"]
+    response = client.post(login, {"username": member.username, "password": TEST_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == urls(project, milestone)["project"]
+
+
+@pytest.mark.parametrize("who", ["other-member", "grants-admin"])
 def test_it_answers_404_to_anyone_but_the_beneficiarys_members(client, funded, who, grants_admin):
     project, milestone, _tranche, _member = funded
     if who == "other-member":
@@ -84,9 +96,8 @@ def test_it_answers_404_to_anyone_but_the_beneficiarys_members(client, funded, w
     for url in urls(project, milestone).values():
         assert client.get(url).status_code == 404, url
     assert client.get(reverse("grants:beneficiaries:project", args=[project.pk + 999])).status_code == 404
-    if who != "anonymous":
-        client.post(urls(project, milestone)["report"], {**report_fields(), "action": "send"})
-        assert not ProgressReport.objects.exists()
+    client.post(urls(project, milestone)["report"], {**report_fields(), "action": "send"})
+    assert not ProgressReport.objects.exists()
 
 
 def test_it_shows_milestones_and_tranches_with_what_is_due(client, funded):
@@ -174,7 +185,7 @@ def test_receipts_go_to_the_members_and_the_grants_office_only(client, funded, g
     )
     item = draft.items.get()
     url = reverse("grants:beneficiaries:receipt", args=[item.pk])
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 302  # logged out: to the login first, as for any id
     client.force_login(make_user("bruno"))
     assert client.get(url).status_code == 404
     for who in (member, grants_admin):

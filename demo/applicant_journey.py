@@ -23,12 +23,11 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
-from urllib.parse import urlparse
 
 from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from demo.newcomer_journey import OUTPUT, VIEWPORT, Walk, bring_into_view
+from demo.newcomer_journey import OUTPUT, VIEWPORT, Walk, bring_into_view, phone
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -54,24 +53,10 @@ def type_into(page: Page, walk: Walk, selector: str, label: str, text: str) -> N
 
 
 def journey(base_url: str, *, password: str, chromium: str = "/usr/bin/chromium") -> dict:
-    host = urlparse(base_url).netloc
     walk = Walk()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True)
-        context = browser.new_context(
-            base_url=base_url, viewport=VIEWPORT, screen=VIEWPORT, is_mobile=True, has_touch=True,
-            device_scale_factor=1, locale="it-IT", accept_downloads=True,
-        )  # fmt: skip
-        blocked: list[str] = []
-
-        def only_the_observatory(route):
-            if urlparse(route.request.url).netloc == host:
-                route.continue_()
-            else:
-                blocked.append(urlparse(route.request.url).netloc)
-                route.abort()
-
-        context.route("**/*", only_the_observatory)
+        context, blocked = phone(browser, base_url, accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(30000)
         walk.started = time.perf_counter()

@@ -96,26 +96,33 @@ def tap(page: Page, walk: Walk, selector: str, label: str, *, screenshot: str = 
     walk.record("tap", label, screenshot=shot(page, screenshot) if screenshot else "")
 
 
-def journey(base_url: str, *, headless: bool = True, chromium: str = "/usr/bin/chromium") -> dict:
+def phone(browser, base_url: str, **options) -> tuple:
+    """An Italian touch phone's browser context on ``base_url`` whose requests to any other host (the map tiles)
+    fail, and the list of the hosts refused."""
     host = urlparse(base_url).netloc
+    context = browser.new_context(
+        base_url=base_url, viewport=VIEWPORT, screen=VIEWPORT, is_mobile=True, has_touch=True,
+        device_scale_factor=1, locale="it-IT", **options,
+    )  # fmt: skip
+    blocked: list[str] = []
+
+    def only_the_observatory(route):
+        if urlparse(route.request.url).netloc == host:
+            route.continue_()
+        else:  # the tile host (and anything else outside): as if the network refused it
+            blocked.append(urlparse(route.request.url).netloc)
+            route.abort()
+
+    context.route("**/*", only_the_observatory)
+    return context, blocked
+
+
+def journey(base_url: str, *, headless: bool = True, chromium: str = "/usr/bin/chromium") -> dict:
     walk = Walk()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=headless)
-        context = browser.new_context(
-            base_url=base_url, viewport=VIEWPORT, screen=VIEWPORT, is_mobile=True, has_touch=True,
-            device_scale_factor=1, locale="it-IT",
-        )  # fmt: skip
+        context, blocked = phone(browser, base_url)
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
-        blocked: list[str] = []
-
-        def only_the_observatory(route):
-            if urlparse(route.request.url).netloc == host:
-                route.continue_()
-            else:  # the tile host (and anything else outside): as if the network refused it
-                blocked.append(urlparse(route.request.url).netloc)
-                route.abort()
-
-        context.route("**/*", only_the_observatory)
         page = context.new_page()
         walk.started = time.perf_counter()
 

@@ -60,6 +60,31 @@ def fill_application(page, call, zones) -> None:
     )
 
 
+def start_draft(browser, web_server, user, call, *, viewport: str, language: str, javascript: bool = True):
+    """A browser (a 1440x900 desktop, or tests/layout.py's phone sizes) whose outside requests fail, logged in
+    as the applicant ``user``, on a new draft of ``call``."""
+    from conftest import TEST_PASSWORD
+
+    if viewport == "desktop":
+        context = browser.new_context(
+            base_url=web_server, viewport={"width": 1440, "height": 900}, java_script_enabled=javascript
+        )
+        context.add_cookies([{"name": "django_language", "value": language, "url": web_server}])
+        context.route("**/*", lambda r: r.abort() if "127.0.0.1" not in r.request.url else r.continue_())
+    else:
+        context = phone_context(browser, web_server, viewport=viewport, language=language, javascript=javascript)
+    page = context.new_page()
+    page.set_default_timeout(30000)  # two cores shared by the whole team: the first page can be slow
+    page.goto("/apply/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.locator("#applicant-login button[type=submit]").click()
+    page.wait_for_url("**/apply/mine/")
+    page.locator(f".apply-button[data-call='{call.pk}']").click()
+    page.wait_for_selector("#draft-form")
+    return context, page
+
+
 def test_an_applicant_registers_applies_with_a_document_and_downloads_the_receipt(browser, web_server, grid):
     call = open_call()
     context = phone_context(browser, web_server, viewport="phone", language="it")
@@ -131,27 +156,10 @@ def test_an_applicant_registers_applies_with_a_document_and_downloads_the_receip
 
 @pytest.mark.parametrize(("viewport", "language"), [("narrow", "en"), ("narrow", "it"), ("desktop", "en")])
 def test_the_form_works_without_javascript_at_320px_and_on_a_desktop(browser, web_server, grid, viewport, language):
-    from conftest import TEST_PASSWORD
 
     call = open_call()
     user = applicant(language=language)
-    if viewport == "desktop":
-        context = browser.new_context(
-            base_url=web_server, viewport={"width": 1440, "height": 900}, java_script_enabled=False
-        )
-        context.add_cookies([{"name": "django_language", "value": language, "url": web_server}])
-        context.route("**/*", lambda r: r.abort() if "127.0.0.1" not in r.request.url else r.continue_())
-    else:
-        context = phone_context(browser, web_server, viewport=viewport, language=language, javascript=False)
-    page = context.new_page()
-    page.set_default_timeout(30000)  # two cores shared by the whole team: the first page can be slow
-    page.goto("/apply/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.locator("#applicant-login button[type=submit]").click()
-    page.wait_for_url("**/apply/mine/")
-    page.locator(f".apply-button[data-call='{call.pk}']").click()
-    page.wait_for_selector("#draft-form")
+    context, page = start_draft(browser, web_server, user, call, viewport=viewport, language=language, javascript=False)
     fill_application(page, call, grid)
     page.fill("#id_org_tax_code", "97512340016")  # a wrong check digit: said in the person's language
     page.click("#save-draft")
@@ -177,28 +185,13 @@ def test_sites_go_on_the_map_by_address_and_by_keyboard(browser, web_server, gri
     from django.contrib.gis.geos import LineString, MultiLineString
 
     from city.models import Street
-    from conftest import TEST_PASSWORD
     from grants.tests.conftest import cell_centre
 
     x, y = cell_centre(1, 2)
     Street.objects.create(name="Via Nizza", geom=MultiLineString(LineString((x - 0.003, y), (x + 0.003, y))))
     call = open_call()
     user = applicant(language=language)
-    if viewport == "desktop":
-        context = browser.new_context(base_url=web_server, viewport={"width": 1440, "height": 900})
-        context.add_cookies([{"name": "django_language", "value": language, "url": web_server}])
-        context.route("**/*", lambda r: r.abort() if "127.0.0.1" not in r.request.url else r.continue_())
-    else:
-        context = phone_context(browser, web_server, viewport=viewport, language=language)
-    page = context.new_page()
-    page.set_default_timeout(30000)
-    page.goto("/apply/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.locator("#applicant-login button[type=submit]").click()
-    page.wait_for_url("**/apply/mine/")
-    page.locator(f".apply-button[data-call='{call.pk}']").click()
-    page.wait_for_selector("#draft-form")
+    context, page = start_draft(browser, web_server, user, call, viewport=viewport, language=language)
     expect(page.locator("#sites-map")).to_be_visible()
 
     page.fill("#site-0-name", "Casa del quartiere")

@@ -205,6 +205,7 @@ def test_a_grant_from_the_call_to_the_final_balance(browser, web_server, grid, g
     office.wait_for_url("**/admin/grants/call/")
     call = Call.objects.get()
     assert call.online.max_requested == 50000 and call.attachment_types.get().required
+    assert call.declarations.filter(required=True).count() == 6  # the standard self-declarations, added on save
     assert "1 bando/i pubblicato/i." in run_action(office, "/admin/grants/call/", call.pk, "publish_calls")
     assert Call.objects.get().published_at is not None
 
@@ -223,6 +224,9 @@ def test_a_grant_from_the_call_to_the_final_balance(browser, web_server, grid, g
     refused = ApplicationDraft.objects.get(protocol_number=second).application
     assert winner.status == refused.status == Application.Status.SUBMITTED
     assert winner.attachments.count() == refused.attachments.count() == 1
+    submitted = ApplicationDraft.objects.get(protocol_number=first)
+    assert submitted.sites.count() == 1 and submitted.team.count() == 1 and submitted.declarations.count() == 6
+    assert len(winner.sites) >= 1
 
     # 3. The office names two evaluators; each signs the declaration and scores on their own, with reasons.
     evaluators = [make_user(name, "grants_admin", is_staff=True) for name in ("valutatrice-1", "valutatore-2")]

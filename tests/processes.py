@@ -86,6 +86,20 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[str]:
     log.close()
 
 
+def wait_for_port(port: int, process: subprocess.Popen, *, timeout: float, poll: float = 0.1) -> bool:
+    """Wait until something listens on 127.0.0.1:``port``; False when ``process`` exits or ``timeout`` passes
+    first (the caller stops it and says what did not start)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                return False
+            time.sleep(poll)
+
+
 @contextmanager
 def gunicorn(extra_env: dict[str, str] | None = None, *, log_name: str = "gunicorn.log") -> Iterator[str]:
     """gunicorn serving the observatory (with WhiteNoise static files) on a free port of 127.0.0.1, with the
@@ -101,16 +115,9 @@ def gunicorn(extra_env: dict[str, str] | None = None, *, log_name: str = "gunico
         [sys.executable, "-m", "gunicorn", "observatory.wsgi:application", "--config", "gunicorn.conf.py"],
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                stop(process)
-                pytest.fail(f"gunicorn did not start; see {log.name}")
-            time.sleep(0.2)
+    if not wait_for_port(port, process, timeout=60, poll=0.2):
+        stop(process)
+        pytest.fail(f"gunicorn did not start; see {log.name}")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

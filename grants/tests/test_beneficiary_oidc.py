@@ -12,10 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,7 +27,7 @@ from django.urls import reverse
 from conftest import make_user
 from grants.beneficiaries.models import OrganisationMember
 from grants.tests.conftest import award, make_call, make_ranked
-from tests.processes import BASE_DIR, OUTPUT_DIR, free_port, stop
+from tests.processes import BASE_DIR, OUTPUT_DIR, free_port, stop, wait_for_port
 
 pytestmark = pytest.mark.django_db
 CLIENT_ID, CLIENT_SECRET = "osservatorio", "segreto-del-client-di-prova"
@@ -68,16 +66,9 @@ def provider(tmp_path_factory) -> str:
         [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
         env=env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                stop(process)
-                pytest.fail(f"the OIDC provider did not start; see {log.name}")
-            time.sleep(0.2)
+    if not wait_for_port(port, process, timeout=30, poll=0.2):
+        stop(process)
+        pytest.fail(f"the OIDC provider did not start; see {log.name}")
     yield f"http://127.0.0.1:{port}"
     stop(process)
     log.close()

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from django.contrib.gis.geos import Point
 
 from sensors import services
 from sensors.models import IndicatorMetric, SensorKind
+from tests import processes
 
 
 def kind(code: str = "illuminance", **fields) -> SensorKind:
@@ -76,22 +76,12 @@ MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 OUTPUT_DIR = Path(settings.BASE_DIR) / "test-output"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = processes.free_port
 
 
 def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{what} did not start") from None
-            time.sleep(0.05)
+    if not processes.wait_for_port(port, process, timeout=timeout, poll=0.05):
+        raise RuntimeError(f"{what} did not start")
 
 
 class Broker:
